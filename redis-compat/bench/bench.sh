@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Throughput of ringkv against redis-server 7 with redis-benchmark. Reports only: no
+# assertions, not a CTest test (timings on a shared 2-core machine are too noisy).
+#
+# usage: bench.sh [--rounds K] [--ringkv BIN] [--redis BIN] [--requests N] [--clients C]
+#                 [--keyspace R] [--tests LIST] [--pin] [--keep]
+#
+#   --rounds K     rounds (default 3); each round starts each server afresh (new port,
+#                  new data dir), alternating which one goes first, and runs
+#                  redis-benchmark non-pipelined (P1) and with -P 16 (P16) against it.
+#   --ringkv BIN   server under test (default: ../../build/ringkv-server). Pointing it
+#                  at redis-server validates this script; a binary named redis-server*
+#                  gets --save '' --appendonly no like the reference.
+#   --redis BIN    reference server (default: redis-server), always run with
+#                  --save '' --appendonly no.
+#   --requests N   requests per test (default 100000)
+#   --clients C    parallel connections (default 50)
+#   --keyspace R   random key space, redis-benchmark -r (default 100000)
+#   --tests LIST   redis-benchmark -t list (default set,get,incr,hset,mset)
+#   --pin          run the server on CPU 0 and redis-benchmark on CPU 1 (taskset)
+#   --keep         keep the temp dir (raw CSV, server logs)
+#
+# Prints, per test and mode, the median requests/s of each server over the rounds,
+# the ratio ringkv/redis and whether it meets the target (>= 0.9 for P1, >= 0.6 for
+# P16). Exit status is 0 whenever the benchmark ran, met or not.
+
+set -u -o pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=common.sh
+. "$HERE/common.sh"
+
+usage() { sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+ROUNDS=3
+RINGKV=""
+REDIS=redis-server
+REQUESTS=100000
+CLIENTS=50
+KEYSPACE=100000
+TESTS=set,get,incr,hset,mset
+PIN=0
+KEEP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) ROUNDS=${2:?}; shift ;;
+    --ringkv) RINGKV=${2:?}; shift ;;
+    --redis) REDIS=${2:?}; shift ;;
+    --requests|-n) REQUESTS=${2:?}; shift ;;
+    --clients|-c) CLIENTS=${2:?}; shift ;;
+    --keyspace|-r) KEYSPACE=${2:?}; shift ;;
+    --tests|-t) TESTS=${2:?}; shift ;;
+    --pin) PIN=1 ;;
+    --keep) KEEP=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a positive integer"
+[[ "$REQUESTS" =~ ^[1-9][0-9]*$ ]] || die "--requests must be a positive integer"
+[ -n "$RINGKV" ] || RINGKV=$(default_ringkv)
+[ -x "$RINGKV" ] || [[ "$RINGKV" != */* ]] ||
+  die "ringkv binary not found: $RINGKV (build it, or pass --ringkv BIN)"
+RINGKV=$(resolve_bin "$RINGKV")
+REDIS=$(resolve_bin "$REDIS")
+for tool in "$REDIS_CLI" "$REDIS_BENCHMARK" python3 timeout; do
+  command -v "$tool" >/dev/null || die "missing tool: $tool"
+done
+BENCH_TASKSET=()
+if [ "$PIN" = 1 ]; then
+  command -v taskset >/dev/null || die "--pin needs taskset"
+  SERVER_TASKSET=(taskset -c 0)
+  BENCH_TASKSET=(taskset -c 1)
+fi
+
+make_workdir ringkv-bench
+RESULTS="$WORK/results.tsv"   # server round mode test rps p50_ms
+: >"$RESULTS"
+
+echo "redis : $REDIS ($("$REDIS" --version | head -n 1))"
+echo "ringkv: $RINGKV"
+echo "redis-benchmark -c $CLIENTS -r $KEYSPACE -n $REQUESTS -t $TESTS --csv, P1 and -P 16;" \
+  "$ROUNDS round(s); $(nproc) CPU(s)$([ "$PIN" = 1 ] && echo ', server on CPU 0, benchmark on CPU 1')"
+
+# run_one LABEL BIN ROUND
+run_one() {
+  local label=$1 bin=$2 round=$3 mode pipeline csv rc
+  start_server "$bin" "$label"
+  for mode in P1 P16; do
+    pipeline=1
+    [ "$mode" = P16 ] && pipeline=16
+    csv="$WORK/$label-r$round-$mode.csv"
+    rc=0
+    timeout 1800 "${BENCH_TASKSET[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$PORT" \
+      -c "$CLIENTS" -r "$KEYSPACE" -n "$REQUESTS" -t "$TESTS" -P "$pipeline" --csv \
+      >"$csv" 2>"$csv.err" || rc=$?
+    if [ $rc -ne 0 ] || grep -qE 'ERR|[Ee]rror' "$csv.err"; then
+      echo "  warning: $label round $round $mode: redis-benchmark status $rc: $(tail -n 2 "$csv.err" | tr '\n' ' ')" >&2
+    fi
+    python3 - "$csv" "$label" "$round" "$mode" >>"$RESULTS" <<'EOF'
+import csv, sys
+path, label, rnd, mode = sys.argv[1:]
+with open(path, newline="") as f:
+    for row in csv.DictReader(f):
+        try:
+            print(f"{label}\t{rnd}\t{mode}\t{row['test']}\t{float(row['rps'])}\t{float(row['p50_latency_ms'])}")
+        except (KeyError, ValueError, TypeError):
+            pass
+EOF
+    printf '  round %d  %-6s %-3s %s\n' "$round" "$label" "$mode" \
+      "$(awk -F'\t' -v l="$label" -v r="$round" -v m="$mode" \
+          '$1==l && $2==r && $3==m { printf "%s=%.0f ", $4, $5 }' "$RESULTS")"
+  done
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "  warning: $label exited during round $round; log tail:" >&2
+    tail -n 20 "$SERVER_LOG" | sed 's/^/    | /' >&2
+  fi
+  stop_server
+}
+
+for ((round = 1; round <= ROUNDS; round++)); do
+  if ((round % 2 == 1)); then
+    run_one redis "$REDIS" "$round"
+    run_one ringkv "$RINGKV" "$round"
+  else
+    run_one ringkv "$RINGKV" "$round"
+    run_one redis "$REDIS" "$round"
+  fi
+done
+
+echo
+python3 - "$RESULTS" "$TESTS" <<'EOF'
+import statistics, sys
+from collections import defaultdict
+
+path, tests = sys.argv[1], sys.argv[2]
+rps = defaultdict(list)
+p50 = defaultdict(list)
+order = []
+with open(path) as f:
+    for line in f:
+        label, rnd, mode, test, r, lat = line.rstrip("\n").split("\t")
+        rps[(label, mode, test)].append(float(r))
+        p50[(label, mode, test)].append(float(lat))
+        if (mode, test) not in order:
+            order.append((mode, test))
+
+TARGET = {"P1": 0.9, "P16": 0.6}
+test_order = []
+for _, t in order:
+    if t not in test_order:
+        test_order.append(t)
+order = [(m, t) for m in ("P1", "P16") for t in test_order if (m, t) in order]
+
+def med(d, k):
+    return statistics.median(d[k]) if d.get(k) else None
+
+hdr = ["test", "mode", "redis rps", "ringkv rps", "ratio", "target", "met",
+       "redis p50 ms", "ringkv p50 ms", "rounds"]
+rows = []
+met = total = 0
+for mode, test in order:
+    a, b = med(rps, ("redis", mode, test)), med(rps, ("ringkv", mode, test))
+    ratio = b / a if a and b is not None else None
+    target = TARGET.get(mode)
+    ok = ratio is not None and target is not None and ratio >= target
+    total += 1
+    met += ok
+    n = min(len(rps.get(("redis", mode, test), [])), len(rps.get(("ringkv", mode, test), [])))
+    la, lb = med(p50, ("redis", mode, test)), med(p50, ("ringkv", mode, test))
+    rows.append([
+        test, mode,
+        f"{a:,.0f}" if a is not None else "n/a",
+        f"{b:,.0f}" if b is not None else "n/a",
+        f"{ratio:.2f}" if ratio is not None else "n/a",
+        f">= {target}" if target is not None else "",
+        "yes" if ok else "NO",
+        f"{la:.3f}" if la is not None else "n/a",
+        f"{lb:.3f}" if lb is not None else "n/a",
+        str(n),
+    ])
+
+widths = [max(len(str(r[i])) for r in rows + [hdr]) for i in range(len(hdr))]
+def fmt(r):
+    return "  ".join(str(c).rjust(w) if i >= 2 else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+print("median requests/s over the rounds (ratio = ringkv / redis)")
+print(fmt(hdr))
+print(fmt(["-" * w for w in widths]))
+for r in rows:
+    print(fmt(r))
+print()
+print(f"targets met: {met} of {total} (P1 >= 0.9 x redis, P16 >= 0.6 x redis)")
+EOF

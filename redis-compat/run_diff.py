@@ -1,0 +1,1053 @@
+#!/usr/bin/env python3
+"""Differential RESP test runner: ringkv-server against a real redis-server 7.
+
+Runs every script in redis-compat/scripts/*.txt against both servers and compares
+the raw reply bytes command by command.  The script format is documented in
+redis-compat/README.md.  Python 3 standard library only.
+
+    python3 run_diff.py --ringkv build/ringkv-server --redis /usr/bin/redis-server
+    python3 run_diff.py --target 127.0.0.1:7000 --redis redis-server   # running server
+    python3 run_diff.py --redis redis-server --dump --only strings_incr  # show redis replies
+
+The final line is exactly "N passed, M failed" (N/M count scripts) and the exit
+status is 0 only if every script passed.
+"""
+
+import argparse
+import codecs
+import fnmatch
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPTS_DIR = os.path.join(HERE, "scripts")
+
+# Scripts that set requirepass must use this password; the per-script reset uses it
+# to get back in and clear requirepass if a script stopped half way.
+TEST_PASSWORD = b"compat-secret"
+
+# Fields of a HELLO reply whose values legitimately differ between servers.
+HELLO_MASKED_FIELDS = (b"id", b"version")
+
+FLAG_DIRECTIVES = ("@sort", "@sort-pairs", "@ignore-reply", "@match-type", "@capture")
+
+
+class ScriptError(Exception):
+    """A script cannot be parsed."""
+
+
+class BadReply(Exception):
+    """The server sent bytes that are not RESP."""
+
+
+# --------------------------------------------------------------------------------------
+# redis-cli quoting (sdssplitargs)
+# --------------------------------------------------------------------------------------
+
+_ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b", ord("a"): b"\a"}
+_HEX = b"0123456789abcdefABCDEF"
+
+
+def split_args(line):
+    """Splits a bytes line like redis-cli/sdssplitargs does. Raises ScriptError."""
+    args = []
+    p = 0
+    n = len(line)
+    while True:
+        while p < n and line[p:p + 1].isspace():
+            p += 1
+        if p >= n:
+            return args
+        inq = insq = done = False
+        cur = bytearray()
+        while not done:
+            c = line[p] if p < n else None
+            if inq:
+                if (c == ord("\\") and p + 3 < n and line[p + 1] == ord("x")
+                        and line[p + 2] in _HEX and line[p + 3] in _HEX):
+                    cur.append(int(line[p + 2:p + 4], 16))
+                    p += 3
+                elif c == ord("\\") and p + 1 < n:
+                    p += 1
+                    cur += _ESCAPES.get(line[p], bytes([line[p]]))
+                elif c == ord('"'):
+                    if p + 1 < n and not line[p + 1:p + 2].isspace():
+                        raise ScriptError("closing quote must be followed by a space")
+                    done = True
+                elif c is None:
+                    raise ScriptError("unbalanced double quotes")
+                else:
+                    cur.append(c)
+            elif insq:
+                if c == ord("\\") and p + 1 < n and line[p + 1] == ord("'"):
+                    p += 1
+                    cur.append(ord("'"))
+                elif c == ord("'"):
+                    if p + 1 < n and not line[p + 1:p + 2].isspace():
+                        raise ScriptError("closing quote must be followed by a space")
+                    done = True
+                elif c is None:
+                    raise ScriptError("unbalanced single quotes")
+                else:
+                    cur.append(c)
+            else:
+                if c is None or c in b" \n\r\t\0":
+                    done = True
+                elif c == ord('"'):
+                    inq = True
+                elif c == ord("'"):
+                    insq = True
+                else:
+                    cur.append(c)
+            if p < n:
+                p += 1
+        args.append(bytes(cur))
+
+
+def encode_command(args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def show_args(args):
+    """Human readable command, redis-cli style quoting where needed."""
+    parts = []
+    for a in args:
+        if a and all(33 <= b < 127 and b not in b"\"'\\" for b in a):
+            parts.append(a.decode())
+        else:
+            s = "".join(chr(b) if 32 <= b < 127 and b not in b'"\\' else
+                        {10: "\\n", 13: "\\r", 9: "\\t", 34: '\\"', 92: "\\\\"}.get(b, "\\x%02x" % b)
+                        for b in a)
+            parts.append('"%s"' % s)
+    line = " ".join(parts)
+    return line if len(line) <= 200 else line[:200] + "..."
+
+
+# --------------------------------------------------------------------------------------
+# RESP2/RESP3 reply parsing
+# --------------------------------------------------------------------------------------
+
+_LINE_TYPES = b"+-:,#_("
+_BULK_TYPES = b"$!="
+_AGG_TYPES = b"*~>"
+_PAIR_TYPES = b"%|"
+
+
+class Node:
+    __slots__ = ("type", "raw", "head", "children")
+
+    def __init__(self, type_, raw, head, children):
+        self.type = type_          # one char str, e.g. '*'
+        self.raw = raw             # the exact bytes of this element
+        self.head = head           # payload of the first line (or bulk data)
+        self.children = children   # None for scalars; list for aggregates (maps flattened)
+
+    @property
+    def is_null(self):
+        return self.type == "_" or (self.type in "$*" and self.head == b"-1")
+
+
+def _parse_at(buf, pos, build, depth=0):
+    """Parses one element at pos. Returns (end, Node|None) or None if incomplete."""
+    if depth > 64:
+        raise BadReply("nesting too deep")
+    if pos >= len(buf):
+        return None
+    t = buf[pos]
+    eol = buf.find(b"\r\n", pos)
+    if eol < 0:
+        if len(buf) - pos > 1 << 20:
+            raise BadReply("line without CRLF")
+        return None
+    head = bytes(buf[pos + 1:eol])
+    start = pos
+    pos = eol + 2
+    if t in _LINE_TYPES:
+        return pos, (Node(chr(t), bytes(buf[start:pos]), head, None) if build else None)
+    if t in _BULK_TYPES:
+        try:
+            n = int(head)
+        except ValueError:
+            raise BadReply("bad bulk length %r" % head)
+        if n < 0:
+            return pos, (Node(chr(t), bytes(buf[start:pos]), b"-1", None) if build else None)
+        if len(buf) < pos + n + 2:
+            return None
+        if buf[pos + n:pos + n + 2] != b"\r\n":
+            raise BadReply("bulk not terminated by CRLF")
+        end = pos + n + 2
+        return end, (Node(chr(t), bytes(buf[start:end]), bytes(buf[pos:pos + n]), None)
+                     if build else None)
+    if t in _AGG_TYPES or t in _PAIR_TYPES:
+        try:
+            n = int(head)
+        except ValueError:
+            raise BadReply("bad aggregate length %r" % head)
+        if n < 0:
+            return pos, (Node(chr(t), bytes(buf[start:pos]), b"-1", None) if build else None)
+        count = n * 2 if t in _PAIR_TYPES else n
+        children = [] if build else None
+        for _ in range(count):
+            r = _parse_at(buf, pos, build, depth + 1)
+            if r is None:
+                return None
+            pos, child = r
+            if build:
+                children.append(child)
+        node = Node(chr(t), bytes(buf[start:pos]), head, children) if build else None
+        if t == ord("|"):
+            # An attribute is followed by the actual reply; keep both as one unit.
+            r = _parse_at(buf, pos, build, depth + 1)
+            if r is None:
+                return None
+            pos, real = r
+            if build:
+                real.raw = bytes(buf[start:pos])
+                node = real
+        return pos, node
+    raise BadReply("unknown reply type byte %r" % bytes([t]))
+
+
+def reply_end(buf):
+    """End offset of the first complete reply in buf, or None."""
+    r = _parse_at(buf, 0, False)
+    return None if r is None else r[0]
+
+
+def parse_reply(raw):
+    r = _parse_at(raw, 0, True)
+    if r is None or r[0] != len(raw):
+        raise BadReply("incomplete or trailing data")
+    return r[1]
+
+
+# --------------------------------------------------------------------------------------
+# Connections
+# --------------------------------------------------------------------------------------
+
+CLOSED = "<connection closed>"
+TIMEOUT = "<timeout: no complete reply>"
+
+
+class Closed(Exception):
+    pass
+
+
+class Timeout(Exception):
+    pass
+
+
+class Conn:
+    def __init__(self, host, port, timeout=5.0):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = bytearray()
+        self.eof = False
+        self.dead = False  # unusable: closed, timed out, or sent garbage
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.dead = True
+
+    def send(self, data):
+        try:
+            self.sock.sendall(data)
+        except OSError:
+            self.eof = True
+
+    def _recv(self, timeout):
+        """Reads once. Returns False on timeout."""
+        if self.eof:
+            return True
+        self.sock.settimeout(max(timeout, 0.001))
+        try:
+            data = self.sock.recv(1 << 16)
+        except socket.timeout:
+            return False
+        except OSError:
+            data = b""
+        if not data:
+            self.eof = True
+        else:
+            self.buf += data
+        return True
+
+    def read_reply(self, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            end = reply_end(self.buf)
+            if end is not None:
+                out = bytes(self.buf[:end])
+                del self.buf[:end]
+                return out
+            if self.eof:
+                raise Closed()
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._recv(left):
+                raise Timeout()
+
+    def wait_eof(self, timeout):
+        deadline = time.monotonic() + timeout
+        while not self.eof:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._recv(left):
+                return False
+        return True
+
+    def drain_quiet(self, quiet):
+        """Reads replies until the peer closes or sends nothing for `quiet` seconds."""
+        out = []
+        while True:
+            end = reply_end(self.buf)
+            if end is not None:
+                out.append(bytes(self.buf[:end]))
+                del self.buf[:end]
+                continue
+            if self.eof:
+                return out
+            if not self._recv(quiet):
+                return out
+
+    def command(self, args, timeout=5.0):
+        self.send(encode_command(args))
+        return self.read_reply(timeout)
+
+
+def wait_ready(host, port, deadline, proc=None):
+    """Polls PING until +PONG (or -NOAUTH/-LOADING means: listening). Returns error text."""
+    last = "not tried"
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return "server exited with status %s" % proc.returncode
+        try:
+            c = Conn(host, port, timeout=1.0)
+            try:
+                r = c.command([b"PING"], timeout=2.0)
+            finally:
+                c.close()
+            if r == b"+PONG\r\n" or r.startswith(b"-NOAUTH"):
+                return None
+            last = "PING replied %r" % r
+        except (OSError, Closed, Timeout, BadReply) as e:
+            last = "%s: %s" % (type(e).__name__, e)
+        time.sleep(0.05)  # poll interval, bounded by the deadline above
+    return "not ready before deadline (%s)" % last
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# --------------------------------------------------------------------------------------
+# Servers
+# --------------------------------------------------------------------------------------
+
+class Server:
+    """A server process we start (or an external address if argv is None)."""
+
+    def __init__(self, label, argv_fn=None, host="127.0.0.1", port=None, keep=False):
+        self.label = label
+        self.argv_fn = argv_fn
+        self.host = host
+        self.port = port
+        self.keep = keep
+        self.proc = None
+        self.tmpdir = None
+        self.log_path = None
+
+    @property
+    def managed(self):
+        return self.argv_fn is not None
+
+    def start(self, ready_timeout=20.0):
+        if not self.managed:
+            err = wait_ready(self.host, self.port, time.monotonic() + ready_timeout)
+            if err:
+                raise RuntimeError("%s at %s:%s: %s" % (self.label, self.host, self.port, err))
+            return
+        if self.tmpdir is None:
+            self.tmpdir = tempfile.mkdtemp(prefix="ringkv-compat-%s-" % self.label)
+        err = None
+        for _attempt in range(3):
+            self.port = free_port()
+            datadir = os.path.join(self.tmpdir, "data-%d" % self.port)
+            os.makedirs(datadir, exist_ok=True)
+            self.log_path = os.path.join(self.tmpdir, "server-%d.log" % self.port)
+            log = open(self.log_path, "wb")
+            argv = self.argv_fn(self.port, datadir)
+            try:
+                self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                             stdin=subprocess.DEVNULL, cwd=datadir,
+                                             start_new_session=True)
+            except OSError as e:
+                raise RuntimeError("%s: cannot run %s: %s" % (self.label, argv[0], e))
+            finally:
+                log.close()
+            err = wait_ready(self.host, self.port, time.monotonic() + ready_timeout, self.proc)
+            if err is None:
+                return
+            self.stop()
+        raise RuntimeError("%s did not start: %s\n--- log tail ---\n%s"
+                           % (self.label, err, self.log_tail()))
+
+    def alive(self):
+        return not self.managed or (self.proc is not None and self.proc.poll() is None)
+
+    def log_tail(self, n=20):
+        if not self.log_path or not os.path.exists(self.log_path):
+            return ""
+        with open(self.log_path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()
+        return "\n".join(lines[-n:])
+
+    def stop(self):
+        p = self.proc
+        self.proc = None
+        if p is None or p.poll() is not None:
+            return
+        try:
+            p.terminate()
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=5)
+        except OSError:
+            pass
+
+    def cleanup(self):
+        self.stop()
+        if self.tmpdir and not self.keep:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+        elif self.tmpdir:
+            print("kept %s temp dir: %s" % (self.label, self.tmpdir))
+
+
+# --------------------------------------------------------------------------------------
+# Script parsing
+# --------------------------------------------------------------------------------------
+
+class Item:
+    def __init__(self, kind, line, **kw):
+        self.kind = kind  # cmd raw hello scan pipeline conn
+        self.line = line
+        self.args = kw.get("args")
+        self.data = kw.get("data")
+        self.proto = kw.get("proto")
+        self.name = kw.get("name")
+        self.items = kw.get("items")
+        self.flags = kw.get("flags") or {}
+
+
+def parse_script(path):
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    items = []
+    flags = {}
+    flags_line = None
+    pipeline_left = 0
+    pipeline_item = None
+
+    def take_flags():
+        nonlocal flags, flags_line
+        f = flags
+        flags = {}
+        flags_line = None
+        return f
+
+    for lineno, raw_line in enumerate(lines, 1):
+        line = raw_line.rstrip(b"\r")
+        stripped = line.strip()
+        if not stripped or stripped.startswith(b"#"):
+            continue
+        where = "%s:%d" % (os.path.basename(path), lineno)
+        if stripped.startswith(b"@"):
+            word, _, rest = stripped.partition(b" ")
+            word = word.decode("ascii", "replace").lower()
+            rest = rest.strip()
+            if word in FLAG_DIRECTIVES:
+                flags_line = flags_line or lineno
+                if word == "@sort":
+                    flags["sort"] = True
+                elif word == "@sort-pairs":
+                    flags["sort_pairs"] = True
+                elif word == "@ignore-reply":
+                    flags["ignore"] = True
+                elif word == "@match-type":
+                    try:
+                        flags["match_type"] = int(rest) if rest else 1000
+                    except ValueError:
+                        raise ScriptError("%s: @match-type takes an optional depth" % where)
+                elif word == "@capture":
+                    if not rest:
+                        raise ScriptError("%s: @capture needs a variable name" % where)
+                    flags["capture"] = rest.decode()
+                continue
+            if word in ("@raw", "@scan-all"):
+                if not rest:
+                    raise ScriptError("%s: %s needs an argument" % (where, word))
+                if word == "@raw":
+                    try:
+                        data = codecs.escape_decode(rest)[0]
+                    except Exception as e:
+                        raise ScriptError("%s: bad @raw escape: %s" % (where, e))
+                    item = Item("raw", lineno, data=data, flags=take_flags())
+                else:
+                    try:
+                        args = split_args(rest)
+                    except ScriptError as e:
+                        raise ScriptError("%s: %s" % (where, e))
+                    if args[0].upper() not in (b"SCAN", b"HSCAN") or \
+                            (args[0].upper() == b"HSCAN" and len(args) < 2):
+                        raise ScriptError("%s: @scan-all takes SCAN [args] or HSCAN key [args]" % where)
+                    item = Item("scan", lineno, args=args, flags=take_flags())
+                if pipeline_left:
+                    raise ScriptError("%s: only commands may appear inside @pipeline" % where)
+                items.append(item)
+                continue
+            if flags:
+                raise ScriptError("%s: flag directives must be followed by a command" % where)
+            if pipeline_left:
+                raise ScriptError("%s: only commands may appear inside @pipeline" % where)
+            if word in ("@resp2", "@resp3"):
+                items.append(Item("hello", lineno, proto=int(word[-1])))
+            elif word == "@conn":
+                if not rest or b" " in rest:
+                    raise ScriptError("%s: @conn NAME" % where)
+                items.append(Item("conn", lineno, name=rest.decode()))
+            elif word == "@pipeline":
+                try:
+                    n = int(rest)
+                except ValueError:
+                    n = 0
+                if n < 1:
+                    raise ScriptError("%s: @pipeline N with N >= 1" % where)
+                pipeline_left = n
+                pipeline_item = Item("pipeline", lineno, items=[])
+                items.append(pipeline_item)
+            else:
+                raise ScriptError("%s: unknown directive %s" % (where, word))
+            continue
+        try:
+            args = split_args(line)
+        except ScriptError as e:
+            raise ScriptError("%s: %s" % (where, e))
+        if not args:
+            continue
+        item = Item("cmd", lineno, args=args, flags=take_flags())
+        if pipeline_left:
+            pipeline_item.items.append(item)
+            pipeline_left -= 1
+        else:
+            items.append(item)
+    if flags:
+        raise ScriptError("%s:%s: flag directives at end of script" % (os.path.basename(path), flags_line))
+    if pipeline_left:
+        raise ScriptError("%s: @pipeline is missing %d commands" % (os.path.basename(path), pipeline_left))
+    return items
+
+
+# --------------------------------------------------------------------------------------
+# Executing scripts on one server
+# --------------------------------------------------------------------------------------
+
+class Obs:
+    """One observed result: value is bytes (a reply), a marker str, or a tuple of them."""
+
+    def __init__(self, line, what, value, flags, kind="cmd"):
+        self.line = line
+        self.what = what
+        self.value = value
+        self.flags = flags
+        self.kind = kind
+
+
+class Session:
+    def __init__(self, server, proto, timeout, quiet):
+        self.server = server
+        self.proto = proto  # protocol every new connection starts with (2 or 3)
+        self.timeout = timeout
+        self.quiet = quiet
+        self.conns = {}
+        self.current = "default"
+        self.vars = {}
+        self.obs = []
+
+    # connections -------------------------------------------------------------------
+    def close_all(self):
+        for c in self.conns.values():
+            c.close()
+        self.conns = {}
+
+    def conn(self, line):
+        c = self.conns.get(self.current)
+        if c is not None and not c.dead and not c.eof:
+            return c
+        if c is not None:
+            c.close()
+        try:
+            c = Conn(self.server.host, self.server.port, self.timeout)
+        except OSError as e:
+            c = None
+            self.obs.append(Obs(line, "(connect %s)" % self.current, "<connect failed: %s>" % e, {}))
+            raise Closed()
+        self.conns[self.current] = c
+        if self.proto == 3:
+            self._hello(c, line, 3, "(auto on new connection %r) HELLO 3" % self.current)
+        return c
+
+    def _hello(self, c, line, proto, what):
+        c.send(encode_command([b"HELLO", str(proto).encode()]))
+        self.obs.append(Obs(line, what, self._read(c), {"hello": True}))
+
+    def _read(self, c):
+        try:
+            return c.read_reply(self.timeout)
+        except Closed:
+            c.dead = True
+            return CLOSED
+        except Timeout:
+            c.close()
+            return TIMEOUT
+        except BadReply as e:
+            c.close()
+            return "<bad reply: %s; buffered %r>" % (e, bytes(c.buf[:200]))
+
+    def substitute(self, args):
+        if not self.vars or not any(b"${" in a for a in args):
+            return args
+        out = []
+        for a in args:
+            for k, v in self.vars.items():
+                a = a.replace(b"${%s}" % k.encode(), v)
+            out.append(a)
+        return out
+
+    def capture(self, name, value):
+        if isinstance(value, bytes):
+            try:
+                node = parse_reply(value)
+                if node.children is None:
+                    self.vars[name] = node.head
+                    return
+            except BadReply:
+                pass
+        self.vars[name] = b"<uncapturable>"
+
+    # items ---------------------------------------------------------------------------
+    def run(self, item, hint=None):
+        """Executes one item, appending Obs to self.obs. hint: reference Obs for @raw."""
+        try:
+            self._run(item, hint)
+        except Closed:
+            pass  # recorded already
+
+    def _run(self, item, hint):
+        if item.kind == "conn":
+            self.current = item.name
+            return
+        if item.kind == "hello":
+            c = self.conn(item.line)
+            self._hello(c, item.line, item.proto, "HELLO %d" % item.proto)
+            return
+        if item.kind == "cmd":
+            c = self.conn(item.line)
+            args = self.substitute(item.args)
+            c.send(encode_command(args))
+            self._finish_cmd(c, item, args)
+            return
+        if item.kind == "pipeline":
+            c = self.conn(item.line)
+            all_args = [self.substitute(sub.args) for sub in item.items]
+            c.send(b"".join(encode_command(a) for a in all_args))
+            for sub, args in zip(item.items, all_args):
+                self._finish_cmd(c, sub, args)
+            return
+        if item.kind == "raw":
+            self._run_raw(item, hint)
+            return
+        if item.kind == "scan":
+            self._run_scan(item)
+            return
+        raise AssertionError(item.kind)
+
+    def _finish_cmd(self, c, item, args):
+        value = self._read(c)
+        name = args[0].upper()
+        if name == b"QUIT" and isinstance(value, bytes):
+            # QUIT must reply and then close the connection: observe both.
+            value = (value, CLOSED if c.wait_eof(self.timeout) else "<connection left open>")
+            c.dead = True
+        flags = dict(item.flags)
+        if name == b"HELLO":
+            flags["hello"] = True
+        if "capture" in item.flags:
+            self.capture(item.flags["capture"], value)
+        self.obs.append(Obs(item.line, show_args(args), value, flags))
+
+    def _run_raw(self, item, hint):
+        c = self.conn(item.line)
+        c.send(item.data)
+        try:
+            if hint is None or not isinstance(hint.value, tuple):
+                replies = c.drain_quiet(self.quiet)
+                closed = c.eof
+            else:
+                # Target side: wait for as many replies as the reference gave, then
+                # for the close if the reference closed, else a short quiet period.
+                ref = hint.value
+                want = len([v for v in ref if isinstance(v, bytes)])
+                replies = []
+                for _ in range(want):
+                    try:
+                        replies.append(c.read_reply(self.timeout))
+                    except (Closed, Timeout):
+                        break
+                if CLOSED in ref:
+                    if len(replies) == want:
+                        c.wait_eof(self.timeout)
+                        replies += c.drain_quiet(0.001)
+                else:
+                    replies += c.drain_quiet(self.quiet)
+                closed = c.eof
+        except BadReply as e:
+            c.close()
+            replies, closed = ["<bad reply: %s>" % e], True
+        value = tuple(replies) + ((CLOSED,) if closed else ())
+        if closed:
+            c.dead = True
+        self.obs.append(Obs(item.line, "@raw %r" % item.data[:200], value, item.flags, kind="raw"))
+
+    def _run_scan(self, item):
+        c = self.conn(item.line)
+        args = self.substitute(item.args)
+        is_h = args[0].upper() == b"HSCAN"
+        fixed, rest = (args[:2], args[2:]) if is_h else (args[:1], args[1:])
+        cursor = b"0"
+        seen = set()
+        value = None
+        for _ in range(100000):
+            c.send(encode_command(fixed + [cursor] + rest))
+            r = self._read(c)
+            if not isinstance(r, bytes):
+                value = r
+                break
+            try:
+                node = parse_reply(r)
+            except BadReply as e:
+                value = "<bad reply: %s>" % e
+                break
+            if node.type == "-":
+                value = r
+                break
+            if (node.type != "*" or node.children is None or len(node.children) != 2
+                    or node.children[0].type != "$" or node.children[1].type != "*"
+                    or node.children[1].children is None):
+                value = "<malformed scan reply %r>" % r[:300]
+                break
+            elems = node.children[1].children
+            if is_h:
+                if len(elems) % 2:
+                    value = "<odd number of HSCAN elements %r>" % r[:300]
+                    break
+                for i in range(0, len(elems), 2):
+                    seen.add(b"*2\r\n" + elems[i].raw + elems[i + 1].raw)
+            else:
+                for e in elems:
+                    seen.add(e.raw)
+            cursor = node.children[0].head
+            if cursor == b"0":
+                break
+        else:
+            value = "<scan did not terminate>"
+        if value is None:
+            s = sorted(seen)
+            value = b"*%d\r\n" % len(s) + b"".join(s)
+        self.obs.append(Obs(item.line, "@scan-all " + show_args(args), value, item.flags))
+
+
+# --------------------------------------------------------------------------------------
+# Comparison
+# --------------------------------------------------------------------------------------
+
+def _structure(node, depth):
+    if node.is_null:
+        return "null"
+    if node.children is None or depth <= 0:
+        return node.type
+    if depth <= 1:
+        return "%s%d" % (node.type, len(node.children) // (2 if node.type in "%|" else 1))
+    return "%s[%s]" % (node.type, ",".join(_structure(c, depth - 1) for c in node.children))
+
+
+def _pairs(children):
+    return [children[i].raw + children[i + 1].raw for i in range(0, len(children) - 1, 2)]
+
+
+def normalize(value, flags):
+    """Maps an observed value to the thing that is compared."""
+    if isinstance(value, tuple):
+        return tuple(normalize(v, flags) for v in value)
+    if not isinstance(value, bytes):
+        return value
+    if flags.get("ignore"):
+        return "<ignored>"
+    try:
+        node = parse_reply(value)
+    except BadReply as e:
+        return "<bad reply %s: %r>" % (e, value)
+    if "match_type" in flags:
+        return "structure " + _structure(node, flags["match_type"])
+    if flags.get("hello") and node.children is not None and node.type in "*%":
+        ch = node.children
+        out = [node.raw.split(b"\r\n", 1)[0] + b"\r\n"]
+        for i in range(0, len(ch) - 1, 2):
+            out.append(ch[i].raw)
+            out.append(b"<masked>" if ch[i].head in HELLO_MASKED_FIELDS else ch[i + 1].raw)
+        return b"".join(out)
+    if (flags.get("sort") or flags.get("sort_pairs")) and node.children is not None:
+        header = node.raw.split(b"\r\n", 1)[0] + b"\r\n"
+        ch = node.children
+        if node.type in "%|":
+            elems = _pairs(ch)
+        elif flags.get("sort_pairs") and not all(c.children is not None for c in ch):
+            if len(ch) % 2:
+                return "<odd element count for @sort-pairs> %r" % value
+            elems = _pairs(ch)
+        else:
+            elems = [c.raw for c in ch]
+        return header + b"".join(sorted(elems))
+    return value
+
+
+def show_value(v, limit=400):
+    if isinstance(v, tuple):
+        return "(" + ", ".join(show_value(x, limit) for x in v) + ")"
+    r = repr(v) if isinstance(v, bytes) else v
+    return r if len(r) <= limit else r[:limit] + "...(%d chars)" % len(r)
+
+
+# --------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------
+
+def reset_server(server, timeout):
+    """Fresh admin connection: clear requirepass if a script left it set, FLUSHALL."""
+    try:
+        c = Conn(server.host, server.port, timeout)
+    except OSError as e:
+        return "connect failed: %s" % e
+    try:
+        r = c.command([b"FLUSHALL"], timeout)
+        if r.startswith(b"-NOAUTH"):
+            c.command([b"AUTH", TEST_PASSWORD], timeout)
+            c.command([b"CONFIG", b"SET", b"requirepass", b""], timeout)
+            r = c.command([b"FLUSHALL"], timeout)
+        if r != b"+OK\r\n":
+            return "FLUSHALL replied %r" % r
+        return None
+    except (Closed, Timeout, BadReply) as e:
+        return "reset failed: %s" % type(e).__name__
+    finally:
+        c.close()
+
+
+def run_script_once(items, ref, tgt, proto, args):
+    """Runs the items on both servers. Returns list of (Obs_ref, Obs_tgt) mismatches."""
+    s_ref = Session(ref, proto, args.timeout, args.quiet_ms / 1000.0)
+    s_tgt = Session(tgt, proto, args.timeout, args.quiet_ms / 1000.0) if tgt else None
+    mismatches = []
+    try:
+        for item in items:
+            n0 = len(s_ref.obs)
+            s_ref.run(item)
+            new_ref = s_ref.obs[n0:]
+            if s_tgt is None:
+                for o in new_ref:
+                    print("  %4d %-60s -> %s" % (o.line, o.what, show_value(o.value)))
+                continue
+            m0 = len(s_tgt.obs)
+            hint = new_ref[-1] if item.kind == "raw" and new_ref else None
+            s_tgt.run(item, hint)
+            new_tgt = s_tgt.obs[m0:]
+            for i in range(max(len(new_ref), len(new_tgt))):
+                a = new_ref[i] if i < len(new_ref) else None
+                b = new_tgt[i] if i < len(new_tgt) else None
+                if a is None or b is None:
+                    mismatches.append((a, b))
+                    continue
+                if normalize(a.value, a.flags) != normalize(b.value, b.flags):
+                    mismatches.append((a, b))
+    finally:
+        s_ref.close_all()
+        if s_tgt:
+            s_tgt.close_all()
+    return mismatches
+
+
+def select_scripts(only):
+    paths = sorted(os.path.join(SCRIPTS_DIR, f) for f in os.listdir(SCRIPTS_DIR) if f.endswith(".txt"))
+    if not only:
+        return paths
+    out = []
+    for p in paths:
+        stem = os.path.basename(p)[:-4]
+        for pat in only:
+            for part in pat.split(","):
+                part = part[:-4] if part.endswith(".txt") else part
+                if part and (stem == part or fnmatch.fnmatch(stem, part)):
+                    out.append(p)
+                    break
+            else:
+                continue
+            break
+    return out
+
+
+def resolve_binary(path):
+    """Absolute path (servers run with cwd set to their temp dir)."""
+    if os.sep in path:
+        return os.path.abspath(path)
+    return shutil.which(path) or path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ringkv", help="path to ringkv-server (started on a free port)")
+    ap.add_argument("--target", help="host:port of an already running server to test instead "
+                    "(its data is FLUSHALLed!)")
+    ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server",
+                    help="path to redis-server 7 (reference)")
+    ap.add_argument("--only", action="append", default=[],
+                    help="run only scripts whose name (without .txt) matches; glob and commas ok")
+    ap.add_argument("--keep", action="store_true", help="keep temp dirs and server logs")
+    ap.add_argument("--protocols", default="2,3",
+                    help="comma list of protocols each script is run with (default 2,3: "
+                    "every script once on RESP2 connections, once on RESP3 connections)")
+    ap.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for one reply")
+    ap.add_argument("--quiet-ms", type=float, default=100.0,
+                    help="@raw: a reply stream is complete after this long without data")
+    ap.add_argument("--max-report", type=int, default=15, help="mismatches shown per script run")
+    ap.add_argument("--dump", action="store_true",
+                    help="run scripts against redis only and print every reply")
+    ap.add_argument("--list", action="store_true", help="list scripts and exit")
+    args = ap.parse_args()
+
+    scripts = select_scripts(args.only)
+    if args.list:
+        for p in scripts:
+            print(os.path.basename(p))
+        return 0
+    if not scripts:
+        print("no scripts selected")
+        print("0 passed, 0 failed")
+        return 1
+    if not args.dump and not args.ringkv and not args.target:
+        ap.error("one of --ringkv, --target or --dump is required")
+    protocols = [int(p) for p in args.protocols.split(",") if p.strip()]
+    args.redis = resolve_binary(args.redis)
+    if args.ringkv:
+        args.ringkv = resolve_binary(args.ringkv)
+
+    # Turn SIGTERM into KeyboardInterrupt so the finally block cleans up.
+    def on_term(signum, frame):
+        raise KeyboardInterrupt()
+    signal.signal(signal.SIGTERM, on_term)
+
+    ref = Server("redis", lambda port, d: [args.redis, "--port", str(port), "--bind", "127.0.0.1",
+                                           "--save", "", "--appendonly", "no",
+                                           "--daemonize", "no", "--dir", d], keep=args.keep)
+    tgt = None
+    if not args.dump:
+        if args.target:
+            host, _, port = args.target.rpartition(":")
+            tgt = Server("target", None, host=host or "127.0.0.1", port=int(port))
+        else:
+            tgt = Server("ringkv", lambda port, d: [args.ringkv, "--port", str(port),
+                                                    "--bind", "127.0.0.1", "--dir", d,
+                                                    "--loglevel", "warning"], keep=args.keep)
+    passed = failed = 0
+    interrupted = False
+    try:
+        ref.start()
+        if tgt:
+            tgt.start()
+        for path in scripts:
+            name = os.path.basename(path)
+            try:
+                items = parse_script(path)
+            except (ScriptError, OSError) as e:
+                print("FAIL %s: script error: %s" % (name, e))
+                failed += 1
+                continue
+            ok = True
+            for proto in protocols:
+                tag = "resp%d" % proto
+                for srv in (ref, tgt):
+                    if srv and not srv.alive():
+                        print("!! %s exited with status %s (during or before %s); log tail:\n%s"
+                              % (srv.label, srv.proc.returncode if srv.proc else "?", name,
+                                 srv.log_tail()))
+                        ok = False
+                        srv.start()
+                errs = [e for e in ((s.label, reset_server(s, args.timeout)) for s in (ref, tgt) if s)
+                        if e[1]]
+                if errs:
+                    for label, err in errs:
+                        print("FAIL %s [%s]: could not reset %s: %s" % (name, tag, label, err))
+                    ok = False
+                    continue
+                if args.dump:
+                    print("== %s [%s]" % (name, tag))
+                mism = run_script_once(items, ref, tgt, proto, args)
+                if mism:
+                    ok = False
+                    for a, b in mism[:args.max_report]:
+                        o = a or b
+                        print("MISMATCH %s:%d [%s] %s" % (name, o.line, tag, o.what))
+                        print("    redis : %s" % (show_value(a.value) if a else "<nothing>"))
+                        print("    %-6s: %s" % (tgt.label, show_value(b.value) if b else "<nothing>"))
+                    if len(mism) > args.max_report:
+                        print("    ... and %d more mismatches in %s [%s]"
+                              % (len(mism) - args.max_report, name, tag))
+            for srv in (ref, tgt):
+                if srv and not srv.alive():
+                    ok = False
+            if ok:
+                passed += 1
+                if not args.dump:
+                    print("ok   %s" % name)
+            else:
+                failed += 1
+                print("FAIL %s" % name)
+    except KeyboardInterrupt:
+        interrupted = True
+        print("interrupted")
+    except RuntimeError as e:
+        print("error: %s" % e)
+        failed += 1
+    finally:
+        ref.cleanup()
+        if tgt:
+            tgt.cleanup()
+    print("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 and not interrupted else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

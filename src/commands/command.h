@@ -1,0 +1,104 @@
+// The command table: every command is a row of data (name, arity, flags, key
+// positions, handler, docs). The dispatcher checks arity, authentication and
+// MULTI queueing from the row, so handlers only implement behaviour.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace ringkv::commands {
+
+class ExecContext;
+using Handler = void (*)(ExecContext& ctx);
+
+// Redis command flags (as COMMAND INFO reports them).
+enum CommandFlag : uint32_t {
+  kWrite = 1u << 0,
+  kReadOnly = 1u << 1,
+  kDenyOom = 1u << 2,
+  kAdmin = 1u << 3,
+  kPubSub = 1u << 4,
+  kNoScript = 1u << 5,
+  kBlocking = 1u << 6,
+  kLoading = 1u << 7,
+  kStale = 1u << 8,
+  kSkipMonitor = 1u << 9,
+  kSkipSlowlog = 1u << 10,
+  kFast = 1u << 11,
+  kNoAuth = 1u << 12,
+  kMayReplicate = 1u << 13,
+  kNoMulti = 1u << 14,
+  kAllowBusy = 1u << 15,
+  // Not a Redis flag: executes immediately even inside MULTI (EXEC, DISCARD, ...).
+  kNoQueue = 1u << 16,
+};
+
+// Argument documentation for COMMAND DOCS (a flat subset of Redis's schema).
+struct ArgDoc {
+  std::string_view name;
+  std::string_view type;   // "key", "string", "integer", "double", "pure-token", "oneof", "block"
+  std::string_view token;  // literal token, e.g. "EX", or empty
+  bool optional = false;
+  bool multiple = false;
+};
+
+struct CommandSpec {
+  std::string_view name;  // lower case; subcommands are "parent|sub"
+  int arity;              // > 0: exact argc; < 0: at least -arity (name included)
+  uint32_t flags;
+  int first_key;  // 0 when the command takes no keys
+  int last_key;   // -1 means the last argument
+  int key_step;
+  Handler handler;
+  std::string_view group;           // "string", "generic", "hash", "bitmap", "connection", ...
+  std::string_view acl_categories;  // space-separated, e.g. "@write @string @slow"
+  std::string_view summary;
+  std::string_view since;
+  std::string_view complexity;
+  std::vector<ArgDoc> arguments = {};
+};
+
+class CommandTable {
+ public:
+  // Registers a command; subcommands are registered under "parent|sub".
+  void Add(CommandSpec spec);
+
+  // Case-insensitive lookup of a top-level command; nullptr if unknown.
+  const CommandSpec* Find(std::string_view name) const;
+  // Case-insensitive lookup of "parent|sub"; nullptr if unknown.
+  const CommandSpec* FindSubcommand(std::string_view parent, std::string_view sub) const;
+  // True if `parent` has registered subcommands.
+  bool HasSubcommands(std::string_view parent) const;
+  std::vector<const CommandSpec*> Subcommands(std::string_view parent) const;
+
+  // All top-level commands, in registration order.
+  const std::vector<const CommandSpec*>& commands() const { return top_level_; }
+
+  // Positions of key arguments in argv according to spec (COMMAND GETKEYS).
+  static std::vector<int> KeyPositions(const CommandSpec& spec, int argc);
+
+ private:
+  std::vector<std::unique_ptr<CommandSpec>> storage_;
+  std::unordered_map<std::string, const CommandSpec*> by_name_;
+  std::vector<const CommandSpec*> top_level_;
+  std::unordered_map<std::string, std::vector<const CommandSpec*>> subcommands_;
+};
+
+// The table with every ringkv command registered (built once).
+const CommandTable& Commands();
+
+// Per-group registration; each lives in the group's file.
+void RegisterConnectionCommands(CommandTable* table);
+void RegisterServerCommands(CommandTable* table);
+void RegisterStringCommands(CommandTable* table);
+void RegisterBitCommands(CommandTable* table);
+void RegisterKeyCommands(CommandTable* table);
+void RegisterHashCommands(CommandTable* table);
+void RegisterTransactionCommands(CommandTable* table);
+
+}  // namespace ringkv::commands

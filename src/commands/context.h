@@ -1,0 +1,144 @@
+// What a command handler sees: its arguments, its client's state, the server's
+// shared state and a reply builder. Nothing here knows about sockets; the net
+// layer implements ClientRegistry.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "commands/command.h"
+#include "resp/reply_builder.h"
+#include "server/config.h"
+#include "storage/keyspace.h"
+
+namespace ringkv::commands {
+
+// Per-connection state that commands read and change.
+struct ClientState {
+  uint64_t id = 0;
+  int db = 0;
+  int protocol = 2;
+  bool authenticated = false;
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+  std::string addr;   // "ip:port" of the peer
+  std::string laddr;  // "ip:port" of our end
+  int fd = -1;
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string last_command;
+  // Filled in by the net layer for CLIENT LIST.
+  size_t query_buffer_bytes = 0;
+  size_t output_buffer_bytes = 0;
+
+  // MULTI/EXEC.
+  bool in_multi = false;
+  bool multi_aborted = false;  // a command failed to queue: EXEC answers EXECABORT
+  std::vector<std::vector<std::string>> queued;
+  bool watch_dirty = false;  // a WATCHed key changed: EXEC answers nil
+  std::vector<std::pair<int, std::string>> watched;
+
+  // Set by QUIT, CLIENT KILL, protocol errors: close once replies are written.
+  bool close_after_reply = false;
+};
+
+// Connection bookkeeping the net layer owns.
+class ClientRegistry {
+ public:
+  virtual ~ClientRegistry() = default;
+  virtual void ForEachClient(const std::function<void(const ClientState&)>& visit) = 0;
+  // Marks a client for closing once its pending replies are written.
+  virtual bool KillClient(uint64_t id) = 0;
+  virtual size_t NumClients() const = 0;
+};
+
+// Which clients WATCH which (db, key), so a write can flag them.
+class WatchRegistry {
+ public:
+  void Watch(ClientState* client, int db, std::string_view key);
+  void UnwatchAll(ClientState* client);
+  // Flags every client watching (db, key).
+  void Touch(int db, std::string_view key);
+  // Flags every client watching any key of `db` (FLUSHDB, SWAPDB).
+  void TouchDb(int db);
+  void TouchAll();
+  bool empty() const { return watchers_.empty(); }
+
+ private:
+  std::map<std::pair<int, std::string>, std::set<ClientState*>, std::less<>> watchers_;
+};
+
+// Counters behind INFO stats.
+struct Stats {
+  uint64_t total_connections_received = 0;
+  uint64_t total_commands_processed = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t total_net_input_bytes = 0;
+  uint64_t total_net_output_bytes = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t expired_keys = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t unexpected_error_replies = 0;
+  uint64_t client_output_limit_disconnections = 0;
+  uint64_t client_query_buffer_limit_disconnections = 0;
+  uint64_t protocol_errors = 0;
+  struct CommandStats {
+    uint64_t calls = 0;
+    uint64_t usec = 0;
+    uint64_t rejected_calls = 0;
+    uint64_t failed_calls = 0;
+  };
+  std::map<std::string, CommandStats, std::less<>> commands;
+  std::map<std::string, uint64_t, std::less<>> errors;  // by error prefix, e.g. "ERR"
+};
+
+// State shared by every command on this server.
+struct ServerContext {
+  server::Config* config = nullptr;
+  storage::Keyspace* keyspace = nullptr;
+  ClientRegistry* clients = nullptr;
+  WatchRegistry watches;
+  Stats stats;
+  std::string run_id;
+  int64_t start_time_ms = 0;
+  int tcp_port = 0;
+  std::string executable;
+  std::string config_file;
+  // SHUTDOWN sets this; the event loop stops after the current iteration.
+  bool shutdown_requested = false;
+  // Extra INFO lines provided by other layers (e.g. the net layer's memory and
+  // client counts), keyed by section.
+  std::function<void(std::string_view section, std::string* out)> info_extra;
+};
+
+// One command execution.
+class ExecContext {
+ public:
+  ExecContext(ServerContext& server, ClientState& client, std::span<const std::string_view> args,
+              resp::ReplyBuilder& reply, int64_t now_ms)
+      : server(server), client(client), args(args), reply(reply), now_ms(now_ms) {}
+
+  ServerContext& server;
+  ClientState& client;
+  std::span<const std::string_view> args;
+  resp::ReplyBuilder& reply;
+  // Command time in Unix ms, fixed for the whole command as Redis does, so a key
+  // cannot expire halfway through one command.
+  int64_t now_ms;
+
+  storage::Keyspace& keyspace() { return *server.keyspace; }
+  int db() const { return client.db; }
+  size_t argc() const { return args.size(); }
+  std::string_view arg(size_t i) const { return args[i]; }
+};
+
+}  // namespace ringkv::commands

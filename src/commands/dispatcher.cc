@@ -1,0 +1,138 @@
+#include "commands/dispatcher.h"
+
+#include <chrono>
+
+#include "commands/util.h"
+
+namespace ringkv::commands {
+
+namespace {
+
+// Redis replaces CR and LF with spaces in rejection messages; ReplyBuilder::Error
+// does that for us.
+void ReplyUnknownCommand(std::span<const std::string_view> args, resp::ReplyBuilder& reply) {
+  std::string listed;
+  for (size_t i = 1; i < args.size() && listed.size() < 128; ++i) {
+    const size_t room = 128 - listed.size();
+    listed += "'";
+    listed.append(args[i].substr(0, room));
+    listed += "' ";
+  }
+  std::string msg = "ERR unknown command '";
+  msg.append(args[0].substr(0, 128));
+  msg += "', with args beginning with: ";
+  msg += listed;
+  reply.Error(msg);
+}
+
+bool ArityOk(const CommandSpec& spec, size_t argc) {
+  return spec.arity > 0 ? argc == static_cast<size_t>(spec.arity)
+                        : argc >= static_cast<size_t>(-spec.arity);
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Counts an error reply by its code ("ERR", "WRONGTYPE") for INFO errorstats.
+void CountError(ServerContext& server, std::string_view reply_bytes) {
+  if (reply_bytes.empty() || reply_bytes[0] != '-') return;
+  size_t end = reply_bytes.find_first_of(" \r", 1);
+  ++server.stats.total_error_replies;
+  ++server.stats.errors[std::string(reply_bytes.substr(1, end - 1))];
+}
+
+}  // namespace
+
+const CommandSpec* Resolve(std::span<const std::string_view> args, resp::ReplyBuilder& reply) {
+  const CommandTable& table = Commands();
+  const CommandSpec* spec = table.Find(args[0]);
+  if (spec == nullptr) {
+    ReplyUnknownCommand(args, reply);
+    return nullptr;
+  }
+  if (!ArityOk(*spec, args.size())) {
+    std::string msg = "ERR wrong number of arguments for '";
+    msg.append(spec->name);
+    msg += "' command";
+    reply.Error(msg);
+    return nullptr;
+  }
+  if (table.HasSubcommands(spec->name)) {
+    const CommandSpec* sub = table.FindSubcommand(spec->name, args[1]);
+    if (sub == nullptr) {
+      std::string msg = "ERR unknown subcommand '";
+      msg.append(args[1].substr(0, 128));
+      msg += "'. Try " + Upper(spec->name) + " HELP.";
+      reply.Error(msg);
+      return nullptr;
+    }
+    if (!ArityOk(*sub, args.size())) {
+      std::string msg = "ERR wrong number of arguments for '";
+      msg.append(sub->name);
+      msg += "' command";
+      reply.Error(msg);
+      return nullptr;
+    }
+    spec = sub;
+  }
+  return spec;
+}
+
+void Execute(ExecContext& ctx, const CommandSpec& spec) {
+  const size_t reply_start = ctx.reply.buffer()->size();
+  const auto start = std::chrono::steady_clock::now();
+  spec.handler(ctx);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  auto& stats = ctx.server.stats;
+  ++stats.total_commands_processed;
+  auto it = stats.commands.find(spec.name);
+  if (it == stats.commands.end())
+    it = stats.commands.emplace(std::string(spec.name), Stats::CommandStats{}).first;
+  ++it->second.calls;
+  it->second.usec += std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+  const std::string& out = *ctx.reply.buffer();
+  if (out.size() > reply_start && out[reply_start] == '-') {
+    ++it->second.failed_calls;
+    CountError(ctx.server, std::string_view(out).substr(reply_start));
+  }
+}
+
+void Dispatch(ServerContext& server, ClientState& client, std::span<const std::string_view> args,
+              resp::ReplyBuilder& reply, int64_t now_ms) {
+  const size_t reply_start = reply.buffer()->size();
+  const CommandSpec* spec = Resolve(args, reply);
+  if (spec == nullptr) {
+    if (client.in_multi) client.multi_aborted = true;
+    ++server.stats.total_error_replies;
+    CountError(server, std::string_view(*reply.buffer()).substr(reply_start));
+    return;
+  }
+  auto reject = [&](std::string_view message) {
+    reply.Error(message);
+    if (client.in_multi) client.multi_aborted = true;
+    auto& cmd_stats = server.stats.commands[std::string(spec->name)];
+    ++cmd_stats.rejected_calls;
+    CountError(server, std::string_view(*reply.buffer()).substr(reply_start));
+  };
+  if (!client.authenticated && !server.config->requirepass.empty() && !(spec->flags & kNoAuth)) {
+    reject(kErrNoAuth);
+    return;
+  }
+  if (client.in_multi && (spec->flags & kNoMulti)) {
+    reject("ERR Command not allowed inside a transaction");
+    return;
+  }
+  client.last_command = std::string(spec->name);
+  if (client.in_multi && !(spec->flags & kNoQueue)) {
+    client.queued.emplace_back(args.begin(), args.end());
+    reply.SimpleString("QUEUED");
+    return;
+  }
+  ExecContext ctx(server, client, args, reply, now_ms);
+  Execute(ctx, *spec);
+}
+
+}  // namespace ringkv::commands

@@ -1,0 +1,252 @@
+#include "commands/util.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace ringkv::commands {
+
+bool ParseInt64(std::string_view s, int64_t* value) {
+  if (s.empty() || s.size() > 20) return false;
+  if (s.size() == 1 && s[0] == '0') {
+    *value = 0;
+    return true;
+  }
+  size_t i = 0;
+  bool negative = false;
+  if (s[0] == '-') {
+    negative = true;
+    if (++i == s.size()) return false;
+  }
+  if (s[i] < '1' || s[i] > '9') return false;
+  uint64_t v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    const uint64_t digit = static_cast<uint64_t>(s[i] - '0');
+    if (v > (UINT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  if (negative) {
+    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return false;
+    *value = static_cast<int64_t>(0 - v);
+  } else {
+    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
+    *value = static_cast<int64_t>(v);
+  }
+  return true;
+}
+
+bool ParseLongDouble(std::string_view s, long double* value) {
+  // Redis: MAX_LONG_DOUBLE_CHARS is 5k; no leading space; strtold must consume all.
+  if (s.empty() || s.size() >= 5 * 1024) return false;
+  if (std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  std::string buf(s);
+  char* end = nullptr;
+  errno = 0;
+  long double v = std::strtold(buf.c_str(), &end);
+  if (end != buf.c_str() + buf.size() || errno == ERANGE || std::isnan(v)) return false;
+  *value = v;
+  return true;
+}
+
+bool ParseDouble(std::string_view s, double* value) {
+  if (s.empty() || s.size() >= 5 * 1024) return false;
+  if (std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  std::string buf(s);
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(buf.c_str(), &end);
+  if (end != buf.c_str() + buf.size() ||
+      (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || v == 0)) || std::isnan(v)) {
+    return false;
+  }
+  *value = v;
+  return true;
+}
+
+std::string FormatLongDouble(long double value) {
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  char buf[5 * 1024 + 64];
+  int len = std::snprintf(buf, sizeof(buf), "%.17Lf", value);
+  if (len <= 0 || static_cast<size_t>(len) >= sizeof(buf)) return "0";
+  std::string out(buf, len);
+  if (out.find('.') != std::string::npos) {
+    while (!out.empty() && out.back() == '0') out.pop_back();
+    if (!out.empty() && out.back() == '.') out.pop_back();
+  }
+  if (out == "-0") out = "0";
+  return out;
+}
+
+namespace {
+
+// Redis 7.0's stringmatchlen_impl: `nesting` bounds recursion on '*'.
+bool GlobMatchImpl(const char* pattern, int pattern_len, const char* str, int str_len, bool nocase,
+                   bool* skip_longer_matches, int nesting) {
+  if (nesting > 1000) return false;
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  while (pattern_len && str_len) {
+    switch (pattern[0]) {
+      case '*':
+        while (pattern_len && pattern[1] == '*') {
+          ++pattern;
+          --pattern_len;
+        }
+        if (pattern_len == 1) return true;
+        while (str_len) {
+          if (GlobMatchImpl(pattern + 1, pattern_len - 1, str, str_len, nocase, skip_longer_matches,
+                            nesting + 1)) {
+            return true;
+          }
+          if (*skip_longer_matches) return false;
+          ++str;
+          --str_len;
+        }
+        // No match for the rest of the pattern: longer prefixes cannot match either.
+        *skip_longer_matches = true;
+        return false;
+      case '?':
+        ++str;
+        --str_len;
+        break;
+      case '[': {
+        ++pattern;
+        --pattern_len;
+        const bool negate = pattern_len > 0 && pattern[0] == '^';
+        if (negate) {
+          ++pattern;
+          --pattern_len;
+        }
+        bool match = false;
+        while (true) {
+          if (pattern_len >= 2 && pattern[0] == '\\') {
+            ++pattern;
+            --pattern_len;
+            if (pattern[0] == str[0]) match = true;
+          } else if (pattern_len == 0 || pattern[0] == ']') {
+            break;
+          } else if (pattern_len >= 3 && pattern[1] == '-') {
+            int start = static_cast<unsigned char>(pattern[0]);
+            int end = static_cast<unsigned char>(pattern[2]);
+            int c = static_cast<unsigned char>(str[0]);
+            if (start > end) std::swap(start, end);
+            if (nocase) {
+              start = std::tolower(start);
+              end = std::tolower(end);
+              c = std::tolower(c);
+            }
+            pattern += 2;
+            pattern_len -= 2;
+            if (c >= start && c <= end) match = true;
+          } else if (nocase ? lower(pattern[0]) == lower(str[0]) : pattern[0] == str[0]) {
+            match = true;
+          }
+          ++pattern;
+          --pattern_len;
+        }
+        // Redis leaves `pattern` on the ']' (or past the end) here.
+        if (pattern_len == 0) {
+          ++pattern_len;  // compensate the decrement below, as Redis does
+          --pattern;
+        }
+        if (negate) match = !match;
+        if (!match) return false;
+        ++str;
+        --str_len;
+        break;
+      }
+      case '\\':
+        if (pattern_len >= 2) {
+          ++pattern;
+          --pattern_len;
+        }
+        [[fallthrough]];
+      default:
+        if (nocase ? lower(pattern[0]) != lower(str[0]) : pattern[0] != str[0]) return false;
+        ++str;
+        --str_len;
+        break;
+    }
+    ++pattern;
+    --pattern_len;
+    if (str_len == 0) {
+      while (pattern_len && *pattern == '*') {
+        ++pattern;
+        --pattern_len;
+      }
+      break;
+    }
+  }
+  return pattern_len == 0 && str_len == 0;
+}
+
+}  // namespace
+
+bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase) {
+  bool skip = false;
+  return GlobMatchImpl(pattern.data(), static_cast<int>(pattern.size()), str.data(),
+                       static_cast<int>(str.size()), nocase, &skip, 0);
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void ReplyWrongArity(ExecContext& ctx, std::string_view name) {
+  std::string msg = "ERR wrong number of arguments for '";
+  msg.append(name);
+  msg.append("' command");
+  ctx.reply.Error(msg);
+}
+
+LookupResult LookupKey(ExecContext& ctx, std::string_view key, storage::KeyRecord* record,
+                       const storage::ValueType* expected) {
+  Status s = ctx.keyspace().Find(ctx.db(), key, ctx.now_ms, record);
+  if (!s.ok()) {
+    ++ctx.server.stats.keyspace_misses;
+    return LookupResult::kMissing;
+  }
+  if (expected != nullptr && record->type != *expected) {
+    ctx.reply.Error(kErrWrongType);
+    return LookupResult::kWrongType;
+  }
+  ++ctx.server.stats.keyspace_hits;
+  return LookupResult::kFound;
+}
+
+bool ParseCursor(ExecContext& ctx, std::string_view arg, uint64_t* cursor) {
+  // Redis parses cursors with strtoull and rejects trailing garbage.
+  if (arg.empty() || arg.size() > 20 || !std::isdigit(static_cast<unsigned char>(arg[0]))) {
+    ctx.reply.Error("ERR invalid cursor");
+    return false;
+  }
+  uint64_t v = 0;
+  for (char c : arg) {
+    if (c < '0' || c > '9') {
+      ctx.reply.Error("ERR invalid cursor");
+      return false;
+    }
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - digit) / 10) {
+      ctx.reply.Error("ERR invalid cursor");
+      return false;
+    }
+    v = v * 10 + digit;
+  }
+  *cursor = v;
+  return true;
+}
+
+}  // namespace ringkv::commands

@@ -1,0 +1,64 @@
+// Helpers shared by the command groups: Redis's exact number parsing and
+// formatting, glob matching, typed key lookup, and the standard error texts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "commands/context.h"
+#include "storage/record.h"
+
+namespace ringkv::commands {
+
+inline constexpr std::string_view kErrSyntax = "ERR syntax error";
+inline constexpr std::string_view kErrWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kErrNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kErrNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kErrOverflow = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kErrNoSuchKey = "ERR no such key";
+inline constexpr std::string_view kErrDbIndex = "ERR DB index is out of range";
+inline constexpr std::string_view kErrNoAuth = "NOAUTH Authentication required.";
+
+// Redis's string2ll: optional '-', no '+', no spaces, no leading zeros, fits int64.
+bool ParseInt64(std::string_view s, int64_t* value);
+// Redis's string2ld (for INCRBYFLOAT and friends): no spaces, not NaN, finite
+// when `allow_inf` is false.
+bool ParseLongDouble(std::string_view s, long double* value);
+// Redis's getDoubleFromObject: strtod on the whole string, no spaces, not NaN.
+bool ParseDouble(std::string_view s, double* value);
+// Redis's ld2string in LD_STR_HUMAN mode: "%.17Lf" with trailing zeros (and a
+// trailing dot) removed, "-0" printed as "0".
+std::string FormatLongDouble(long double value);
+
+// Redis's stringmatchlen (glob with * ? [] \ and a nesting limit so a hostile
+// pattern cannot recurse without bound).
+bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase = false);
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// Reply "ERR wrong number of arguments for 'name' command".
+void ReplyWrongArity(ExecContext& ctx, std::string_view name);
+
+enum class LookupResult { kFound, kMissing, kWrongType };
+
+// Finds `key` in the client's db. With `expected` set and a key of another type,
+// replies WRONGTYPE and returns kWrongType. Counts keyspace hits and misses.
+LookupResult LookupKey(ExecContext& ctx, std::string_view key, storage::KeyRecord* record,
+                       const storage::ValueType* expected);
+inline LookupResult LookupString(ExecContext& ctx, std::string_view key,
+                                 storage::KeyRecord* record) {
+  static constexpr storage::ValueType kType = storage::ValueType::kString;
+  return LookupKey(ctx, key, record, &kType);
+}
+inline LookupResult LookupHash(ExecContext& ctx, std::string_view key, storage::KeyRecord* record) {
+  static constexpr storage::ValueType kType = storage::ValueType::kHash;
+  return LookupKey(ctx, key, record, &kType);
+}
+
+// Parses a SCAN-style cursor (unsigned 64-bit decimal). Replies "ERR invalid
+// cursor" and returns false on bad input.
+bool ParseCursor(ExecContext& ctx, std::string_view arg, uint64_t* cursor);
+
+}  // namespace ringkv::commands

@@ -1,0 +1,461 @@
+#include "net/server.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "commands/dispatcher.h"
+
+namespace ringkv::net {
+
+namespace {
+
+constexpr size_t kReadBufferSize = 64 * 1024;
+// Reply buffers that grew past this are released once they drain, so one large
+// reply does not pin memory for the life of the connection.
+constexpr size_t kIdleBufferCapacity = 64 * 1024;
+
+constexpr std::string_view kProtectedModeError =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from the "
+    "loopback interface. If you want to connect from external computers to Redis you may adopt "
+    "one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
+    "SET protected-mode no' from the loopback interface by connecting to Redis from the same "
+    "host the server is running, however MAKE SURE Redis is not publicly accessible from "
+    "internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    "you can just disable the protected mode by editing the Redis configuration file, and "
+    "setting the protected mode option to 'no', and then restarting the server. 3) If you "
+    "started the server manually just for testing, restart it with the '--protected-mode no' "
+    "option. 4) Set up an authentication password for the default user. NOTE: You only need to "
+    "do one of the above things in order for the server to start accepting connections from "
+    "the outside.\r\n";
+
+std::string AddressString(const sockaddr_storage& addr) {
+  char ip[INET6_ADDRSTRLEN] = {0};
+  int port = 0;
+  if (addr.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+    uv_ip4_name(a, ip, sizeof(ip));
+    port = ntohs(a->sin_port);
+  } else if (addr.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
+    uv_ip6_name(a, ip, sizeof(ip));
+    port = ntohs(a->sin6_port);
+  }
+  return std::string(ip) + ":" + std::to_string(port);
+}
+
+bool IsLoopback(const sockaddr_storage& addr) {
+  if (addr.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+    return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (addr.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
+    if (IN6_IS_ADDR_LOOPBACK(&a->sin6_addr)) return true;
+    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) return a->sin6_addr.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+}  // namespace
+
+struct Server::Connection {
+  uv_tcp_t handle;
+  Server* server = nullptr;
+  commands::ClientState state;
+  resp::RequestParser parser;
+  std::string out;       // replies not yet handed to the kernel
+  std::string inflight;  // bytes owned by the pending uv_write
+  resp::ReplyBuilder reply{&out};
+  uv_write_t write_req;
+  bool writing = false;
+  bool closing = false;
+  bool queued_for_flush = false;
+  int64_t soft_limit_since_ms = 0;  // when the output first went over the soft limit
+};
+
+Server::Server(uv_loop_t* loop, commands::ServerContext* ctx)
+    : loop_(loop), ctx_(ctx), read_buffer_(new char[kReadBufferSize]) {
+  ctx_->clients = this;
+  uv_check_init(loop_, &check_);
+  check_.data = this;
+  uv_timer_init(loop_, &cron_);
+  cron_.data = this;
+  uv_signal_init(loop_, &sigterm_);
+  sigterm_.data = this;
+  uv_signal_init(loop_, &sigint_);
+  sigint_.data = this;
+}
+
+Server::~Server() = default;
+
+int64_t Server::NowMs() const {
+  timeval tv;
+  gettimeofday(&tv, nullptr);
+  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
+}
+
+Status Server::Listen() {
+  const auto& config = *ctx_->config;
+  for (const std::string& entry : config.bind) {
+    const bool optional = !entry.empty() && entry[0] == '-';
+    std::string host = optional ? entry.substr(1) : entry;
+    if (host == "*") host = "0.0.0.0";
+    if (host == "::*") host = "::";
+    sockaddr_storage addr{};
+    unsigned flags = 0;
+    if (uv_ip4_addr(host.c_str(), config.port, reinterpret_cast<sockaddr_in*>(&addr)) != 0) {
+      if (uv_ip6_addr(host.c_str(), config.port, reinterpret_cast<sockaddr_in6*>(&addr)) != 0) {
+        return Status::InvalidArgument("Invalid bind address '" + host + "'");
+      }
+      flags = UV_TCP_IPV6ONLY;
+    }
+    auto listener = std::make_unique<uv_tcp_t>();
+    uv_tcp_init(loop_, listener.get());
+    listener->data = this;
+    int rc = uv_tcp_bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), flags);
+    if (rc == 0)
+      rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener.get()), config.tcp_backlog,
+                     &Server::OnConnection);
+    if (rc != 0) {
+      uv_close(reinterpret_cast<uv_handle_t*>(listener.release()),
+               [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+      if (optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) {
+        spdlog::warn("Skipping optional bind address {}: {}", host, uv_strerror(rc));
+        continue;
+      }
+      return Status::IOError("Could not create server TCP listening socket " + host + ":" +
+                             std::to_string(config.port) + ": " + uv_strerror(rc));
+    }
+    if (config.port == 0 && ctx_->tcp_port == 0) {
+      sockaddr_storage bound{};
+      int len = sizeof(bound);
+      uv_tcp_getsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &len);
+      ctx_->tcp_port = ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    }
+    listeners_.push_back(std::move(listener));
+  }
+  if (listeners_.empty()) return Status::IOError("Failed listening on any address");
+  if (ctx_->tcp_port == 0) ctx_->tcp_port = config.port;
+  return Status::OK();
+}
+
+void Server::Run() {
+  uv_check_start(&check_, &Server::OnCheck);
+  const uint64_t interval = 1000 / std::max(1, ctx_->config->hz);
+  uv_timer_start(&cron_, &Server::OnCron, interval, interval);
+  uv_signal_start(&sigterm_, &Server::OnSignal, SIGTERM);
+  uv_signal_start(&sigint_, &Server::OnSignal, SIGINT);
+  uv_run(loop_, UV_RUN_DEFAULT);
+}
+
+void Server::RequestShutdown() { ctx_->shutdown_requested = true; }
+
+void Server::OnSignal(uv_signal_t* handle, int signum) {
+  auto* self = static_cast<Server*>(handle->data);
+  spdlog::warn("Received {} scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  self->RequestShutdown();
+  self->Shutdown();
+}
+
+void Server::OnConnection(uv_stream_t* listener, int status) {
+  auto* self = static_cast<Server*>(listener->data);
+  if (status < 0) {
+    spdlog::warn("Accepting client connection: {}", uv_strerror(status));
+    return;
+  }
+  self->Accept(listener);
+}
+
+void Server::Accept(uv_stream_t* listener) {
+  auto* conn = new Connection();
+  conn->server = this;
+  uv_tcp_init(loop_, &conn->handle);
+  conn->handle.data = conn;
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&conn->handle)) != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&conn->handle),
+             [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
+    return;
+  }
+  uv_tcp_nodelay(&conn->handle, 1);
+  sockaddr_storage peer{}, local{};
+  int len = sizeof(peer);
+  uv_tcp_getpeername(&conn->handle, reinterpret_cast<sockaddr*>(&peer), &len);
+  len = sizeof(local);
+  uv_tcp_getsockname(&conn->handle, reinterpret_cast<sockaddr*>(&local), &len);
+  const auto& config = *ctx_->config;
+  const int64_t now = NowMs();
+  conn->state.id = next_client_id_++;
+  conn->state.addr = AddressString(peer);
+  conn->state.laddr = AddressString(local);
+  uv_fileno(reinterpret_cast<uv_handle_t*>(&conn->handle), &conn->state.fd);
+  conn->state.created_ms = now;
+  conn->state.last_interaction_ms = now;
+  conn->state.authenticated = config.requirepass.empty();
+  ++ctx_->stats.total_connections_received;
+
+  // Rejections are written synchronously-enough: queue the text and close after it.
+  std::string_view rejection;
+  if (connections_.size() >= static_cast<size_t>(config.maxclients)) {
+    rejection = "-ERR max number of clients reached\r\n";
+  } else if (config.protected_mode && config.requirepass.empty() && !IsLoopback(peer)) {
+    rejection = kProtectedModeError;
+  }
+  connections_[conn->state.id] = conn;
+  if (!rejection.empty()) {
+    ++ctx_->stats.rejected_connections;
+    conn->out.assign(rejection);
+    conn->state.close_after_reply = true;
+    ScheduleFlush(conn);
+    return;
+  }
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&conn->handle), &Server::OnAlloc, &Server::OnRead);
+}
+
+void Server::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+  auto* conn = static_cast<Connection*>(handle->data);
+  buf->base = conn->server->read_buffer_.get();
+  buf->len = kReadBufferSize;
+}
+
+void Server::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* conn = static_cast<Connection*>(stream->data);
+  Server* self = conn->server;
+  if (nread < 0) {
+    self->Close(conn);
+    return;
+  }
+  if (nread == 0 || conn->closing) return;
+  self->ctx_->stats.total_net_input_bytes += static_cast<uint64_t>(nread);
+  conn->parser.Feed(std::string_view(buf->base, static_cast<size_t>(nread)));
+  self->ProcessInput(conn);
+}
+
+void Server::ProcessInput(Connection* conn) {
+  const auto& config = *ctx_->config;
+  resp::ParserLimits limits;
+  limits.max_bulk_len = config.proto_max_bulk_len;
+  limits.unauthenticated = !conn->state.authenticated;
+  conn->parser.set_limits(limits);
+  conn->state.last_interaction_ms = NowMs();
+  while (!conn->state.close_after_reply && !conn->closing) {
+    const auto result = conn->parser.Next();
+    if (result == resp::RequestParser::Result::kNeedMore) break;
+    if (result == resp::RequestParser::Result::kError) {
+      ++ctx_->stats.protocol_errors;
+      spdlog::debug("Protocol error ({}) from client: id={} addr={}", conn->parser.error(),
+                    conn->state.id, conn->state.addr);
+      conn->reply.Error(conn->parser.error());
+      conn->state.close_after_reply = true;
+      break;
+    }
+    const auto& args = conn->parser.args();
+    commands::Dispatch(*ctx_, conn->state, args, conn->reply, NowMs());
+    conn->reply.set_protocol(conn->state.protocol);
+    if (limits.unauthenticated && conn->state.authenticated) {
+      limits.unauthenticated = false;
+      conn->parser.set_limits(limits);
+    }
+    if (OverOutputLimit(conn, conn->state.last_interaction_ms)) return;
+  }
+  if (conn->parser.buffered_bytes() > static_cast<size_t>(config.client_query_buffer_limit)) {
+    spdlog::warn("Closing client that reached max query buffer length: id={} addr={}",
+                 conn->state.id, conn->state.addr);
+    ++ctx_->stats.client_query_buffer_limit_disconnections;
+    Close(conn);
+    return;
+  }
+  if (!conn->out.empty() || conn->state.close_after_reply) ScheduleFlush(conn);
+}
+
+bool Server::OverOutputLimit(Connection* conn, int64_t now_ms) {
+  const auto& config = *ctx_->config;
+  const size_t pending = conn->out.size() + conn->inflight.size();
+  bool over =
+      config.output_hard_limit > 0 && pending > static_cast<size_t>(config.output_hard_limit);
+  if (!over && config.output_soft_limit > 0 &&
+      pending > static_cast<size_t>(config.output_soft_limit)) {
+    if (conn->soft_limit_since_ms == 0) conn->soft_limit_since_ms = now_ms;
+    over = now_ms - conn->soft_limit_since_ms > int64_t{config.output_soft_seconds} * 1000;
+  } else if (!over) {
+    conn->soft_limit_since_ms = 0;
+  }
+  if (!over) return false;
+  spdlog::warn(
+      "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+      conn->state.id, conn->state.addr);
+  ++ctx_->stats.client_output_limit_disconnections;
+  Close(conn);
+  return true;
+}
+
+void Server::ScheduleFlush(Connection* conn) {
+  if (conn->queued_for_flush || conn->closing) return;
+  conn->queued_for_flush = true;
+  flush_list_.push_back(conn);
+}
+
+void Server::OnCheck(uv_check_t* handle) {
+  auto* self = static_cast<Server*>(handle->data);
+  self->FlushAll();
+  if (self->ctx_->shutdown_requested) self->Shutdown();
+}
+
+void Server::FlushAll() {
+  // Replies may only leave once the writes they acknowledge are in the log.
+  Status s = ctx_->keyspace->Commit();
+  if (!s.ok()) {
+    spdlog::error("Closing {} clients: their writes could not be logged: {}", flush_list_.size(),
+                  s.ToString());
+    for (Connection* conn : flush_list_) {
+      conn->queued_for_flush = false;
+      conn->out.clear();
+      Close(conn);
+    }
+    flush_list_.clear();
+    return;
+  }
+  std::vector<Connection*> batch;
+  batch.swap(flush_list_);
+  for (Connection* conn : batch) {
+    conn->queued_for_flush = false;
+    if (!conn->closing) Flush(conn);
+  }
+}
+
+void Server::Flush(Connection* conn) {
+  if (conn->writing) return;  // OnWrite sends what accumulated meanwhile
+  if (!conn->out.empty()) {
+    uv_buf_t buf = uv_buf_init(conn->out.data(), static_cast<unsigned>(conn->out.size()));
+    int written = uv_try_write(reinterpret_cast<uv_stream_t*>(&conn->handle), &buf, 1);
+    if (written == UV_EAGAIN) written = 0;
+    if (written < 0) {
+      Close(conn);
+      return;
+    }
+    ctx_->stats.total_net_output_bytes += static_cast<uint64_t>(written);
+    if (static_cast<size_t>(written) < conn->out.size()) {
+      conn->inflight.assign(conn->out, static_cast<size_t>(written));
+      conn->out.clear();
+      conn->writing = true;
+      conn->write_req.data = conn;
+      uv_buf_t rest =
+          uv_buf_init(conn->inflight.data(), static_cast<unsigned>(conn->inflight.size()));
+      uv_write(&conn->write_req, reinterpret_cast<uv_stream_t*>(&conn->handle), &rest, 1,
+               &Server::OnWrite);
+      return;
+    }
+    conn->out.clear();
+    if (conn->out.capacity() > kIdleBufferCapacity) std::string().swap(conn->out);
+  }
+  if (conn->state.close_after_reply) Close(conn);
+}
+
+void Server::OnWrite(uv_write_t* req, int status) {
+  auto* conn = static_cast<Connection*>(req->data);
+  Server* self = conn->server;
+  conn->writing = false;
+  if (status < 0 || conn->closing) {
+    self->Close(conn);
+    return;
+  }
+  self->ctx_->stats.total_net_output_bytes += conn->inflight.size();
+  std::string().swap(conn->inflight);
+  self->Flush(conn);
+}
+
+void Server::Close(Connection* conn) {
+  if (conn->closing) return;
+  conn->closing = true;
+  ctx_->watches.UnwatchAll(&conn->state);
+  connections_.erase(conn->state.id);
+  uv_close(reinterpret_cast<uv_handle_t*>(&conn->handle), &Server::OnClose);
+}
+
+void Server::OnClose(uv_handle_t* handle) {
+  auto* conn = static_cast<Connection*>(handle->data);
+  Server* self = conn->server;
+  // A closed connection may still sit in the flush list of this iteration.
+  auto& list = self->flush_list_;
+  list.erase(std::remove(list.begin(), list.end(), conn), list.end());
+  delete conn;
+}
+
+void Server::OnCron(uv_timer_t* handle) { static_cast<Server*>(handle->data)->Cron(); }
+
+void Server::Cron() {
+  const int64_t now = NowMs();
+  const auto& config = *ctx_->config;
+  // Active expiry: a bounded amount of work per tick keeps latency flat.
+  ctx_->stats.expired_keys += ctx_->keyspace->ActiveExpireCycle(now, 200);
+  if (ctx_->keyspace->reclaim_pending()) ctx_->keyspace->ReclaimStep(10000);
+  std::vector<Connection*> to_close, to_check;
+  for (auto& [id, conn] : connections_) {
+    if (config.timeout > 0 && !conn->state.in_multi &&
+        now - conn->state.last_interaction_ms > int64_t{config.timeout} * 1000) {
+      to_close.push_back(conn);
+      continue;
+    }
+    if (conn->soft_limit_since_ms != 0 && !conn->closing) to_check.push_back(conn);
+  }
+  for (Connection* conn : to_close) Close(conn);
+  // OverOutputLimit may close (and unlink) the connection, so not inside the loop above.
+  for (Connection* conn : to_check) OverOutputLimit(conn, now);
+}
+
+void Server::Shutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  spdlog::warn("User requested shutdown...");
+  Status s = ctx_->keyspace->Commit();
+  if (!s.ok()) spdlog::error("Final commit failed: {}", s.ToString());
+  s = ctx_->keyspace->engine()->Sync();
+  if (!s.ok()) spdlog::error("Final log sync failed: {}", s.ToString());
+  std::vector<Connection*> all;
+  for (auto& [id, conn] : connections_) all.push_back(conn);
+  for (Connection* conn : all) Close(conn);
+  for (auto& listener : listeners_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(listener.release()),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+  }
+  listeners_.clear();
+  uv_check_stop(&check_);
+  uv_timer_stop(&cron_);
+  uv_signal_stop(&sigterm_);
+  uv_signal_stop(&sigint_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+  spdlog::warn("ringkv is now ready to exit, bye bye...");
+}
+
+void Server::ForEachClient(const std::function<void(const commands::ClientState&)>& visit) {
+  for (auto& [id, conn] : connections_) {
+    conn->state.query_buffer_bytes = conn->parser.buffered_bytes();
+    conn->state.output_buffer_bytes = conn->out.size() + conn->inflight.size();
+    visit(conn->state);
+  }
+}
+
+bool Server::KillClient(uint64_t id) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return false;
+  it->second->state.close_after_reply = true;
+  ScheduleFlush(it->second);
+  return true;
+}
+
+size_t Server::ClientBufferBytes() const {
+  size_t total = 0;
+  for (const auto& [id, conn] : connections_) {
+    total += conn->parser.buffered_bytes() + conn->out.capacity() + conn->inflight.capacity();
+  }
+  return total;
+}
+
+}  // namespace ringkv::net

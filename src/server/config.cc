@@ -1,0 +1,392 @@
+#include "server/config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <climits>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "resp/split_args.h"
+
+namespace ringkv::server {
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+bool ParseInt(std::string_view s, int64_t* v) {
+  if (s.empty()) return false;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+std::string FormatMemory(int64_t bytes) { return std::to_string(bytes); }
+
+using Getter = std::function<std::string(const Config&)>;
+using Setter = std::function<std::string(Config&, const std::vector<std::string>&)>;
+
+// Integer directive in [min, max].
+template <typename T>
+ConfigOption IntOption(const char* name, bool mut, T Config::*field, int64_t min, int64_t max) {
+  return {name, nullptr, mut, [field](const Config& c) { return std::to_string(c.*field); },
+          [field, min, max](Config& c, const std::vector<std::string>& a) -> std::string {
+            int64_t v;
+            if (a.size() != 1 || !ParseInt(a[0], &v)) {
+              return "argument couldn't be parsed into an integer";
+            }
+            if (v < min || v > max) {
+              return "argument must be between " + std::to_string(min) + " and " +
+                     std::to_string(max) + " inclusive";
+            }
+            c.*field = static_cast<T>(v);
+            return {};
+          }};
+}
+
+ConfigOption MemoryOption(const char* name, bool mut, int64_t Config::*field) {
+  return {name, nullptr, mut, [field](const Config& c) { return FormatMemory(c.*field); },
+          [field](Config& c, const std::vector<std::string>& a) -> std::string {
+            int64_t v;
+            if (a.size() != 1 || !ParseMemory(a[0], &v) || v < 0) {
+              return "argument must be a memory value";
+            }
+            c.*field = v;
+            return {};
+          }};
+}
+
+ConfigOption BoolOption(const char* name, bool mut, bool Config::*field) {
+  return {name, nullptr, mut, [field](const Config& c) { return c.*field ? "yes" : "no"; },
+          [field](Config& c, const std::vector<std::string>& a) -> std::string {
+            if (a.size() != 1) return "argument must be 'yes' or 'no'";
+            std::string v = Lower(a[0]);
+            if (v == "yes") {
+              c.*field = true;
+            } else if (v == "no") {
+              c.*field = false;
+            } else {
+              return "argument must be 'yes' or 'no'";
+            }
+            return {};
+          }};
+}
+
+ConfigOption StringOption(const char* name, bool mut, std::string Config::*field) {
+  return {name, nullptr, mut, [field](const Config& c) { return c.*field; },
+          [field](Config& c, const std::vector<std::string>& a) -> std::string {
+            if (a.size() != 1) return "wrong number of arguments";
+            c.*field = a[0];
+            return {};
+          }};
+}
+
+// A Redis directive ringkv accepts and remembers but does not act on.
+ConfigOption Passthrough(const char* name, const char* redis_default) {
+  std::string key = name, def = redis_default;
+  return {name, nullptr, true,
+          [key, def](const Config& c) {
+            auto it = c.passthrough.find(key);
+            return it == c.passthrough.end() ? def : it->second;
+          },
+          [key](Config& c, const std::vector<std::string>& a) -> std::string {
+            std::string joined;
+            for (size_t i = 0; i < a.size(); ++i) joined += (i ? " " : "") + a[i];
+            c.passthrough[key] = joined;
+            return {};
+          }};
+}
+
+std::vector<ConfigOption> BuildOptions() {
+  std::vector<ConfigOption> o;
+  o.push_back(IntOption("port", false, &Config::port, 0, 65535));
+  o.push_back({"bind", nullptr, false,
+               [](const Config& c) {
+                 std::string s;
+                 for (size_t i = 0; i < c.bind.size(); ++i) s += (i ? " " : "") + c.bind[i];
+                 return s;
+               },
+               [](Config& c, const std::vector<std::string>& a) -> std::string {
+                 if (a.empty()) return "wrong number of arguments";
+                 c.bind = a;
+                 return {};
+               }});
+  o.push_back(BoolOption("protected-mode", true, &Config::protected_mode));
+  o.push_back(IntOption("tcp-backlog", false, &Config::tcp_backlog, 0, INT_MAX));
+  o.push_back(IntOption("maxclients", true, &Config::maxclients, 1, INT_MAX));
+  o.push_back(IntOption("timeout", true, &Config::timeout, 0, INT_MAX));
+  o.push_back(MemoryOption("proto-max-bulk-len", true, &Config::proto_max_bulk_len));
+  o.push_back(MemoryOption("client-query-buffer-limit", true, &Config::client_query_buffer_limit));
+  o.push_back(
+      {"client-output-buffer-limit", nullptr, true,
+       [](const Config& c) {
+         return "normal " + std::to_string(c.output_hard_limit) + " " +
+                std::to_string(c.output_soft_limit) + " " + std::to_string(c.output_soft_seconds) +
+                " replica 268435456 67108864 60 pubsub 33554432 8388608 60";
+       },
+       [](Config& c, const std::vector<std::string>& a) -> std::string {
+         // Arguments come in groups of four: class hard soft seconds.
+         std::vector<std::string> words;
+         for (const auto& arg : a) {
+           std::vector<std::string> split;
+           resp::SplitArgs(arg, &split);
+           words.insert(words.end(), split.begin(), split.end());
+         }
+         if (words.empty() || words.size() % 4 != 0)
+           return "Wrong number of arguments in buffer limit configuration.";
+         for (size_t i = 0; i < words.size(); i += 4) {
+           std::string cls = Lower(words[i]);
+           int64_t hard, soft, secs;
+           if (cls != "normal" && cls != "replica" && cls != "slave" && cls != "pubsub") {
+             return "Invalid client class specified in buffer limit configuration.";
+           }
+           if (!ParseMemory(words[i + 1], &hard) || !ParseMemory(words[i + 2], &soft) ||
+               !ParseInt(words[i + 3], &secs) || hard < 0 || soft < 0 || secs < 0) {
+             return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+           }
+           if (cls == "normal") {
+             c.output_hard_limit = hard;
+             c.output_soft_limit = soft;
+             c.output_soft_seconds = static_cast<int>(secs);
+           }
+         }
+         return {};
+       }});
+  o.push_back(StringOption("requirepass", true, &Config::requirepass));
+  o.push_back(StringOption("dir", false, &Config::dir));
+  o.push_back({"appendfsync", nullptr, true,
+               [](const Config& c) -> std::string {
+                 switch (c.appendfsync) {
+                   case storage::SyncMode::kAlways:
+                     return "always";
+                   case storage::SyncMode::kEverySec:
+                     return "everysec";
+                   case storage::SyncMode::kNo:
+                     return "no";
+                 }
+                 return "everysec";
+               },
+               [](Config& c, const std::vector<std::string>& a) -> std::string {
+                 std::string v = a.size() == 1 ? Lower(a[0]) : "";
+                 if (v == "always") {
+                   c.appendfsync = storage::SyncMode::kAlways;
+                 } else if (v == "everysec") {
+                   c.appendfsync = storage::SyncMode::kEverySec;
+                 } else if (v == "no") {
+                   c.appendfsync = storage::SyncMode::kNo;
+                 } else {
+                   return "argument(s) must be one of the following: everysec, always, no";
+                 }
+                 return {};
+               }});
+  o.push_back(IntOption("databases", false, &Config::databases, 1, 1024));
+  o.push_back(MemoryOption("leveldb-block-cache-size", false, &Config::leveldb_block_cache_size));
+  o.push_back(MemoryOption("leveldb-write-buffer-size", false, &Config::leveldb_write_buffer_size));
+  o.push_back(IntOption("leveldb-bloom-bits", false, &Config::leveldb_bloom_bits, 0, 64));
+  o.push_back(IntOption("hz", true, &Config::hz, 1, 500));
+  o.push_back({"loglevel", nullptr, true, [](const Config& c) { return c.loglevel; },
+               [](Config& c, const std::vector<std::string>& a) -> std::string {
+                 std::string v = a.size() == 1 ? Lower(a[0]) : "";
+                 if (v != "debug" && v != "verbose" && v != "notice" && v != "warning" &&
+                     v != "nothing") {
+                   return "argument(s) must be one of the following: debug, verbose, notice, "
+                          "warning, nothing";
+                 }
+                 c.loglevel = v;
+                 return {};
+               }});
+  o.push_back(StringOption("logfile", false, &Config::logfile));
+  o.push_back(StringOption("node-id", false, &Config::node_id));
+  o.push_back(IntOption("cluster-port", false, &Config::cluster_port, 0, 65535));
+  o.push_back(StringOption("seeds", false, &Config::seeds));
+  o.push_back(IntOption("replicas", false, &Config::replicas, 1, 64));
+  o.push_back(IntOption("write-quorum", false, &Config::write_quorum, 1, 64));
+  o.push_back(IntOption("read-quorum", false, &Config::read_quorum, 1, 64));
+  o.push_back(IntOption("vnodes", false, &Config::vnodes, 1, 4096));
+  o.push_back(StringOption("cluster-secret", false, &Config::cluster_secret));
+
+  // Redis directives with Redis 7.0's defaults, accepted so existing config files,
+  // clients and test suites that set them keep working.
+  static const std::pair<const char*, const char*> kPassthrough[] = {
+      {"save", "3600 1 300 100 60 10000"},
+      {"appendonly", "no"},
+      {"appendfilename", "appendonly.aof"},
+      {"dbfilename", "dump.rdb"},
+      {"daemonize", "no"},
+      {"supervised", "no"},
+      {"pidfile", ""},
+      {"maxmemory", "0"},
+      {"maxmemory-policy", "noeviction"},
+      {"maxmemory-samples", "5"},
+      {"hash-max-listpack-entries", "128"},
+      {"hash-max-listpack-value", "64"},
+      {"hash-max-ziplist-entries", "128"},
+      {"hash-max-ziplist-value", "64"},
+      {"list-max-listpack-size", "-2"},
+      {"list-max-ziplist-size", "-2"},
+      {"list-compress-depth", "0"},
+      {"set-max-intset-entries", "512"},
+      {"zset-max-listpack-entries", "128"},
+      {"zset-max-listpack-value", "64"},
+      {"zset-max-ziplist-entries", "128"},
+      {"zset-max-ziplist-value", "64"},
+      {"stream-node-max-bytes", "4096"},
+      {"stream-node-max-entries", "100"},
+      {"activerehashing", "yes"},
+      {"active-expire-effort", "1"},
+      {"lazyfree-lazy-eviction", "no"},
+      {"lazyfree-lazy-expire", "no"},
+      {"lazyfree-lazy-server-del", "no"},
+      {"lazyfree-lazy-user-del", "no"},
+      {"lazyfree-lazy-user-flush", "no"},
+      {"notify-keyspace-events", ""},
+      {"slowlog-log-slower-than", "10000"},
+      {"slowlog-max-len", "128"},
+      {"latency-monitor-threshold", "0"},
+      {"latency-tracking", "yes"},
+      {"tcp-keepalive", "300"},
+      {"stop-writes-on-bgsave-error", "yes"},
+      {"rdbcompression", "yes"},
+      {"rdbchecksum", "yes"},
+      {"lua-time-limit", "5000"},
+      {"busy-reply-threshold", "5000"},
+      {"lfu-log-factor", "10"},
+      {"lfu-decay-time", "1"},
+      {"io-threads", "1"},
+      {"replica-read-only", "yes"},
+      {"min-replicas-to-write", "0"},
+      {"repl-diskless-sync", "yes"},
+      {"enable-debug-command", "no"},
+      {"set-proc-title", "yes"},
+      {"always-show-logo", "no"},
+      {"aof-use-rdb-preamble", "yes"},
+      {"auto-aof-rewrite-percentage", "100"},
+      {"auto-aof-rewrite-min-size", "67108864"},
+      {"no-appendfsync-on-rewrite", "no"},
+      {"jemalloc-bg-thread", "yes"},
+      {"activedefrag", "no"},
+      {"close-on-replica-write", "no"},
+  };
+  for (const auto& [name, def] : kPassthrough) o.push_back(Passthrough(name, def));
+  return o;
+}
+
+}  // namespace
+
+const std::vector<ConfigOption>& ConfigOptions() {
+  static const std::vector<ConfigOption> options = BuildOptions();
+  return options;
+}
+
+const ConfigOption* FindConfigOption(std::string_view name) {
+  std::string lower = Lower(name);
+  for (const auto& option : ConfigOptions()) {
+    if (lower == option.name || (option.alias && lower == option.alias)) return &option;
+  }
+  return nullptr;
+}
+
+bool ParseMemory(std::string_view text, int64_t* bytes) {
+  std::string s = Lower(text);
+  int64_t mul = 1;
+  auto ends_with = [&](std::string_view suffix) {
+    return s.size() > suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  static const std::pair<const char*, int64_t> kUnits[] = {
+      {"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024LL * 1024 * 1024},
+      {"k", 1000},  {"m", 1000 * 1000},  {"g", 1000LL * 1000 * 1000},
+      {"b", 1}};
+  for (const auto& [suffix, factor] : kUnits) {
+    if (ends_with(suffix)) {
+      s.resize(s.size() - std::string_view(suffix).size());
+      mul = factor;
+      break;
+    }
+  }
+  int64_t v;
+  if (!ParseInt(s, &v)) return false;
+  if (v != 0 && (v > INT64_MAX / mul || v < INT64_MIN / mul)) return false;
+  *bytes = v * mul;
+  return true;
+}
+
+namespace {
+
+Status ApplyDirective(const std::vector<std::string>& words, Config* config, int line) {
+  const ConfigOption* option = FindConfigOption(words[0]);
+  std::string where = line > 0 ? " (line " + std::to_string(line) + ")" : "";
+  if (option == nullptr) {
+    return Status::InvalidArgument("Bad directive or wrong number of arguments" + where + ": '" +
+                                   words[0] + "'");
+  }
+  std::vector<std::string> args(words.begin() + 1, words.end());
+  std::string error = option->set(*config, args);
+  if (!error.empty()) {
+    return Status::InvalidArgument(error + where + ": '" + words[0] + "'");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ParseConfigText(std::string_view text, Config* config) {
+  std::istringstream in{std::string(text)};
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::vector<std::string> words;
+    size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    if (!resp::SplitArgs(line, &words)) {
+      return Status::InvalidArgument("Unbalanced quotes in configuration line " +
+                                     std::to_string(number));
+    }
+    if (words.empty()) continue;
+    Status s = ApplyDirective(words, config, number);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Status LoadConfig(int argc, char** argv, Config* config) {
+  int i = 1;
+  if (i < argc && std::string_view(argv[i]).substr(0, 2) != "--") {
+    std::ifstream file(argv[i]);
+    if (!file)
+      return Status::IOError(std::string("Fatal error, can't open config file '") + argv[i] + "'");
+    std::stringstream content;
+    content << file.rdbuf();
+    std::error_code ec;
+    config->config_file = std::filesystem::absolute(argv[i], ec).string();
+    Status s = ParseConfigText(content.str(), config);
+    if (!s.ok()) return s;
+    ++i;
+  }
+  // `--name v1 v2 --other v` as in redis-server: values run to the next `--`.
+  while (i < argc) {
+    std::string_view arg = argv[i];
+    if (arg.substr(0, 2) != "--" || arg.size() == 2) {
+      return Status::InvalidArgument("Invalid argument '" + std::string(arg) + "'");
+    }
+    std::vector<std::string> words = {std::string(arg.substr(2))};
+    ++i;
+    while (i < argc && std::string_view(argv[i]).substr(0, 2) != "--")
+      words.emplace_back(argv[i++]);
+    if (words.size() == 1) words.emplace_back("");
+    Status s = ApplyDirective(words, config, 0);
+    if (!s.ok()) return s;
+  }
+  if (config->write_quorum > config->replicas || config->read_quorum > config->replicas) {
+    return Status::InvalidArgument("write-quorum and read-quorum must be between 1 and replicas");
+  }
+  return Status::OK();
+}
+
+}  // namespace ringkv::server

@@ -1,0 +1,94 @@
+// Server configuration: redis.conf-style file plus `--directive value` overrides,
+// and the CONFIG GET/SET registry. Each directive is a row of data (name, how to
+// read it, how to set it, whether CONFIG SET may change it at run time).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/engine.h"
+#include "util/status.h"
+
+namespace ringkv::server {
+
+struct Config {
+  // Network.
+  int port = 6379;
+  std::vector<std::string> bind = {"127.0.0.1", "-::1"};
+  bool protected_mode = true;
+  int tcp_backlog = 511;
+  int maxclients = 10000;
+  int timeout = 0;  // idle seconds before a client is closed; 0 = never
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  // Output buffer limit for normal clients: hard bytes, soft bytes, soft seconds.
+  // Redis has no limit for normal clients by default; ringkv caps them so a client
+  // that never reads cannot grow the server's memory without bound.
+  int64_t output_hard_limit = 256LL << 20;
+  int64_t output_soft_limit = 64LL << 20;
+  int output_soft_seconds = 60;
+
+  // Security.
+  std::string requirepass;
+
+  // Storage.
+  std::string dir = "./data";
+  storage::SyncMode appendfsync = storage::SyncMode::kEverySec;
+  int databases = 16;
+  int64_t leveldb_block_cache_size = 32LL << 20;
+  int64_t leveldb_write_buffer_size = 16LL << 20;
+  int leveldb_bloom_bits = 10;
+  int hz = 10;
+
+  // Logging.
+  std::string loglevel = "notice";
+  std::string logfile;
+
+  // Cluster (accepted now; used once replication lands).
+  std::string node_id;
+  int cluster_port = 0;  // 0 = port + 10000
+  std::string seeds;
+  int replicas = 3;
+  int write_quorum = 2;
+  int read_quorum = 2;
+  int vnodes = 150;
+  std::string cluster_secret;
+
+  // Redis directives ringkv has no use for: kept so CONFIG GET returns what was set.
+  std::map<std::string, std::string> passthrough;
+
+  std::string config_file;  // absolute path of the file loaded, if any
+};
+
+// One CONFIG directive.
+struct ConfigOption {
+  const char* name;
+  const char* alias;  // second name or nullptr
+  bool mutable_at_runtime;
+  std::function<std::string(const Config&)> get;
+  // Parses and stores `args` (one or more words). Returns an error text (without
+  // the "ERR" prefix) on invalid input, empty on success.
+  std::function<std::string(Config&, const std::vector<std::string>& args)> set;
+};
+
+// The table of every directive ringkv knows.
+const std::vector<ConfigOption>& ConfigOptions();
+const ConfigOption* FindConfigOption(std::string_view name);
+
+// Loads `argv` as redis-server does: an optional config file path first, then
+// `--directive value ...` pairs (a lone "-" reads the file from stdin is not
+// supported). Errors carry a message suitable for printing before exit.
+Status LoadConfig(int argc, char** argv, Config* config);
+
+// Parses config text (one directive per line, `#` comments, quoting as redis.conf).
+Status ParseConfigText(std::string_view text, Config* config);
+
+// Memory sizes as redis.conf writes them: 1k, 5mb, 2gb (case-insensitive), bytes
+// otherwise. Returns false if not a valid size.
+bool ParseMemory(std::string_view text, int64_t* bytes);
+
+}  // namespace ringkv::server

@@ -1,0 +1,282 @@
+#include "storage/keyspace.h"
+
+#include <spdlog/spdlog.h>
+
+#include "util/coding.h"
+
+namespace ringkv::storage {
+
+namespace {
+
+constexpr std::string_view kDbMapKey = "Ndbmap";
+
+bool HasPrefix(const leveldb::Slice& s, std::string_view prefix) {
+  return s.size() >= prefix.size() && std::string_view(s.data(), prefix.size()) == prefix;
+}
+
+std::string_view View(const leveldb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+}  // namespace
+
+Keyspace::Keyspace(Engine* engine, int num_databases) : engine_(engine), dbs_(num_databases) {
+  for (int i = 0; i < num_databases; ++i) dbs_[i].physical_id = static_cast<uint32_t>(i);
+  next_physical_id_ = static_cast<uint32_t>(num_databases);
+}
+
+// Db map record: varint next_physical_id, varint reclaim count, reclaim ids,
+// varint db count, then per db: physical id, keys, expires.
+Status Keyspace::Open() {
+  std::string raw;
+  Status s = engine_->Get(kDbMapKey, &raw);
+  if (s.IsNotFound()) {
+    metadata_dirty_ = true;
+    return Status::OK();
+  }
+  if (!s.ok()) return s;
+  std::string_view in = raw;
+  uint64_t next, reclaim_count, db_count;
+  if (!GetVarint64(&in, &next) || !GetVarint64(&in, &reclaim_count)) {
+    return Status::Corruption("bad db map");
+  }
+  reclaim_.clear();
+  for (uint64_t i = 0; i < reclaim_count; ++i) {
+    uint64_t id;
+    if (!GetVarint64(&in, &id)) return Status::Corruption("bad db map");
+    reclaim_.push_back(static_cast<uint32_t>(id));
+  }
+  if (!GetVarint64(&in, &db_count)) return Status::Corruption("bad db map");
+  std::vector<Db> stored(db_count);
+  for (auto& db : stored) {
+    uint64_t id;
+    if (!GetVarint64(&in, &id) || !GetVarint64(&in, &db.stats.keys) ||
+        !GetVarint64(&in, &db.stats.expires)) {
+      return Status::Corruption("bad db map");
+    }
+    db.physical_id = static_cast<uint32_t>(id);
+  }
+  next_physical_id_ = static_cast<uint32_t>(next);
+  // A restart with fewer `databases` keeps the extra data reachable again if the
+  // setting grows back; a restart with more gets fresh empty databases.
+  for (size_t i = 0; i < dbs_.size(); ++i) {
+    if (i < stored.size()) {
+      dbs_[i] = stored[i];
+    } else {
+      dbs_[i].physical_id = next_physical_id_++;
+      dbs_[i].stats = {};
+      metadata_dirty_ = true;
+    }
+  }
+  return Status::OK();
+}
+
+void Keyspace::SaveMetadata() {
+  std::string out;
+  PutVarint64(&out, next_physical_id_);
+  PutVarint64(&out, reclaim_.size());
+  for (uint32_t id : reclaim_) PutVarint64(&out, id);
+  PutVarint64(&out, dbs_.size());
+  for (const auto& db : dbs_) {
+    PutVarint64(&out, db.physical_id);
+    PutVarint64(&out, db.stats.keys);
+    PutVarint64(&out, db.stats.expires);
+  }
+  engine_->Put(kDbMapKey, out);
+  metadata_dirty_ = false;
+}
+
+Status Keyspace::Commit() {
+  if (metadata_dirty_) SaveMetadata();
+  return engine_->Commit();
+}
+
+Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* record) {
+  Status s = engine_->Get(MetaKey(dbs_[db].physical_id, key), &scratch_);
+  if (!s.ok()) return s;
+  s = DecodeKeyRecord(scratch_, record);
+  if (!s.ok()) return s;
+  if (record->has_expire() && record->expire_ms <= now_ms) {
+    Remove(db, key, *record);
+    ++expired_keys_;
+    return Status::NotFound();
+  }
+  return Status::OK();
+}
+
+bool Keyspace::ExistsRaw(int db, std::string_view key) {
+  return engine_->Get(MetaKey(dbs_[db].physical_id, key), &scratch_).ok();
+}
+
+void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, const KeyRecord* old) {
+  Db& d = dbs_[db];
+  const uint32_t pdb = d.physical_id;
+  if (old == nullptr) {
+    ++d.stats.keys;
+  } else if (old->type == ValueType::kHash && record.type != ValueType::kHash) {
+    RemoveFields(pdb, key);
+  }
+  const int64_t old_expire = old ? old->expire_ms : 0;
+  if (old_expire != record.expire_ms) {
+    if (old_expire != 0) {
+      engine_->Delete(ExpireKey(pdb, old_expire, key));
+      --d.stats.expires;
+    }
+    if (record.expire_ms != 0) {
+      engine_->Put(ExpireKey(pdb, record.expire_ms, key), {});
+      ++d.stats.expires;
+    }
+  }
+  EncodeKeyRecord(record, &scratch_);
+  engine_->Put(MetaKey(pdb, key), scratch_);
+  metadata_dirty_ = true;
+  Notify(db, key);
+}
+
+void Keyspace::Remove(int db, std::string_view key, const KeyRecord& old) {
+  Db& d = dbs_[db];
+  const uint32_t pdb = d.physical_id;
+  engine_->Delete(MetaKey(pdb, key));
+  if (old.type == ValueType::kHash) RemoveFields(pdb, key);
+  if (old.has_expire()) {
+    engine_->Delete(ExpireKey(pdb, old.expire_ms, key));
+    --d.stats.expires;
+  }
+  --d.stats.keys;
+  metadata_dirty_ = true;
+  Notify(db, key);
+}
+
+void Keyspace::RemoveFields(uint32_t pdb, std::string_view key) {
+  const std::string prefix = FieldPrefix(pdb, key);
+  auto it = engine_->NewIterator();
+  for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
+    engine_->Delete(View(it->key()));
+  }
+}
+
+Status Keyspace::GetField(int db, std::string_view key, std::string_view field,
+                          std::string* value) {
+  Status s = engine_->Get(FieldKey(dbs_[db].physical_id, key, field), &scratch_);
+  if (!s.ok()) return s;
+  std::string_view v;
+  s = DecodeFieldRecord(scratch_, &v);
+  if (s.ok()) value->assign(v);
+  return s;
+}
+
+void Keyspace::PutField(int db, std::string_view key, std::string_view field,
+                        std::string_view value) {
+  EncodeFieldRecord({}, value, &scratch_);
+  engine_->Put(FieldKey(dbs_[db].physical_id, key, field), scratch_);
+}
+
+void Keyspace::DeleteField(int db, std::string_view key, std::string_view field) {
+  engine_->Delete(FieldKey(dbs_[db].physical_id, key, field));
+}
+
+void Keyspace::ForEachField(int db, std::string_view key, uint64_t start_hash,
+                            const FieldVisitor& visit) {
+  const std::string prefix = FieldPrefix(dbs_[db].physical_id, key);
+  std::string start = prefix;
+  PutFixed64BE(&start, start_hash);
+  auto it = engine_->NewIterator();
+  for (it->Seek(start); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
+    uint64_t field_hash;
+    std::string_view field, value;
+    if (!ParseFieldKey(View(it->key()), prefix.size(), &field_hash, &field) ||
+        !DecodeFieldRecord(View(it->value()), &value).ok()) {
+      spdlog::warn("skipping corrupt hash field entry");
+      continue;
+    }
+    if (!visit(field_hash, field, value)) break;
+  }
+}
+
+void Keyspace::ForEachKey(int db, uint64_t start_hash, int64_t now_ms, const KeyVisitor& visit) {
+  const uint32_t pdb = dbs_[db].physical_id;
+  const std::string prefix = MetaPrefix(pdb);
+  auto it = engine_->NewIterator();
+  KeyRecord record;
+  for (it->Seek(MetaSeekKey(pdb, start_hash)); it->Valid() && HasPrefix(it->key(), prefix);
+       it->Next()) {
+    uint32_t parsed_db;
+    uint64_t hash;
+    std::string_view key;
+    if (!ParseMetaKey(View(it->key()), &parsed_db, &hash, &key) ||
+        !DecodeKeyRecord(View(it->value()), &record).ok()) {
+      spdlog::warn("skipping corrupt key entry");
+      continue;
+    }
+    if (record.has_expire() && record.expire_ms <= now_ms) continue;
+    if (!visit(hash, key, record)) break;
+  }
+}
+
+void Keyspace::FlushDb(int db) {
+  Db& d = dbs_[db];
+  if (d.stats.keys > 0) reclaim_.push_back(d.physical_id);
+  d.physical_id = next_physical_id_++;
+  d.stats = {};
+  metadata_dirty_ = true;
+}
+
+void Keyspace::FlushAll() {
+  for (int i = 0; i < num_databases(); ++i) FlushDb(i);
+}
+
+void Keyspace::SwapDb(int a, int b) {
+  std::swap(dbs_[a], dbs_[b]);
+  metadata_dirty_ = true;
+}
+
+size_t Keyspace::ActiveExpireCycle(int64_t now_ms, size_t budget) {
+  size_t removed = 0;
+  for (int db = 0; db < num_databases() && removed < budget; ++db) {
+    if (dbs_[db].stats.expires == 0) continue;
+    const std::string prefix = ExpirePrefix(dbs_[db].physical_id);
+    std::vector<std::string> due;
+    {
+      auto it = engine_->NewIterator();
+      for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix) && due.size() < budget;
+           it->Next()) {
+        int64_t expire_ms;
+        std::string_view key;
+        if (!ParseExpireKey(View(it->key()), &expire_ms, &key)) continue;
+        if (expire_ms > now_ms) break;  // the index is ordered by expiry time
+        due.emplace_back(key);
+      }
+    }
+    KeyRecord record;
+    for (const auto& key : due) {
+      // Find() removes the key if it is still expired; a key whose expiry moved
+      // has a different index entry and is left alone.
+      if (Find(db, key, now_ms, &record).IsNotFound()) ++removed;
+    }
+  }
+  return removed;
+}
+
+bool Keyspace::ReclaimStep(size_t budget) {
+  while (!reclaim_.empty() && budget > 0) {
+    const uint32_t pdb = reclaim_.back();
+    bool finished = true;
+    auto it = engine_->NewIterator();
+    for (char tag : kDbTags) {
+      const std::string prefix = DbTagPrefix(tag, pdb);
+      for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
+        if (budget == 0) {
+          finished = false;
+          break;
+        }
+        engine_->Delete(View(it->key()));
+        --budget;
+      }
+      if (!finished) break;
+    }
+    if (!finished) return true;
+    reclaim_.pop_back();
+    metadata_dirty_ = true;
+  }
+  return !reclaim_.empty();
+}
+
+}  // namespace ringkv::storage

@@ -1,0 +1,114 @@
+// The logical Redis keyspace (numbered databases, typed keys, hash fields,
+// expiry, exact key counts) on top of Engine. Single-threaded: the event loop
+// owns it. Every mutation goes through here so key counts, the expiry index and
+// WATCH notifications can never drift from the data.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/engine.h"
+#include "storage/record.h"
+#include "util/status.h"
+
+namespace ringkv::storage {
+
+class Keyspace {
+ public:
+  struct DbStats {
+    uint64_t keys = 0;
+    uint64_t expires = 0;
+  };
+
+  // Called with (db, key) whenever a key is created, changed, expired or removed.
+  using ModifiedObserver = std::function<void(int db, std::string_view key)>;
+
+  // `engine` must outlive the keyspace.
+  Keyspace(Engine* engine, int num_databases);
+
+  // Loads the database map and key counters persisted by earlier runs.
+  Status Open();
+
+  int num_databases() const { return static_cast<int>(dbs_.size()); }
+  void set_modified_observer(ModifiedObserver observer) { observer_ = std::move(observer); }
+
+  // Finds a live key. A key whose expiry is <= now_ms is deleted here (lazy
+  // expiry) and reported as NotFound. Corruption is reported as such.
+  Status Find(int db, std::string_view key, int64_t now_ms, KeyRecord* record);
+
+  // True if the key exists, without expiring it or decoding the value.
+  bool ExistsRaw(int db, std::string_view key);
+
+  // Creates or replaces a key's record. `old` is the live record found before
+  // (nullptr if the key did not exist); when the type changes from hash, the old
+  // fields are removed.
+  void Write(int db, std::string_view key, const KeyRecord& record, const KeyRecord* old);
+
+  // Removes a live key (and all fields of a hash).
+  void Remove(int db, std::string_view key, const KeyRecord& old);
+
+  // Hash fields. The caller keeps KeyRecord::field_count right and writes the
+  // key record with Write().
+  Status GetField(int db, std::string_view key, std::string_view field, std::string* value);
+  void PutField(int db, std::string_view key, std::string_view field, std::string_view value);
+  void DeleteField(int db, std::string_view key, std::string_view field);
+  // Visits fields in field-hash order, starting at the first field whose hash
+  // is >= start_hash. `visit` returns false to stop.
+  using FieldVisitor =
+      std::function<bool(uint64_t field_hash, std::string_view field, std::string_view value)>;
+  void ForEachField(int db, std::string_view key, uint64_t start_hash, const FieldVisitor& visit);
+
+  // Visits live keys of `db` in key-hash order from the first key whose hash is
+  // >= start_hash. Expired keys are skipped. `visit` returns false to stop.
+  using KeyVisitor =
+      std::function<bool(uint64_t key_hash, std::string_view key, const KeyRecord& record)>;
+  void ForEachKey(int db, uint64_t start_hash, int64_t now_ms, const KeyVisitor& visit);
+
+  DbStats Stats(int db) const { return dbs_[db].stats; }
+
+  // O(1): the logical db gets a fresh, empty physical id; the old one's entries
+  // are reclaimed in the background by ReclaimStep().
+  void FlushDb(int db);
+  void FlushAll();
+  // O(1): swaps what two logical databases point at.
+  void SwapDb(int a, int b);
+
+  // Deletes up to `budget` keys whose expiry is <= now_ms. Returns how many.
+  size_t ActiveExpireCycle(int64_t now_ms, size_t budget);
+  // Deletes up to `budget` entries of flushed databases. Returns true if work remains.
+  bool ReclaimStep(size_t budget);
+  bool reclaim_pending() const { return !reclaim_.empty(); }
+
+  // Persists counters and the db map, then commits the engine's batch.
+  Status Commit();
+
+  Engine* engine() { return engine_; }
+  uint64_t expired_keys() const { return expired_keys_; }
+
+ private:
+  struct Db {
+    uint32_t physical_id = 0;
+    DbStats stats;
+  };
+
+  void Notify(int db, std::string_view key) {
+    if (observer_) observer_(db, key);
+  }
+  void RemoveFields(uint32_t pdb, std::string_view key);
+  void SaveMetadata();
+
+  Engine* engine_;
+  std::vector<Db> dbs_;
+  uint32_t next_physical_id_ = 0;
+  std::vector<uint32_t> reclaim_;  // physical ids whose entries are being deleted
+  bool metadata_dirty_ = false;
+  uint64_t expired_keys_ = 0;
+  ModifiedObserver observer_;
+  std::string scratch_;  // reused encoding buffer
+};
+
+}  // namespace ringkv::storage

@@ -1,0 +1,159 @@
+#include "storage/record.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "util/coding.h"
+
+namespace ringkv::storage {
+
+const char* ValueTypeName(ValueType type) {
+  switch (type) {
+    case ValueType::kString:
+      return "string";
+    case ValueType::kHash:
+      return "hash";
+  }
+  return "none";
+}
+
+void EncodeKeyRecord(const KeyRecord& record, std::string* out) {
+  out->clear();
+  out->push_back(static_cast<char>(kRecordFormatV1));
+  out->push_back(static_cast<char>(record.type));
+  PutVarint64(out, static_cast<uint64_t>(record.expire_ms));
+  PutLengthPrefixed(out, record.context);
+  if (record.type == ValueType::kString) {
+    out->append(record.value);
+  } else {
+    PutVarint64(out, record.field_count);
+  }
+}
+
+Status DecodeKeyRecord(std::string_view input, KeyRecord* record) {
+  if (input.size() < 2) return Status::Corruption("short key record");
+  if (static_cast<uint8_t>(input[0]) != kRecordFormatV1) {
+    return Status::Corruption("unknown key record format");
+  }
+  auto type = static_cast<ValueType>(input[1]);
+  if (type != ValueType::kString && type != ValueType::kHash) {
+    return Status::Corruption("unknown value type");
+  }
+  input.remove_prefix(2);
+  uint64_t expire;
+  std::string_view context;
+  if (!GetVarint64(&input, &expire) || !GetLengthPrefixed(&input, &context)) {
+    return Status::Corruption("bad key record header");
+  }
+  record->type = type;
+  record->expire_ms = static_cast<int64_t>(expire);
+  record->context.assign(context);
+  if (type == ValueType::kString) {
+    record->value.assign(input);
+    record->field_count = 0;
+  } else {
+    record->value.clear();
+    if (!GetVarint64(&input, &record->field_count)) {
+      return Status::Corruption("bad hash record");
+    }
+  }
+  return Status::OK();
+}
+
+void EncodeFieldRecord(std::string_view context, std::string_view value, std::string* out) {
+  out->clear();
+  out->reserve(2 + context.size() + value.size());
+  out->push_back(static_cast<char>(kRecordFormatV1));
+  PutLengthPrefixed(out, context);
+  out->append(value);
+}
+
+Status DecodeFieldRecord(std::string_view input, std::string_view* value) {
+  if (input.empty() || static_cast<uint8_t>(input[0]) != kRecordFormatV1) {
+    return Status::Corruption("unknown field record format");
+  }
+  input.remove_prefix(1);
+  std::string_view context;
+  if (!GetLengthPrefixed(&input, &context)) return Status::Corruption("bad field record");
+  *value = input;
+  return Status::OK();
+}
+
+uint64_t KeyHash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+
+std::string DbTagPrefix(char tag, uint32_t db) {
+  std::string out;
+  out.push_back(tag);
+  PutFixed32BE(&out, db);
+  return out;
+}
+
+std::string MetaPrefix(uint32_t db) { return DbTagPrefix(kMetaTag, db); }
+
+std::string MetaKey(uint32_t db, std::string_view key) {
+  std::string out;
+  out.reserve(13 + key.size());
+  out.push_back(kMetaTag);
+  PutFixed32BE(&out, db);
+  PutFixed64BE(&out, KeyHash(key));
+  out.append(key);
+  return out;
+}
+
+std::string MetaSeekKey(uint32_t db, uint64_t hash) {
+  std::string out = MetaPrefix(db);
+  PutFixed64BE(&out, hash);
+  return out;
+}
+
+bool ParseMetaKey(std::string_view raw, uint32_t* db, uint64_t* hash, std::string_view* key) {
+  if (raw.size() < 13 || raw[0] != kMetaTag) return false;
+  *db = DecodeFixed32BE(raw.data() + 1);
+  *hash = DecodeFixed64BE(raw.data() + 5);
+  *key = raw.substr(13);
+  return true;
+}
+
+std::string FieldPrefix(uint32_t db, std::string_view key) {
+  std::string out;
+  out.reserve(18 + key.size());
+  out.push_back(kFieldTag);
+  PutFixed32BE(&out, db);
+  PutFixed64BE(&out, KeyHash(key));
+  PutLengthPrefixed(&out, key);
+  return out;
+}
+
+std::string FieldKey(uint32_t db, std::string_view key, std::string_view field) {
+  std::string out = FieldPrefix(db, key);
+  PutFixed64BE(&out, KeyHash(field));
+  out.append(field);
+  return out;
+}
+
+bool ParseFieldKey(std::string_view raw, size_t prefix_len, uint64_t* field_hash,
+                   std::string_view* field) {
+  if (raw.size() < prefix_len + 8) return false;
+  *field_hash = DecodeFixed64BE(raw.data() + prefix_len);
+  *field = raw.substr(prefix_len + 8);
+  return true;
+}
+
+std::string ExpirePrefix(uint32_t db) { return DbTagPrefix(kExpireTag, db); }
+
+std::string ExpireKey(uint32_t db, int64_t expire_ms, std::string_view key) {
+  std::string out = ExpirePrefix(db);
+  PutFixed64BE(&out, static_cast<uint64_t>(expire_ms));
+  PutFixed64BE(&out, KeyHash(key));
+  out.append(key);
+  return out;
+}
+
+bool ParseExpireKey(std::string_view raw, int64_t* expire_ms, std::string_view* key) {
+  if (raw.size() < 21 || raw[0] != kExpireTag) return false;
+  *expire_ms = static_cast<int64_t>(DecodeFixed64BE(raw.data() + 5));
+  *key = raw.substr(21);
+  return true;
+}
+
+}  // namespace ringkv::storage

@@ -1,0 +1,88 @@
+// Encoding of the values ringkv keeps in LevelDB.
+//
+// LevelDB key layout (all integers big-endian so bytewise order is numeric order):
+//   key metadata   'M' db:u32 keyhash:u64 key                   -> KeyRecord
+//   hash field     'H' db:u32 keyhash:u64 varint(len) key
+//                      fieldhash:u64 field                      -> FieldRecord
+//   expiry index   'E' db:u32 expire_ms:u64 keyhash:u64 key     -> ""
+//   node metadata  'N' name                                     -> node-specific bytes
+//
+// `db` is a physical database id (SELECT indexes map onto physical ids so that
+// SWAPDB and FLUSHDB are O(1)). `keyhash` is the 64-bit xxh3 hash of the key: it
+// orders keys the way the consistent-hash ring does, so SCAN cursors are stateless
+// positions on the ring and a token range is one contiguous LevelDB range.
+//
+// KeyRecord (format 1): u8 format, u8 type, varint expire_ms (0 = none),
+// length-prefixed causal context (empty until replication arrives), then the
+// payload: a string's bytes, or a hash's varint field count.
+// Format 2 is reserved for sibling sets (several versions of one key, each with a
+// dot); a decoder that meets an unknown format reports Corruption rather than
+// guessing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "util/status.h"
+
+namespace ringkv::storage {
+
+enum class ValueType : uint8_t { kString = 1, kHash = 2 };
+
+const char* ValueTypeName(ValueType type);  // "string", "hash"
+
+inline constexpr uint8_t kRecordFormatV1 = 1;
+
+// Key metadata and, for strings, the value itself.
+struct KeyRecord {
+  ValueType type = ValueType::kString;
+  int64_t expire_ms = 0;     // absolute Unix time in ms; 0 means no expiry
+  std::string context;       // causal context (dotted version vector), opaque here
+  std::string value;         // string payload
+  uint64_t field_count = 0;  // hash payload: number of fields
+
+  bool has_expire() const { return expire_ms != 0; }
+};
+
+void EncodeKeyRecord(const KeyRecord& record, std::string* out);
+Status DecodeKeyRecord(std::string_view input, KeyRecord* record);
+
+// A hash field's value. Format 1: u8 format, length-prefixed context, value bytes.
+void EncodeFieldRecord(std::string_view context, std::string_view value, std::string* out);
+Status DecodeFieldRecord(std::string_view input, std::string_view* value);
+
+// 64-bit hash of a key or field (xxh3).
+uint64_t KeyHash(std::string_view key);
+
+inline constexpr char kMetaTag = 'M';
+inline constexpr char kFieldTag = 'H';
+inline constexpr char kExpireTag = 'E';
+inline constexpr char kNodeTag = 'N';
+
+std::string MetaKey(uint32_t db, std::string_view key);
+// Prefix of all metadata keys of `db`.
+std::string MetaPrefix(uint32_t db);
+// Metadata key of the first key whose hash is >= `hash`.
+std::string MetaSeekKey(uint32_t db, uint64_t hash);
+// Splits a metadata key into hash and user key. Returns false if malformed.
+bool ParseMetaKey(std::string_view raw, uint32_t* db, uint64_t* hash, std::string_view* key);
+
+// Prefix shared by every field of one hash.
+std::string FieldPrefix(uint32_t db, std::string_view key);
+std::string FieldKey(uint32_t db, std::string_view key, std::string_view field);
+// Given a raw field key and the length of its FieldPrefix, returns the field hash
+// and the field name.
+bool ParseFieldKey(std::string_view raw, size_t prefix_len, uint64_t* field_hash,
+                   std::string_view* field);
+
+std::string ExpireKey(uint32_t db, int64_t expire_ms, std::string_view key);
+std::string ExpirePrefix(uint32_t db);
+bool ParseExpireKey(std::string_view raw, int64_t* expire_ms, std::string_view* key);
+
+// Prefix of every entry (any tag) of a physical db is not contiguous, so whole-db
+// removal walks each tag's prefix: these are the three tags that carry a db.
+inline constexpr char kDbTags[] = {kMetaTag, kFieldTag, kExpireTag};
+std::string DbTagPrefix(char tag, uint32_t db);
+
+}  // namespace ringkv::storage
