@@ -370,6 +370,8 @@ class Server:
         self.proc = None
         self.tmpdir = None
         self.log_path = None
+        self.warned_reset = False
+        self.crashes = []  # (script line, exit status, log tail) of deaths mid-script
 
     @property
     def managed(self):
@@ -600,8 +602,21 @@ class Session:
             return c
         if c is not None:
             c.close()
+        srv = self.server
+        if srv.managed and not srv.alive():
+            # The server died in the middle of the script: report it once, restart it
+            # (empty) and go on, so the rest of the script still says something.
+            srv.crashes.append((line, srv.proc.returncode if srv.proc else None, srv.log_tail()))
+            for cc in self.conns.values():
+                cc.close()
+            self.conns = {}
+            try:
+                srv.stop()
+                srv.start()
+            except RuntimeError:
+                raise Closed()
         try:
-            c = Conn(self.server.host, self.server.port, self.timeout)
+            c = Conn(srv.host, srv.port, self.timeout)
         except OSError as e:
             c = None
             self.obs.append(Obs(line, "(connect %s)" % self.current, "<connect failed: %s>" % e, {}))
@@ -847,7 +862,8 @@ def show_value(v, limit=400):
 # --------------------------------------------------------------------------------------
 
 def reset_server(server, timeout):
-    """Fresh admin connection: clear requirepass if a script left it set, FLUSHALL."""
+    """Fresh admin connection: clear requirepass if a script left it set, FLUSHALL.
+    A started server that cannot FLUSHALL (yet) is restarted on a fresh data dir."""
     try:
         c = Conn(server.host, server.port, timeout)
     except OSError as e:
@@ -858,11 +874,32 @@ def reset_server(server, timeout):
             c.command([b"AUTH", TEST_PASSWORD], timeout)
             c.command([b"CONFIG", b"SET", b"requirepass", b""], timeout)
             r = c.command([b"FLUSHALL"], timeout)
-        if r != b"+OK\r\n":
-            return "FLUSHALL replied %r" % r
+        if r == b"+OK\r\n":
+            return None
+        if not server.warned_reset:
+            print("note: %s: FLUSHALL replied %r; %s" % (
+                server.label, r, "restarting it on a fresh data dir before each script"
+                if server.managed else "emptying databases with FLUSHDB or KEYS+DEL"))
+            server.warned_reset = True
+        if server.managed:
+            c.close()
+            server.stop()
+            server.start()
+            return None
+        # Fallback for a running server without FLUSHALL: FLUSHDB, or KEYS * + DEL.
+        for db in range(16):
+            if c.command([b"SELECT", b"%d" % db], timeout) != b"+OK\r\n":
+                break
+            if c.command([b"FLUSHDB"], timeout) == b"+OK\r\n":
+                continue
+            node = parse_reply(c.command([b"KEYS", b"*"], timeout))
+            for k in node.children or []:
+                c.command([b"DEL", k.head], timeout)
         return None
     except (Closed, Timeout, BadReply) as e:
         return "reset failed: %s" % type(e).__name__
+    except RuntimeError as e:
+        return str(e)
     finally:
         c.close()
 
@@ -919,6 +956,58 @@ def select_scripts(only):
     return out
 
 
+SUBCOMMAND_GROUPS = (b"CLIENT", b"CONFIG", b"COMMAND", b"OBJECT")
+
+
+def command_key(o):
+    """Command name used to group a mismatch: NAME or NAME SUBCOMMAND or a directive."""
+    if o.kind == "raw":
+        return "@raw"
+    what = o.what
+    if what.startswith("@scan-all "):
+        return "@scan-all " + what.split()[1].upper()
+    if what.startswith("(auto"):
+        return "HELLO (auto)"
+    try:
+        args = split_args(what.encode("utf-8", "surrogateescape"))
+    except ScriptError:
+        args = what.split()
+    if not args:
+        return "?"
+    name = args[0].upper() if isinstance(args[0], bytes) else args[0].upper().encode()
+    if name in SUBCOMMAND_GROUPS and len(args) > 1:
+        sub = args[1] if isinstance(args[1], bytes) else args[1].encode()
+        name += b" " + sub.upper()
+    return name.decode("utf-8", "replace")
+
+
+def print_summary(mismatches, label):
+    """Groups mismatches by command; separates commands the target does not know."""
+    groups = {}
+    for script, tag, a, b in mismatches:
+        o = a or b
+        key = command_key(o)
+        g = groups.setdefault(key, {"n": 0, "unknown": 0, "where": set()})
+        g["n"] += 1
+        g["where"].add("%s:%d" % (script, o.line))
+        bv = b.value if b else None
+        if isinstance(bv, bytes) and bv.startswith(b"-ERR unknown command") and not (
+                isinstance(a.value, bytes) and a.value.startswith(b"-ERR unknown command")):
+            g["unknown"] += 1
+    unknown = sorted(k for k, g in groups.items() if g["unknown"] == g["n"])
+    print("== summary: %d mismatches in %d command groups" % (len(mismatches), len(groups)))
+    if unknown:
+        print("not implemented by %s (every mismatch is 'unknown command'): %s"
+              % (label, " ".join(unknown)))
+    for key in sorted(groups, key=lambda k: (-groups[k]["n"], k)):
+        if key in unknown:
+            continue
+        g = groups[key]
+        where = sorted(g["where"])
+        print("  %-22s %4d mismatches  %s%s" % (key, g["n"], " ".join(where[:6]),
+                                               " ..." if len(where) > 6 else ""))
+
+
 def resolve_binary(path):
     """Absolute path (servers run with cwd set to their temp dir)."""
     if os.sep in path:
@@ -946,6 +1035,8 @@ def main():
     ap.add_argument("--dump", action="store_true",
                     help="run scripts against redis only and print every reply")
     ap.add_argument("--list", action="store_true", help="list scripts and exit")
+    ap.add_argument("--summary", action="store_true",
+                    help="at the end, group all mismatches by command")
     args = ap.parse_args()
 
     scripts = select_scripts(args.only)
@@ -983,6 +1074,7 @@ def main():
                                                     "--loglevel", "warning"], keep=args.keep)
     passed = failed = 0
     interrupted = False
+    all_mismatches = []
     try:
         ref.start()
         if tgt:
@@ -1015,6 +1107,14 @@ def main():
                 if args.dump:
                     print("== %s [%s]" % (name, tag))
                 mism = run_script_once(items, ref, tgt, proto, args)
+                for srv in (ref, tgt):
+                    for line, status, tail in (srv.crashes if srv else []):
+                        print("!! %s died (status %s) at or before %s:%d [%s]; restarted. Log tail:\n%s"
+                              % (srv.label, status, name, line, tag, tail))
+                        ok = False
+                    if srv:
+                        srv.crashes = []
+                all_mismatches += [(name, tag, a, b) for a, b in mism]
                 if mism:
                     ok = False
                     for a, b in mism[:args.max_report]:
@@ -1045,6 +1145,8 @@ def main():
         ref.cleanup()
         if tgt:
             tgt.cleanup()
+    if args.summary and all_mismatches:
+        print_summary(all_mismatches, tgt.label if tgt else "target")
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 and not interrupted else 1
 

@@ -26,7 +26,7 @@
 
 set -u -o pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=common.sh
+# shellcheck source=SCRIPTDIR/common.sh
 . "$HERE/common.sh"
 
 usage() { sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
@@ -72,32 +72,35 @@ if [ "$PIN" = 1 ]; then
   SERVER_TASKSET=(taskset -c 0)
   BENCH_TASKSET=(taskset -c 1)
 fi
+IFS=, read -r -a TEST_LIST <<<"$TESTS"
 
 make_workdir ringkv-bench
 RESULTS="$WORK/results.tsv"   # server round mode test rps p50_ms
+ERRORS="$WORK/errors.tsv"     # server mode test message
 : >"$RESULTS"
+: >"$ERRORS"
 
 echo "redis : $REDIS ($("$REDIS" --version | head -n 1))"
 echo "ringkv: $RINGKV"
-echo "redis-benchmark -c $CLIENTS -r $KEYSPACE -n $REQUESTS -t $TESTS --csv, P1 and -P 16;" \
-  "$ROUNDS round(s); $(nproc) CPU(s)$([ "$PIN" = 1 ] && echo ', server on CPU 0, benchmark on CPU 1')"
+echo "redis-benchmark -c $CLIENTS -r $KEYSPACE -n $REQUESTS --csv, tests $TESTS, P1 and -P 16;" \
+  "$ROUNDS round(s); $(nproc) CPU(s)$([ "$PIN" = 1 ] && echo ', server on CPU 0, benchmark on CPU 1');" \
+  "load average $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the ratios)"
 
-# run_one LABEL BIN ROUND
-run_one() {
-  local label=$1 bin=$2 round=$3 mode pipeline csv rc
-  start_server "$bin" "$label"
-  for mode in P1 P16; do
-    pipeline=1
-    [ "$mode" = P16 ] && pipeline=16
-    csv="$WORK/$label-r$round-$mode.csv"
-    rc=0
-    timeout 1800 "${BENCH_TASKSET[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$PORT" \
-      -c "$CLIENTS" -r "$KEYSPACE" -n "$REQUESTS" -t "$TESTS" -P "$pipeline" --csv \
-      >"$csv" 2>"$csv.err" || rc=$?
-    if [ $rc -ne 0 ] || grep -qE 'ERR|[Ee]rror' "$csv.err"; then
-      echo "  warning: $label round $round $mode: redis-benchmark status $rc: $(tail -n 2 "$csv.err" | tr '\n' ' ')" >&2
-    fi
-    python3 - "$csv" "$label" "$round" "$mode" >>"$RESULTS" <<'EOF'
+# bench_test LABEL ROUND MODE PIPELINE TEST: one redis-benchmark run for one test.
+# One run per test because redis-benchmark exits at the first error reply, and an
+# unsupported command must not take the other tests' numbers with it.
+bench_test() {
+  local label=$1 round=$2 mode=$3 pipeline=$4 t=$5 rc=0
+  local csv="$WORK/$label-r$round-$mode-$t.csv"
+  timeout 1800 "${BENCH_TASKSET[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$PORT" \
+    -c "$CLIENTS" -r "$KEYSPACE" -n "$REQUESTS" -t "$t" -P "$pipeline" --csv \
+    >"$csv" 2>"$csv.err" || rc=$?
+  if [ $rc -ne 0 ] || grep -vE '^WARNING: Could not fetch server CONFIG' "$csv.err" | grep -qE 'ERR|[Ee]rror'; then
+    printf '%s\t%s\t%s\t%s\n' "$label" "$mode" "$t" \
+      "status $rc: $(grep -vE '^WARNING: Could not fetch server CONFIG' "$csv.err" | tail -n 2 | tr '\n' ' ')" \
+      >>"$ERRORS"
+  fi
+  python3 - "$csv" "$label" "$round" "$mode" >>"$RESULTS" <<'PY'
 import csv, sys
 path, label, rnd, mode = sys.argv[1:]
 with open(path, newline="") as f:
@@ -106,14 +109,27 @@ with open(path, newline="") as f:
             print(f"{label}\t{rnd}\t{mode}\t{row['test']}\t{float(row['rps'])}\t{float(row['p50_latency_ms'])}")
         except (KeyError, ValueError, TypeError):
             pass
-EOF
+PY
+}
+
+# run_one LABEL BIN ROUND: a fresh server, every test P1 then P16, stop.
+run_one() {
+  local label=$1 bin=$2 round=$3 mode pipeline t
+  start_server "$bin" "$label"
+  for mode in P1 P16; do
+    pipeline=1
+    [ "$mode" = P16 ] && pipeline=16
+    for t in "${TEST_LIST[@]}"; do
+      bench_test "$label" "$round" "$mode" "$pipeline" "$t"
+    done
     printf '  round %d  %-6s %-3s %s\n' "$round" "$label" "$mode" \
       "$(awk -F'\t' -v l="$label" -v r="$round" -v m="$mode" \
-          '$1==l && $2==r && $3==m { printf "%s=%.0f ", $4, $5 }' "$RESULTS")"
+          '$1==l && $2==r && $3==m { printf "%s=%.0f  ", $4, $5 }' "$RESULTS")"
   done
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    echo "  warning: $label exited during round $round; log tail:" >&2
-    tail -n 20 "$SERVER_LOG" | sed 's/^/    | /' >&2
+    echo "  warning: $label exited during round $round; log tail:"
+    tail -n 20 "$SERVER_LOG" | sed 's/^/    | /'
+    printf '%s\t%s\t%s\t%s\n' "$label" "-" "-" "server exited during round $round" >>"$ERRORS"
   fi
   stop_server
 }
@@ -129,60 +145,52 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 echo
-python3 - "$RESULTS" "$TESTS" <<'EOF'
-import statistics, sys
+python3 - "$RESULTS" "$ERRORS" <<'PY'
+import re, statistics, sys
 from collections import defaultdict
 
-path, tests = sys.argv[1], sys.argv[2]
+results_path, errors_path = sys.argv[1], sys.argv[2]
 rps = defaultdict(list)
 p50 = defaultdict(list)
-order = []
-with open(path) as f:
+tests = []
+with open(results_path) as f:
     for line in f:
         label, rnd, mode, test, r, lat = line.rstrip("\n").split("\t")
         rps[(label, mode, test)].append(float(r))
         p50[(label, mode, test)].append(float(lat))
-        if (mode, test) not in order:
-            order.append((mode, test))
+        if test not in tests:
+            tests.append(test)
 
 TARGET = {"P1": 0.9, "P16": 0.6}
-test_order = []
-for _, t in order:
-    if t not in test_order:
-        test_order.append(t)
-order = [(m, t) for m in ("P1", "P16") for t in test_order if (m, t) in order]
 
 def med(d, k):
     return statistics.median(d[k]) if d.get(k) else None
+
+def num(v, spec):
+    return format(v, spec) if v is not None else "n/a"
 
 hdr = ["test", "mode", "redis rps", "ringkv rps", "ratio", "target", "met",
        "redis p50 ms", "ringkv p50 ms", "rounds"]
 rows = []
 met = total = 0
-for mode, test in order:
-    a, b = med(rps, ("redis", mode, test)), med(rps, ("ringkv", mode, test))
-    ratio = b / a if a and b is not None else None
-    target = TARGET.get(mode)
-    ok = ratio is not None and target is not None and ratio >= target
-    total += 1
-    met += ok
-    n = min(len(rps.get(("redis", mode, test), [])), len(rps.get(("ringkv", mode, test), [])))
-    la, lb = med(p50, ("redis", mode, test)), med(p50, ("ringkv", mode, test))
-    rows.append([
-        test, mode,
-        f"{a:,.0f}" if a is not None else "n/a",
-        f"{b:,.0f}" if b is not None else "n/a",
-        f"{ratio:.2f}" if ratio is not None else "n/a",
-        f">= {target}" if target is not None else "",
-        "yes" if ok else "NO",
-        f"{la:.3f}" if la is not None else "n/a",
-        f"{lb:.3f}" if lb is not None else "n/a",
-        str(n),
-    ])
+for mode in ("P1", "P16"):
+    for test in tests:
+        a, b = med(rps, ("redis", mode, test)), med(rps, ("ringkv", mode, test))
+        ratio = b / a if a and b is not None else None
+        target = TARGET[mode]
+        ok = ratio is not None and ratio >= target
+        total += 1
+        met += ok
+        n = min(len(rps.get(("redis", mode, test), [])), len(rps.get(("ringkv", mode, test), [])))
+        rows.append([test, mode, num(a, ",.0f"), num(b, ",.0f"), num(ratio, ".2f"),
+                     f">= {target}", "yes" if ok else "NO",
+                     num(med(p50, ("redis", mode, test)), ".3f"),
+                     num(med(p50, ("ringkv", mode, test)), ".3f"), str(n)])
 
-widths = [max(len(str(r[i])) for r in rows + [hdr]) for i in range(len(hdr))]
+widths = [max(len(r[i]) for r in rows + [hdr]) for i in range(len(hdr))]
 def fmt(r):
-    return "  ".join(str(c).rjust(w) if i >= 2 else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+    return "  ".join(c.rjust(w) if i >= 2 else c.ljust(w)
+                     for i, (c, w) in enumerate(zip(r, widths))).rstrip()
 print("median requests/s over the rounds (ratio = ringkv / redis)")
 print(fmt(hdr))
 print(fmt(["-" * w for w in widths]))
@@ -190,4 +198,17 @@ for r in rows:
     print(fmt(r))
 print()
 print(f"targets met: {met} of {total} (P1 >= 0.9 x redis, P16 >= 0.6 x redis)")
-EOF
+
+# Runs that failed (their numbers are missing above): one line per distinct message.
+seen = {}
+with open(errors_path) as f:
+    for line in f:
+        label, mode, test, msg = line.rstrip("\n").split("\t", 3)
+        msg = re.sub(r"\d{6,}", "N", msg.strip())[:200]  # random keys would make every line distinct
+        seen.setdefault((label, test, msg), set()).add(mode)
+if seen:
+    print()
+    print("failed runs (redis-benchmark stops at the first error reply):")
+    for (label, test, msg), modes in sorted(seen.items()):
+        print(f"  {label} {test} [{'/'.join(sorted(modes))}]: {msg}")
+PY

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by bench.sh and memory.sh (source it; not a script of its own).
 # Starts one server at a time on a free loopback port with a fresh data dir under
 # $WORK, waits for PING with a deadline, and stops it on exit.
@@ -17,7 +18,7 @@ die() { echo "error: $*" >&2; exit 1; }
 resolve_bin() {
   local b=$1
   if [[ "$b" != */* ]]; then b=$(command -v "$b" || true); fi
-  [ -n "$b" ] && [ -x "$b" ] || die "not an executable: $1"
+  if [ -z "$b" ] || [ ! -x "$b" ]; then die "not an executable: $1"; fi
   (cd "$(dirname "$b")" && echo "$(pwd)/$(basename "$b")")
 }
 

@@ -227,7 +227,8 @@ async function auth({ pkg, url }) {
   step('connect with password in the URL');
   const r = await connect(url);
   eq(await r.ping(), 'PONG', 'PING when authenticated');
-  await r.hset(`${tag}:cart`, 'item:1', 1);
+  step('HSET when authenticated');
+  eq(await r.hset(`${tag}:cart`, 'item:1', 1), 1, 'HSET');
   await checkProtocol(r, `${tag}:cart`);
   step('SET/GET when authenticated');
   eq(await r.set(`${tag}:k`, 'v'), 'OK', 'SET');

@@ -236,7 +236,8 @@ async function auth({ pkg, url }) {
   step('connect with password in the URL');
   const c = await connect(url);
   eq(await c.ping(), 'PONG', 'PING when authenticated');
-  await c.hSet(`${tag}:cart`, 'item:1', 1);
+  step('HSET when authenticated');
+  eq(await c.hSet(`${tag}:cart`, 'item:1', 1), 1, 'HSET');
   await checkProtocol(c, `${tag}:cart`);
   step('SET/GET when authenticated');
   eq(await c.set(`${tag}:k`, 'v'), 'OK', 'SET');

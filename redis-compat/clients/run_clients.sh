@@ -140,10 +140,15 @@ check() {
 # a subshell, where `set -e` would be ignored because check() tests their status).
 fail_with() { echo "$*"; exit 1; }
 
+# show STRING: quoted for a one-line message ($'...' only when it has control chars).
+show() {
+  if [[ "$1" == *[[:cntrl:]]* ]]; then printf '%q' "$1"; else printf "'%s'" "$1"; fi
+}
+
 # expect_eq WHAT EXPECTED ACTUAL
 expect_eq() {
   if [ "$2" != "$3" ]; then
-    fail_with "$1: expected $(printf %q "$2"), got $(printf %q "$3")"
+    fail_with "$1: expected $(show "$2"), got $(show "$3")"
   fi
 }
 
@@ -206,7 +211,18 @@ EOF
   local expected got
   expected=$'OK\n3\nabc\nOK\na value with spaces\n2\n42\nf1\n42\nf2\n2\nabc\n\na value with spaces\n3\n0\nPONG'
   got=$(timeout 30 "$REDIS_CLI" -h 127.0.0.1 -p "$PORT" "${AUTH_ARGS[@]}" <"$f")
-  expect_eq "output of redis-cli < file" "$expected" "$got"
+  if [ "$got" != "$expected" ]; then
+    diff -u --label expected --label got <(echo "$expected") <(echo "$got")
+    local -a e g
+    mapfile -t e <<<"$expected"
+    mapfile -t g <<<"$got"
+    local i
+    for ((i = 0; i < ${#e[@]} || i < ${#g[@]}; i++)); do
+      if [ "${e[i]-<none>}" != "${g[i]-<none>}" ]; then
+        fail_with "output of redis-cli < file, line $((i + 1)): expected $(show "${e[i]-<none>}"), got $(show "${g[i]-<none>}")"
+      fi
+    done
+  fi
 }
 
 check_cli_pipe() {
@@ -306,10 +322,10 @@ check_cart_redis6_resp2() { node_client cart_node_redis.js redis6 "$(URL)" --res
 check_auth_cli() {
   local got
   got=$(timeout 30 "$REDIS_CLI" -h 127.0.0.1 -p "$PORT" GET k 2>&1)
-  [[ "$got" == *NOAUTH* ]] || fail_with "GET without a password: expected a NOAUTH error, got $(printf %q "$got")"
+  [[ "$got" == *NOAUTH* ]] || fail_with "GET without a password: expected a NOAUTH error, got $(show "$got")"
   got=$(timeout 30 "$REDIS_CLI" -h 127.0.0.1 -p "$PORT" -a wrong --no-auth-warning PING 2>&1)
   [[ "$got" == *WRONGPASS* || "$got" == *"invalid password"* ]] ||
-    fail_with "PING with a wrong password: expected WRONGPASS, got $(printf %q "$got")"
+    fail_with "PING with a wrong password: expected WRONGPASS, got $(show "$got")"
   expect_eq "PING with -a" PONG "$(cli PING)"
   expect_eq "SET with -a" OK "$(cli SET authk v)"
   expect_eq "GET with -a" v "$(cli GET authk)"

@@ -218,32 +218,26 @@ LookupResult LookupKey(ExecContext& ctx, std::string_view key, storage::KeyRecor
     ++ctx.server.stats.keyspace_misses;
     return LookupResult::kMissing;
   }
+  // Redis counts the hit before checking the type.
+  ++ctx.server.stats.keyspace_hits;
   if (expected != nullptr && record->type != *expected) {
     ctx.reply.Error(kErrWrongType);
     return LookupResult::kWrongType;
   }
-  ++ctx.server.stats.keyspace_hits;
   return LookupResult::kFound;
 }
 
 bool ParseCursor(ExecContext& ctx, std::string_view arg, uint64_t* cursor) {
-  // Redis parses cursors with strtoull and rejects trailing garbage.
-  if (arg.empty() || arg.size() > 20 || !std::isdigit(static_cast<unsigned char>(arg[0]))) {
+  // Redis parses cursors with strtoul: "" is 0, "+5" is 5 and "-1" wraps to the
+  // largest cursor; only a leading space, trailing garbage or overflow is invalid.
+  std::string buf(arg);
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
+  if ((!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) || *end != '\0' ||
+      errno == ERANGE) {
     ctx.reply.Error("ERR invalid cursor");
     return false;
-  }
-  uint64_t v = 0;
-  for (char c : arg) {
-    if (c < '0' || c > '9') {
-      ctx.reply.Error("ERR invalid cursor");
-      return false;
-    }
-    const uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - digit) / 10) {
-      ctx.reply.Error("ERR invalid cursor");
-      return false;
-    }
-    v = v * 10 + digit;
   }
   *cursor = v;
   return true;

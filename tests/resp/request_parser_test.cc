@@ -162,7 +162,7 @@ TEST(RespParserTest, InvalidBulkLength) {
         "*1\r\n$ 4\r\n", "*1\r\n$536870913\r\n", "*1\r\n$99999999999999999999\r\n"}) {
     ExpectParses(input, Err("ERR Protocol error: invalid bulk length"));
   }
-  ExpectParses("*1\r\n$536870912\r\n", Partial({}, 17));
+  ExpectParses("*1\r\n$536870912\r\n", Partial({}, 16));
   ParserLimits small;
   small.max_bulk_len = 5;
   ExpectParses("*2\r\n$5\r\nhello\r\n$5\r\nworld\r\n", Cmd({{"hello", "world"}}), small);
@@ -273,7 +273,7 @@ TEST(RespParserTest, InlineQuoting) {
       {R"(ECHO "a\"b")", {"ECHO", "a\"b"}},
       {R"(ECHO "\n\r\t\b\a\\\q")", {"ECHO", "\n\r\t\b\a\\q"}},
       {R"(ECHO 'a\'b')", {"ECHO", "a'b"}},
-      {R"(ECHO 'a\nb\\')", {"ECHO", R"(a\nb\\)"}},
+      {R"(ECHO 'a\nb\\c')", {"ECHO", R"(a\nb\\c)"}},
       {R"(ECHO 'say "hi"')", {"ECHO", "say \"hi\""}},
       {R"(ECHO "it's")", {"ECHO", "it's"}},
       {R"(ECHO a"b c")", {"ECHO", "ab c"}},
@@ -296,6 +296,7 @@ TEST(RespParserTest, InlineQuoting) {
       {R"(ECHO "abc\")", {}, true},
       {R"(ECHO "abc\)", {}, true},
       {R"(ECHO 'abc\')", {}, true},
+      {R"(ECHO 'ab\\')", {}, true},  // the second backslash escapes the quote
       {R"(ECHO ")", {}, true},
   };
   for (const InlineCase& c : cases) {
@@ -338,7 +339,7 @@ TEST(RespParserTest, ResetDropsPartialRequest) {
   RequestParser parser;
   parser.Feed("*2\r\n$3\r\nGET\r\n$5\r\nab");
   EXPECT_EQ(parser.Next(), Result::kNeedMore);
-  EXPECT_EQ(parser.buffered_bytes(), 20u);
+  EXPECT_EQ(parser.buffered_bytes(), 19u);
   parser.Reset();
   EXPECT_EQ(parser.buffered_bytes(), 0u);
   parser.Feed("PING\r\n");
@@ -437,7 +438,7 @@ TEST(RespParserTest, HugeBulkHeaderAllocatesOnlyWhatArrives) {
 }
 
 TEST(RespParserTest, ShrinksAfterBigRequest) {
-  const std::string big(8 * 1024 * 1024, 'b');
+  const std::string big(2 * 1024 * 1024, 'b');
   RequestParser parser;
   parser.Feed(Multibulk({"SET", "k", big}));
   ASSERT_EQ(parser.Next(), Result::kCommand);

@@ -1,0 +1,156 @@
+// End-to-end tests against the real ringkv-server binary.
+#include <gtest/gtest.h>
+
+#include "tests/integration/server_process.h"
+
+namespace ringkv::testing {
+namespace {
+
+std::string Str(const Reply& r) { return r && r->str ? std::string(r->str, r->len) : "<null>"; }
+
+TEST(ServerIntegrationTest, DataSurvivesCleanRestart) {
+  ServerProcess server;
+  ASSERT_TRUE(server.Start());
+  {
+    Connection c = server.Connect();
+    ASSERT_TRUE(c);
+    EXPECT_EQ(Str(Command(c, "SET %s %s", "k", "v")), "OK");
+    EXPECT_EQ(Command(c, "HSET cart item:1 2 item:2 5")->integer, 2);
+  }
+  ASSERT_TRUE(WIFEXITED(server.Kill(SIGTERM)));
+  ASSERT_TRUE(server.Start());
+  Connection c = server.Connect();
+  EXPECT_EQ(Str(Command(c, "GET k")), "v");
+  EXPECT_EQ(Command(c, "DBSIZE")->integer, 2);
+}
+
+// Every acknowledged write is in LevelDB's log before its reply leaves, so a
+// kill -9 right after the replies loses nothing, in every appendfsync mode.
+class KillNineTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(KillNineTest, AcknowledgedWritesSurviveKill9) {
+  ServerProcess server({"--appendfsync", GetParam()});
+  ASSERT_TRUE(server.Start());
+  constexpr int kKeys = 2000;
+  {
+    Connection c = server.Connect();
+    // Pipelined: many commands per read, one group commit per loop iteration.
+    for (int i = 0; i < kKeys; ++i) {
+      redisAppendCommand(c.get(), "SET key:%d value:%d", i, i);
+    }
+    for (int i = 0; i < kKeys; ++i) {
+      redisReply* r = nullptr;
+      ASSERT_EQ(redisGetReply(c.get(), reinterpret_cast<void**>(&r)), REDIS_OK);
+      Reply owned(r);
+      ASSERT_EQ(Str(owned), "OK");
+    }
+    EXPECT_EQ(Command(c, "INCRBY counter 7")->integer, 7);
+  }
+  server.Kill(SIGKILL);
+  ASSERT_TRUE(server.Start());
+  Connection c = server.Connect();
+  EXPECT_EQ(Command(c, "DBSIZE")->integer, kKeys + 1);
+  for (int i = 0; i < kKeys; i += 97) {
+    EXPECT_EQ(Str(Command(c, "GET key:%d", i)), "value:" + std::to_string(i));
+  }
+  EXPECT_EQ(Str(Command(c, "GET counter")), "7");
+}
+
+INSTANTIATE_TEST_SUITE_P(AppendFsync, KillNineTest, ::testing::Values("always", "everysec", "no"));
+
+TEST(ServerIntegrationTest, ShutdownCommandExitsCleanly) {
+  ServerProcess server;
+  ASSERT_TRUE(server.Start());
+  Connection c = server.Connect();
+  Command(c, "SET before-shutdown 1");
+  Reply r = Command(c, "SHUTDOWN");
+  EXPECT_EQ(r, nullptr);  // Redis closes the connection instead of replying.
+  int status = server.Wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_TRUE(server.Start());
+  Connection again = server.Connect();
+  EXPECT_EQ(Str(Command(again, "GET before-shutdown")), "1");
+}
+
+TEST(ServerIntegrationTest, MaxClientsRejectsWithRedisError) {
+  ServerProcess server({"--maxclients", "2"});
+  ASSERT_TRUE(server.Start());
+  Connection a = server.Connect();
+  ASSERT_EQ(Str(Command(a, "PING")), "PONG");
+  // Start()'s probe connection must be gone before the slots are counted.
+  ASSERT_TRUE(WaitFor([&] {
+    Reply r = Command(a, "INFO clients");
+    return r && std::string(r->str).find("connected_clients:1\r\n") != std::string::npos;
+  }));
+  Connection b = server.Connect();
+  ASSERT_EQ(Str(Command(b, "PING")), "PONG");
+  Connection third = server.Connect();
+  ASSERT_TRUE(third);
+  Reply r = Command(third, "PING");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->type, REDIS_REPLY_ERROR);
+  EXPECT_EQ(Str(r), "ERR max number of clients reached");
+  EXPECT_EQ(Str(Command(a, "PING")), "PONG");
+}
+
+TEST(ServerIntegrationTest, IdleTimeoutClosesClients) {
+  ServerProcess server({"--timeout", "1"});
+  ASSERT_TRUE(server.Start());
+  Connection c = server.Connect();
+  ASSERT_EQ(Str(Command(c, "PING")), "PONG");
+  Connection probe = server.Connect();
+  // Wait until the server reports the idle client gone; the probe keeps talking.
+  EXPECT_TRUE(WaitFor([&] {
+    Reply r = Command(probe, "INFO clients");
+    return r && std::string(r->str).find("connected_clients:1\r\n") != std::string::npos;
+  }));
+  EXPECT_EQ(Command(c, "PING"), nullptr);
+}
+
+TEST(ServerIntegrationTest, ActiveExpiryRemovesUntouchedKeys) {
+  ServerProcess server;
+  ASSERT_TRUE(server.Start());
+  Connection c = server.Connect();
+  for (int i = 0; i < 50; ++i) Command(c, "SET tmp:%d x PX 50", i);
+  Command(c, "SET keep x");
+  // No command touches the volatile keys: only the background sweep can remove them.
+  EXPECT_TRUE(WaitFor([&] { return Command(c, "DBSIZE")->integer == 1; }));
+}
+
+TEST(ServerIntegrationTest, UnauthenticatedClientsAreLimited) {
+  ServerProcess server({"--requirepass", "secret"});
+  ASSERT_TRUE(server.Start());
+  Connection c = server.Connect();
+  EXPECT_EQ(Str(Command(c, "GET k")), "NOAUTH Authentication required.");
+  // More than 10 arguments before AUTH is a protocol error that closes the connection.
+  Reply r = Command(c, "MSET a 1 b 2 c 3 d 4 e 5 f");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(Str(r), "Protocol error: unauthenticated multibulk length");
+  EXPECT_EQ(Command(c, "PING"), nullptr);
+  Connection ok = server.Connect();
+  EXPECT_EQ(Str(Command(ok, "AUTH secret")), "OK");
+  EXPECT_EQ(Str(Command(ok, "MSET a 1 b 2 c 3 d 4 e 5 f 6")), "OK");
+}
+
+TEST(ServerIntegrationTest, ClientThatNeverReadsIsDisconnected) {
+  ServerProcess server({"--client-output-buffer-limit", "normal 4mb 1mb 1"});
+  ASSERT_TRUE(server.Start());
+  Connection c = server.Connect();
+  std::string big(512 * 1024, 'x');
+  ASSERT_EQ(Str(Command(c, "SET big %b", big.data(), big.size())), "OK");
+  // Ask for far more than the limit without reading a byte.
+  Connection hog = server.Connect();
+  for (int i = 0; i < 200; ++i) redisAppendCommand(hog.get(), "GET big");
+  int done = 0;
+  while (!done) ASSERT_EQ(redisBufferWrite(hog.get(), &done), REDIS_OK);
+  EXPECT_TRUE(WaitFor([&] {
+    Reply r = Command(c, "INFO stats");
+    return r && std::string(r->str).find("client_output_buffer_limit_disconnections:1") !=
+                    std::string::npos;
+  }));
+  EXPECT_EQ(Str(Command(c, "PING")), "PONG");
+}
+
+}  // namespace
+}  // namespace ringkv::testing
