@@ -410,7 +410,7 @@ def case_unauth_flood(srv, n=1000):
             except OSError:
                 pass
         sel.close()
-    print("     %d connections: %s, RSS peak %.0f MB" % (n, outcome, peak))
+    print("     %s: %d connections: %s, RSS peak %.0f MB" % (srv.label, n, outcome, peak))
     # the observation is "every connection got the error and/or was closed"
     return ("all rejected" if not pending and not problems else "not all rejected",), problems
 
@@ -542,7 +542,7 @@ def case_slow_reader(srv):
         problems.append("other clients waited up to %.1f s" % slowest)
     srv.command([b"DEL", b"hostile:big"], auth=True, timeout=10)
     status = "closed by server" if closed else "left open (capped)"
-    print("     slow reader: %s, RSS peak %.0f MB, slowest PING %.3f s" % (status, peak, slowest))
+    print("     %s: slow reader %s, RSS peak %.0f MB, slowest PING %.3f s" % (srv.label, status, peak, slowest))
     return None, problems
 
 
@@ -638,6 +638,7 @@ def main():
     def on_term(signum, frame):
         raise KeyboardInterrupt()
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
 
     ringkv = resolve(args.ringkv)
     redis = resolve(args.redis) if args.redis else None

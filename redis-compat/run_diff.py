@@ -1059,6 +1059,7 @@ def main():
     def on_term(signum, frame):
         raise KeyboardInterrupt()
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
 
     ref = Server("redis", lambda port, d: [args.redis, "--port", str(port), "--bind", "127.0.0.1",
                                            "--save", "", "--appendonly", "no",

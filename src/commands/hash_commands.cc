@@ -376,20 +376,6 @@ void HIncrByFloatCommand(ExecContext& ctx) {
   ctx.reply.Bulk(formatted);
 }
 
-// A hash-max-listpack-* setting (or its ziplist alias) from the passthrough
-// config, falling back to Redis's default when unset or unparsable.
-int64_t ListpackLimit(const ExecContext& ctx, const char* listpack_name, const char* ziplist_name,
-                      int64_t fallback) {
-  if (ctx.server.config == nullptr) return fallback;
-  const auto& passthrough = ctx.server.config->passthrough;
-  for (const char* name : {listpack_name, ziplist_name}) {
-    auto it = passthrough.find(name);
-    int64_t v;
-    if (it != passthrough.end() && ParseInt64(it->second, &v)) return v;
-  }
-  return fallback;
-}
-
 void HScanCommand(ExecContext& ctx) {
   // Order of checks as Redis: cursor, then key and type, then the options.
   uint64_t cursor;
@@ -430,9 +416,10 @@ void HScanCommand(ExecContext& ctx) {
     }
   }
 
+  const std::string simplified = use_pattern ? SimplifyGlob(pattern) : std::string();
   auto& ks = ctx.keyspace();
   auto emit = [&](DeferredArray* out, std::string_view field, std::string_view value) {
-    if (use_pattern && !GlobMatch(pattern, field)) return;
+    if (use_pattern && !GlobMatch(simplified, field)) return;
     out->body().Bulk(field);
     out->body().Bulk(value);
     out->Count(2);
@@ -442,11 +429,11 @@ void HScanCommand(ExecContext& ctx) {
   // cursor 0, whatever the cursor and COUNT. Encoding is not stored here, so it
   // is derived from the current contents (Redis never converts back after
   // deletes; that history is not kept).
-  const int64_t max_entries = ListpackLimit(ctx, "hash-max-listpack-entries",
-                                            "hash-max-ziplist-entries", kDefaultListpackEntries);
+  const int64_t max_entries = PassthroughInt(*ctx.server.config, "hash-max-listpack-entries",
+                                             "hash-max-ziplist-entries", kDefaultListpackEntries);
   if (record.field_count <= static_cast<uint64_t>(std::max<int64_t>(max_entries, 0))) {
-    const int64_t max_value = ListpackLimit(ctx, "hash-max-listpack-value",
-                                            "hash-max-ziplist-value", kDefaultListpackValue);
+    const int64_t max_value = PassthroughInt(*ctx.server.config, "hash-max-listpack-value",
+                                             "hash-max-ziplist-value", kDefaultListpackValue);
     DeferredArray whole(ctx);
     bool small = true;
     ks.ForEachField(ctx.db(), key, 0,

@@ -74,23 +74,6 @@ bool ParseDbIndex(ExecContext& ctx, std::string_view arg, int* db) {
   return true;
 }
 
-// Redis's parseScanCursorOrReply: strtoul semantics, so "+5", "-1" (which wraps)
-// and "" (cursor 0) are accepted, a leading space or trailing garbage is not.
-// util.h's ParseCursor is stricter than Redis, hence this local copy.
-bool ParseScanCursor(ExecContext& ctx, std::string_view arg, uint64_t* cursor) {
-  const std::string buf(arg);
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
-  if ((!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) || *end != '\0' ||
-      errno == ERANGE) {
-    ctx.reply.Error("ERR invalid cursor");
-    return false;
-  }
-  *cursor = v;
-  return true;
-}
-
 // Only the fields Keyspace::Write and Remove read from the previous record, so
 // updating a big string's expiry does not copy its value.
 KeyRecord MetaOf(const KeyRecord& record) {
@@ -275,65 +258,6 @@ void PersistCommand(ExecContext& ctx) {
   ctx.reply.Integer(1);
 }
 
-// Rewrites a glob into an equivalent, usually much shorter one, once per
-// command, so a hostile 100 KB pattern costs its length once rather than once
-// per key: runs of '*' collapse to one, and each [...] class (which GlobMatch
-// rescans for every character it tests) becomes the sorted set of its members,
-// each escaped. The class parsing mirrors Redis's stringmatchlen exactly
-// (escapes first, then ']', then "a-z" ranges, an unterminated class running to
-// the end of the pattern), so GlobMatch answers the same on both forms.
-std::string SimplifyGlob(std::string_view p) {
-  std::string out;
-  out.reserve(std::min<size_t>(p.size(), 1024));
-  size_t i = 0;
-  const size_t n = p.size();
-  while (i < n) {
-    const char c = p[i];
-    if (c == '*') {
-      out.push_back('*');
-      while (i < n && p[i] == '*') ++i;
-    } else if (c == '\\' && n - i >= 2) {
-      out.append(p.substr(i, 2));
-      i += 2;
-    } else if (c == '[') {
-      ++i;
-      const bool negate = i < n && p[i] == '^';
-      if (negate) ++i;
-      std::bitset<256> members;
-      while (true) {
-        if (n - i >= 2 && p[i] == '\\') {
-          ++i;
-          members.set(static_cast<unsigned char>(p[i]));
-        } else if (i >= n || p[i] == ']') {
-          break;
-        } else if (n - i >= 3 && p[i + 1] == '-') {
-          int start = static_cast<unsigned char>(p[i]);
-          int end = static_cast<unsigned char>(p[i + 2]);
-          if (start > end) std::swap(start, end);
-          for (int m = start; m <= end; ++m) members.set(m);
-          i += 2;
-        } else {
-          members.set(static_cast<unsigned char>(p[i]));
-        }
-        ++i;
-      }
-      if (i < n) ++i;  // the closing ']'
-      out.push_back('[');
-      if (negate) out.push_back('^');
-      for (int m = 0; m < 256; ++m) {
-        if (!members.test(m)) continue;
-        out.push_back('\\');
-        out.push_back(static_cast<char>(m));
-      }
-      out.push_back(']');
-    } else {
-      out.push_back(c);
-      ++i;
-    }
-  }
-  return out;
-}
-
 void KeysCommand(ExecContext& ctx) {
   const std::string pattern = SimplifyGlob(ctx.arg(1));
   // Redis skips matching for exactly "*" (which then also lists the empty key).
@@ -357,7 +281,7 @@ void KeysCommand(ExecContext& ctx) {
 // cursor could not resume between them.
 void ScanCommand(ExecContext& ctx) {
   uint64_t cursor;
-  if (!ParseScanCursor(ctx, ctx.arg(1), &cursor)) return;
+  if (!ParseCursor(ctx, ctx.arg(1), &cursor)) return;
   int64_t count = 10;
   std::string_view pattern;
   std::string simplified;
@@ -597,20 +521,6 @@ bool SharedInteger(const KeyRecord& record, bool* is_int) {
   return *is_int && v >= 0 && v < kSharedIntegers;
 }
 
-// A numeric Redis directive ringkv only remembers (CONFIG SET/GET passthrough),
-// under its name or its pre-7.0 ziplist alias; read the same way as HSCAN does.
-int64_t PassthroughInt(ExecContext& ctx, std::string_view name, std::string_view alias,
-                       int64_t fallback) {
-  if (ctx.server.config == nullptr) return fallback;
-  const auto& passthrough = ctx.server.config->passthrough;
-  for (std::string_view n : {name, alias}) {
-    auto it = passthrough.find(std::string(n));
-    int64_t v;
-    if (it != passthrough.end() && ParseInt64(it->second, &v)) return v;
-  }
-  return fallback;
-}
-
 bool LfuPolicy(ExecContext& ctx) {
   if (ctx.server.config == nullptr) return false;
   const auto& passthrough = ctx.server.config->passthrough;
@@ -629,10 +539,10 @@ std::string_view EncodingOf(ExecContext& ctx, const KeyRecord& record) {
     if (is_int) return "int";
     return record.value.size() <= kEmbstrSizeLimit ? "embstr" : "raw";
   }
-  const int64_t max_entries = PassthroughInt(ctx, "hash-max-listpack-entries",
+  const int64_t max_entries = PassthroughInt(*ctx.server.config, "hash-max-listpack-entries",
                                              "hash-max-ziplist-entries", kHashMaxListpackEntries);
-  const int64_t max_value = PassthroughInt(ctx, "hash-max-listpack-value", "hash-max-ziplist-value",
-                                           kHashMaxListpackValue);
+  const int64_t max_value = PassthroughInt(*ctx.server.config, "hash-max-listpack-value",
+                                           "hash-max-ziplist-value", kHashMaxListpackValue);
   if (record.field_count > static_cast<uint64_t>(std::max<int64_t>(max_entries, 0))) {
     return "hashtable";
   }

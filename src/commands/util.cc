@@ -1,5 +1,7 @@
 #include "commands/util.h"
 
+#include <algorithm>
+#include <bitset>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -241,6 +243,76 @@ bool ParseCursor(ExecContext& ctx, std::string_view arg, uint64_t* cursor) {
   }
   *cursor = v;
   return true;
+}
+
+// Rewrites a glob into an equivalent, usually much shorter one, once per
+// command, so a hostile 100 KB pattern costs its length once rather than once
+// per key: runs of '*' collapse to one, and each [...] class (which GlobMatch
+// rescans for every character it tests) becomes the sorted set of its members,
+// each escaped. The class parsing mirrors Redis's stringmatchlen exactly
+// (escapes first, then ']', then "a-z" ranges, an unterminated class running to
+// the end of the pattern), so GlobMatch answers the same on both forms.
+std::string SimplifyGlob(std::string_view p) {
+  std::string out;
+  out.reserve(std::min<size_t>(p.size(), 1024));
+  size_t i = 0;
+  const size_t n = p.size();
+  while (i < n) {
+    const char c = p[i];
+    if (c == '*') {
+      out.push_back('*');
+      while (i < n && p[i] == '*') ++i;
+    } else if (c == '\\' && n - i >= 2) {
+      out.append(p.substr(i, 2));
+      i += 2;
+    } else if (c == '[') {
+      ++i;
+      const bool negate = i < n && p[i] == '^';
+      if (negate) ++i;
+      std::bitset<256> members;
+      while (true) {
+        if (n - i >= 2 && p[i] == '\\') {
+          ++i;
+          members.set(static_cast<unsigned char>(p[i]));
+        } else if (i >= n || p[i] == ']') {
+          break;
+        } else if (n - i >= 3 && p[i + 1] == '-') {
+          int start = static_cast<unsigned char>(p[i]);
+          int end = static_cast<unsigned char>(p[i + 2]);
+          if (start > end) std::swap(start, end);
+          for (int m = start; m <= end; ++m) members.set(m);
+          i += 2;
+        } else {
+          members.set(static_cast<unsigned char>(p[i]));
+        }
+        ++i;
+      }
+      if (i < n) ++i;  // the closing ']'
+      out.push_back('[');
+      if (negate) out.push_back('^');
+      for (int m = 0; m < 256; ++m) {
+        if (!members.test(m)) continue;
+        out.push_back('\\');
+        out.push_back(static_cast<char>(m));
+      }
+      out.push_back(']');
+    } else {
+      out.push_back(c);
+      ++i;
+    }
+  }
+  return out;
+}
+
+int64_t PassthroughInt(const server::Config& config, std::string_view name, std::string_view alias,
+                       int64_t fallback) {
+  for (std::string_view n : {name, alias}) {
+    if (n.empty()) continue;
+    auto it = config.passthrough.find(std::string(n));
+    int64_t v;
+    if (it != config.passthrough.end() && ParseInt64(it->second, &v)) return v;
+  }
+  return fallback;
 }
 
 }  // namespace ringkv::commands

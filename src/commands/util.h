@@ -36,6 +36,17 @@ std::string FormatLongDouble(long double value);
 // pattern cannot recurse without bound).
 bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase = false);
 
+// Rewrites a glob into an equivalent one that GlobMatch evaluates in time
+// proportional to the key, not the pattern: runs of '*' collapse and each [...]
+// class becomes its sorted, escaped members. Do it once per command, then match
+// every key against the result (KEYS, SCAN MATCH, HSCAN MATCH with hostile patterns).
+std::string SimplifyGlob(std::string_view pattern);
+
+// A numeric Redis directive ringkv only remembers (CONFIG SET/GET passthrough,
+// e.g. hash-max-listpack-entries), by name or its pre-7.0 alias.
+int64_t PassthroughInt(const server::Config& config, std::string_view name, std::string_view alias,
+                       int64_t fallback);
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 // Reply "ERR wrong number of arguments for 'name' command".

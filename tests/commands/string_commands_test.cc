@@ -239,9 +239,9 @@ TEST(StringCommandsTest, MgetMsetMsetnx) {
   CommandHarness h;
   MakeHash(h, "h");
   EXPECT_EQ(h.Run({"MSET", "a", "1", "b", "2"}), "+OK\r\n");
-  EXPECT_EQ(h.Run({"MGET", "a", "b", "c", "h"}),
-            "*4\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n$-1\r\n");
-  EXPECT_EQ(h.Run({"MSET", "a", "1", "b"}), "-ERR wrong number of arguments for 'mset' command\r\n");
+  EXPECT_EQ(h.Run({"MGET", "a", "b", "c", "h"}), "*4\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n$-1\r\n");
+  EXPECT_EQ(h.Run({"MSET", "a", "1", "b"}),
+            "-ERR wrong number of arguments for 'mset' command\r\n");
   // A later pair wins; MSET overwrites any type and drops TTLs.
   h.Run({"SET", "t", "x", "EX", "100"});
   EXPECT_EQ(h.Run({"MSET", "a", "x", "a", "y", "h", "z", "t", "u"}), "+OK\r\n");
@@ -359,8 +359,7 @@ TEST(StringCommandsTest, Incrbyfloat) {
   h.Run({"SET", "f", "0"});
   EXPECT_EQ(h.Run({"INCRBYFLOAT", "f", "-0"}), "$1\r\n0\r\n");
   EXPECT_EQ(h.Run({"INCRBYFLOAT", "f", "0.00000000000000001"}), "$19\r\n0.00000000000000001\r\n");
-  EXPECT_EQ(h.Run({"INCRBYFLOAT", "f", "inf"}),
-            "-ERR increment would produce NaN or Infinity\r\n");
+  EXPECT_EQ(h.Run({"INCRBYFLOAT", "f", "inf"}), "-ERR increment would produce NaN or Infinity\r\n");
   EXPECT_EQ(h.Run({"INCRBYFLOAT", "f", "nan"}), "-ERR value is not a valid float\r\n");
   EXPECT_EQ(h.Run({"INCRBYFLOAT", "f", "abc"}), "-ERR value is not a valid float\r\n");
   EXPECT_EQ(h.Run({"INCRBYFLOAT", "f", " 1"}), "-ERR value is not a valid float\r\n");
