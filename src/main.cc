@@ -85,7 +85,8 @@ int main(int argc, char** argv) {
     spdlog::critical("Cannot open data directory {}: {}", config.dir, s.ToString());
     return 1;
   }
-  ringkv::storage::Keyspace keyspace(engine.get(), config.databases);
+  ringkv::storage::Keyspace keyspace(engine.get(), config.databases,
+                                     static_cast<size_t>(config.row_cache_size));
   s = keyspace.Open();
   if (!s.ok()) {
     spdlog::critical("Cannot load keyspace metadata: {}", s.ToString());

@@ -5,9 +5,8 @@
 // Lookups follow Redis: commands that only read (GET, MGET, STRLEN, ...) count
 // keyspace hits and misses, write commands (lookupKeyWrite in Redis) do not.
 // Every handler does one Find and at most one Write per key.
-#include <cerrno>
+#include <algorithm>
 #include <charconv>
-#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <string>

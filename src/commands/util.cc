@@ -49,7 +49,12 @@ bool ParseLongDouble(std::string_view s, long double* value) {
   char* end = nullptr;
   errno = 0;
   long double v = std::strtold(buf.c_str(), &end);
-  if (end != buf.c_str() + buf.size() || errno == ERANGE || std::isnan(v)) return false;
+  // As Redis's string2ld: ERANGE only matters for overflow (HUGE_VAL) or an
+  // underflow to exactly zero; a tiny denormal result is accepted.
+  if (end != buf.c_str() + buf.size() || std::isnan(v) ||
+      (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0))) {
+    return false;
+  }
   *value = v;
   return true;
 }

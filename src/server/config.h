@@ -42,6 +42,8 @@ struct Config {
   int64_t leveldb_block_cache_size = 32LL << 20;
   int64_t leveldb_write_buffer_size = 16LL << 20;
   int leveldb_bloom_bits = 10;
+  // Cache of recently used rows in front of LevelDB (also remembers absent keys).
+  int64_t row_cache_size = 64LL << 20;
   int hz = 10;
 
   // Logging.

@@ -18,7 +18,8 @@ std::string_view View(const leveldb::Slice& s) { return std::string_view(s.data(
 
 }  // namespace
 
-Keyspace::Keyspace(Engine* engine, int num_databases) : engine_(engine), dbs_(num_databases) {
+Keyspace::Keyspace(Engine* engine, int num_databases, size_t row_cache_bytes)
+    : engine_(engine), dbs_(num_databases), cache_(row_cache_bytes) {
   for (int i = 0; i < num_databases; ++i) dbs_[i].physical_id = static_cast<uint32_t>(i);
   next_physical_id_ = static_cast<uint32_t>(num_databases);
 }
@@ -89,8 +90,33 @@ Status Keyspace::Commit() {
   return engine_->Commit();
 }
 
+Status Keyspace::ReadRow(const std::string& raw_key, std::string* value) {
+  if (const RowCache::Entry* entry = cache_.Lookup(raw_key)) {
+    if (!entry->present) return Status::NotFound();
+    value->assign(entry->value());
+    return Status::OK();
+  }
+  Status s = engine_->Get(raw_key, value);
+  if (s.ok()) {
+    cache_.Put(raw_key, *value);
+  } else if (s.IsNotFound()) {
+    cache_.PutAbsent(raw_key);
+  }
+  return s;
+}
+
+void Keyspace::WriteRow(const std::string& raw_key, std::string_view value) {
+  engine_->Put(raw_key, value);
+  cache_.Put(raw_key, value);
+}
+
+void Keyspace::DeleteRow(const std::string& raw_key) {
+  engine_->Delete(raw_key);
+  cache_.PutAbsent(raw_key);
+}
+
 Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* record) {
-  Status s = engine_->Get(MetaKey(dbs_[db].physical_id, key), &scratch_);
+  Status s = ReadRow(MetaKey(dbs_[db].physical_id, key), &scratch_);
   if (!s.ok()) return s;
   s = DecodeKeyRecord(scratch_, record);
   if (!s.ok()) return s;
@@ -103,7 +129,7 @@ Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* r
 }
 
 bool Keyspace::ExistsRaw(int db, std::string_view key) {
-  return engine_->Get(MetaKey(dbs_[db].physical_id, key), &scratch_).ok();
+  return ReadRow(MetaKey(dbs_[db].physical_id, key), &scratch_).ok();
 }
 
 void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, const KeyRecord* old) {
@@ -126,7 +152,7 @@ void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, cons
     }
   }
   EncodeKeyRecord(record, &scratch_);
-  engine_->Put(MetaKey(pdb, key), scratch_);
+  WriteRow(MetaKey(pdb, key), scratch_);
   metadata_dirty_ = true;
   Notify(db, key);
 }
@@ -134,7 +160,7 @@ void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, cons
 void Keyspace::Remove(int db, std::string_view key, const KeyRecord& old) {
   Db& d = dbs_[db];
   const uint32_t pdb = d.physical_id;
-  engine_->Delete(MetaKey(pdb, key));
+  DeleteRow(MetaKey(pdb, key));
   if (old.type == ValueType::kHash) RemoveFields(pdb, key);
   if (old.has_expire()) {
     engine_->Delete(ExpireKey(pdb, old.expire_ms, key));
@@ -150,12 +176,13 @@ void Keyspace::RemoveFields(uint32_t pdb, std::string_view key) {
   auto it = engine_->NewIterator();
   for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
     engine_->Delete(View(it->key()));
+    cache_.Erase(View(it->key()));
   }
 }
 
 Status Keyspace::GetField(int db, std::string_view key, std::string_view field,
                           std::string* value) {
-  Status s = engine_->Get(FieldKey(dbs_[db].physical_id, key, field), &scratch_);
+  Status s = ReadRow(FieldKey(dbs_[db].physical_id, key, field), &scratch_);
   if (!s.ok()) return s;
   std::string_view v;
   s = DecodeFieldRecord(scratch_, &v);
@@ -166,11 +193,11 @@ Status Keyspace::GetField(int db, std::string_view key, std::string_view field,
 void Keyspace::PutField(int db, std::string_view key, std::string_view field,
                         std::string_view value) {
   EncodeFieldRecord({}, value, &scratch_);
-  engine_->Put(FieldKey(dbs_[db].physical_id, key, field), scratch_);
+  WriteRow(FieldKey(dbs_[db].physical_id, key, field), scratch_);
 }
 
 void Keyspace::DeleteField(int db, std::string_view key, std::string_view field) {
-  engine_->Delete(FieldKey(dbs_[db].physical_id, key, field));
+  DeleteRow(FieldKey(dbs_[db].physical_id, key, field));
 }
 
 void Keyspace::ForEachField(int db, std::string_view key, uint64_t start_hash,
@@ -216,6 +243,8 @@ void Keyspace::FlushDb(int db) {
   if (d.stats.keys > 0) reclaim_.push_back(d.physical_id);
   d.physical_id = next_physical_id_++;
   d.stats = {};
+  // Rows of the old physical id can never be read again: free their cache space.
+  cache_.Clear();
   metadata_dirty_ = true;
 }
 

@@ -13,6 +13,7 @@
 
 #include "storage/engine.h"
 #include "storage/record.h"
+#include "storage/row_cache.h"
 #include "util/status.h"
 
 namespace ringkv::storage {
@@ -27,8 +28,9 @@ class Keyspace {
   // Called with (db, key) whenever a key is created, changed, expired or removed.
   using ModifiedObserver = std::function<void(int db, std::string_view key)>;
 
-  // `engine` must outlive the keyspace.
-  Keyspace(Engine* engine, int num_databases);
+  // `engine` must outlive the keyspace. `row_cache_bytes` bounds the cache of
+  // recently used rows kept in front of LevelDB (0 disables it).
+  Keyspace(Engine* engine, int num_databases, size_t row_cache_bytes = 64 << 20);
 
   // Loads the database map and key counters persisted by earlier runs.
   Status Open();
@@ -87,6 +89,7 @@ class Keyspace {
   Status Commit();
 
   Engine* engine() { return engine_; }
+  const RowCache& row_cache() const { return cache_; }
   uint64_t expired_keys() const { return expired_keys_; }
 
  private:
@@ -100,6 +103,10 @@ class Keyspace {
   }
   void RemoveFields(uint32_t pdb, std::string_view key);
   void SaveMetadata();
+  // Point read through the row cache; fills the cache on a miss.
+  Status ReadRow(const std::string& raw_key, std::string* value);
+  void WriteRow(const std::string& raw_key, std::string_view value);
+  void DeleteRow(const std::string& raw_key);
 
   Engine* engine_;
   std::vector<Db> dbs_;
@@ -108,6 +115,7 @@ class Keyspace {
   bool metadata_dirty_ = false;
   uint64_t expired_keys_ = 0;
   ModifiedObserver observer_;
+  RowCache cache_;
   std::string scratch_;  // reused encoding buffer
 };
 

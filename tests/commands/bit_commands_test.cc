@@ -105,7 +105,7 @@ TEST(BitCommandsTest, Bitcount) {
   EXPECT_EQ(h.Run({"BITCOUNT", "b", "1", "1", "BYTE"}), ":6\r\n");
   EXPECT_EQ(h.Run({"BITCOUNT", "b", "5", "30", "BIT"}), ":17\r\n");
   EXPECT_EQ(h.Run({"BITCOUNT", "b", "-10", "-1", "bit"}), ":5\r\n");
-  EXPECT_EQ(h.Run({"BITCOUNT", "b", "-3", "-1"}), ":12\r\n");
+  EXPECT_EQ(h.Run({"BITCOUNT", "b", "-3", "-1"}), ":10\r\n");
   EXPECT_EQ(h.Run({"BITCOUNT", "b", "3", "1"}), ":0\r\n");
   EXPECT_EQ(h.Run({"BITCOUNT", "b", "-1", "-2"}), ":0\r\n");
   EXPECT_EQ(h.Run({"BITCOUNT", "b", "0", "-1", "bit"}), ":26\r\n");
