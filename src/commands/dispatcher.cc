@@ -8,21 +8,27 @@ namespace ringkv::commands {
 
 namespace {
 
+// Redis formats rejection arguments with "%.128s", which stops at a NUL byte.
+std::string_view CString(std::string_view s, size_t limit) {
+  s = s.substr(0, s.find('\0'));
+  return s.substr(0, limit);
+}
+
 // Redis replaces CR and LF with spaces in rejection messages; ReplyBuilder::Error
 // does that for us.
-void ReplyUnknownCommand(std::span<const std::string_view> args, resp::ReplyBuilder& reply) {
+std::string UnknownCommandError(std::span<const std::string_view> args) {
   std::string listed;
   for (size_t i = 1; i < args.size() && listed.size() < 128; ++i) {
-    const size_t room = 128 - listed.size();
+    const size_t room = 128 - listed.size();  // measured before the quote, as Redis does
     listed += "'";
-    listed.append(args[i].substr(0, room));
+    listed.append(CString(args[i], room));
     listed += "' ";
   }
   std::string msg = "ERR unknown command '";
-  msg.append(args[0].substr(0, 128));
+  msg.append(CString(args[0], 128));
   msg += "', with args beginning with: ";
   msg += listed;
-  reply.Error(msg);
+  return msg;
 }
 
 bool ArityOk(const CommandSpec& spec, size_t argc) {
@@ -46,34 +52,34 @@ void CountError(ServerContext& server, std::string_view reply_bytes) {
 
 }  // namespace
 
-const CommandSpec* Resolve(std::span<const std::string_view> args, resp::ReplyBuilder& reply) {
+const CommandSpec* Resolve(std::span<const std::string_view> args, std::string* error,
+                           const CommandSpec** top_level) {
   const CommandTable& table = Commands();
   const CommandSpec* spec = table.Find(args[0]);
+  if (top_level != nullptr) *top_level = spec;
   if (spec == nullptr) {
-    ReplyUnknownCommand(args, reply);
+    *error = UnknownCommandError(args);
     return nullptr;
   }
+  auto arity_error = [&](std::string_view name) {
+    *error = "ERR wrong number of arguments for '";
+    error->append(name);
+    *error += "' command";
+  };
   if (!ArityOk(*spec, args.size())) {
-    std::string msg = "ERR wrong number of arguments for '";
-    msg.append(spec->name);
-    msg += "' command";
-    reply.Error(msg);
+    arity_error(spec->name);
     return nullptr;
   }
   if (table.HasSubcommands(spec->name)) {
     const CommandSpec* sub = table.FindSubcommand(spec->name, args[1]);
     if (sub == nullptr) {
-      std::string msg = "ERR unknown subcommand '";
-      msg.append(args[1].substr(0, 128));
-      msg += "'. Try " + Upper(spec->name) + " HELP.";
-      reply.Error(msg);
+      *error = "ERR unknown subcommand '";
+      error->append(CString(args[1], 128));
+      *error += "'. Try " + Upper(spec->name) + " HELP.";
       return nullptr;
     }
     if (!ArityOk(*sub, args.size())) {
-      std::string msg = "ERR wrong number of arguments for '";
-      msg.append(sub->name);
-      msg += "' command";
-      reply.Error(msg);
+      arity_error(sub->name);
       return nullptr;
     }
     spec = sub;
@@ -103,20 +109,32 @@ void Execute(ExecContext& ctx, const CommandSpec& spec) {
 void Dispatch(ServerContext& server, ClientState& client, std::span<const std::string_view> args,
               resp::ReplyBuilder& reply, int64_t now_ms) {
   const size_t reply_start = reply.buffer()->size();
-  const CommandSpec* spec = Resolve(args, reply);
-  if (spec == nullptr) {
-    if (client.in_multi) client.multi_aborted = true;
-    ++server.stats.total_error_replies;
-    CountError(server, std::string_view(*reply.buffer()).substr(reply_start));
-    return;
-  }
+  const CommandSpec* top_level = nullptr;
+  // Redis's rejectCommand: the transaction is flagged, and a rejected EXEC
+  // aborts it with the reason folded into an EXECABORT error.
   auto reject = [&](std::string_view message) {
-    reply.Error(message);
-    if (client.in_multi) client.multi_aborted = true;
-    auto& cmd_stats = server.stats.commands[std::string(spec->name)];
-    ++cmd_stats.rejected_calls;
+    if (top_level != nullptr && top_level->name == "exec") {
+      if (message.substr(0, 4) == "ERR ") message.remove_prefix(4);
+      std::string text = "EXECABORT Transaction discarded because of: ";
+      text.append(message);
+      reply.Error(text);
+      client.in_multi = false;
+      client.multi_aborted = false;
+      client.queued.clear();
+      server.watches.UnwatchAll(&client);
+    } else {
+      reply.Error(message);
+      if (client.in_multi) client.multi_aborted = true;
+    }
+    if (top_level != nullptr) ++server.stats.commands[std::string(top_level->name)].rejected_calls;
     CountError(server, std::string_view(*reply.buffer()).substr(reply_start));
   };
+  std::string error;
+  const CommandSpec* spec = Resolve(args, &error, &top_level);
+  if (spec == nullptr) {
+    reject(error);
+    return;
+  }
   if (!client.authenticated && !server.config->requirepass.empty() && !(spec->flags & kNoAuth)) {
     reject(kErrNoAuth);
     return;

@@ -71,26 +71,6 @@ void WriteHash(ExecContext& ctx, std::string_view key, const KeyRecord& old, boo
   }
 }
 
-// Redis's string2ld exactly: unlike util's ParseLongDouble it accepts values
-// that underflow to a denormal (strtold sets ERANGE but returns non-zero), and
-// infinities, which the callers reject with their own texts.
-bool String2Ld(std::string_view s, long double* value) {
-  if (s.empty() || s.size() >= kMaxLongDoubleChars) return false;
-  char buf[kMaxLongDoubleChars];
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = '\0';
-  char* end = nullptr;
-  errno = 0;
-  const long double v = std::strtold(buf, &end);
-  if (std::isspace(static_cast<unsigned char>(buf[0])) || *end != '\0' ||
-      (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) || errno == EINVAL ||
-      std::isnan(v)) {
-    return false;
-  }
-  *value = v;
-  return true;
-}
-
 // A multi-element reply whose header needs the exact element count: elements
 // go to a side buffer first, so a corrupt field entry that storage skips cannot
 // make the header lie.
@@ -343,7 +323,7 @@ void HIncrByCommand(ExecContext& ctx) {
 
 void HIncrByFloatCommand(ExecContext& ctx) {
   long double incr;
-  if (!String2Ld(ctx.arg(3), &incr)) {
+  if (!ParseLongDouble(ctx.arg(3), &incr)) {
     ctx.reply.Error(kErrNotFloat);
     return;
   }
@@ -360,7 +340,7 @@ void HIncrByFloatCommand(ExecContext& ctx) {
   std::string value;
   if (exists && ctx.keyspace().GetField(ctx.db(), key, ctx.arg(2), &value).ok()) {
     field_exists = true;
-    if (!String2Ld(value, &current)) {
+    if (!ParseLongDouble(value, &current)) {
       ctx.reply.Error("ERR hash value is not a float");
       return;
     }

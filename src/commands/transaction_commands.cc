@@ -63,8 +63,12 @@ void ExecCommand(ExecContext& ctx) {
   std::vector<std::string_view> args;
   for (const auto& command : queued) {
     args.assign(command.begin(), command.end());
-    const CommandSpec* spec = Resolve(args, ctx.reply);
-    if (spec == nullptr) continue;  // cannot happen: validated when queued
+    std::string error;
+    const CommandSpec* spec = Resolve(args, &error);
+    if (spec == nullptr) {  // cannot happen: validated when queued
+      ctx.reply.Error(error);
+      continue;
+    }
     ExecContext inner(ctx.server, ctx.client, args, ctx.reply, ctx.now_ms);
     Execute(inner, *spec);
     ctx.reply.set_protocol(ctx.client.protocol);

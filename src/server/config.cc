@@ -49,12 +49,14 @@ ConfigOption IntOption(const char* name, bool mut, T Config::*field, int64_t min
           }};
 }
 
-ConfigOption MemoryOption(const char* name, bool mut, int64_t Config::*field) {
+ConfigOption MemoryOption(const char* name, bool mut, int64_t Config::*field, int64_t min = 0) {
   return {name, nullptr, mut, [field](const Config& c) { return FormatMemory(c.*field); },
-          [field](Config& c, const std::vector<std::string>& a) -> std::string {
+          [field, min](Config& c, const std::vector<std::string>& a) -> std::string {
             int64_t v;
-            if (a.size() != 1 || !ParseMemory(a[0], &v) || v < 0) {
-              return "argument must be a memory value";
+            if (a.size() != 1 || !ParseMemory(a[0], &v)) return "argument must be a memory value";
+            if (v < min) {
+              return "argument must be between " + std::to_string(min) +
+                     " and 9223372036854775807 inclusive";
             }
             c.*field = v;
             return {};
@@ -118,10 +120,11 @@ std::vector<ConfigOption> BuildOptions() {
                }});
   o.push_back(BoolOption("protected-mode", true, &Config::protected_mode));
   o.push_back(IntOption("tcp-backlog", false, &Config::tcp_backlog, 0, INT_MAX));
-  o.push_back(IntOption("maxclients", true, &Config::maxclients, 1, INT_MAX));
+  o.push_back(IntOption("maxclients", true, &Config::maxclients, 1, 4294967295LL));
   o.push_back(IntOption("timeout", true, &Config::timeout, 0, INT_MAX));
-  o.push_back(MemoryOption("proto-max-bulk-len", true, &Config::proto_max_bulk_len));
-  o.push_back(MemoryOption("client-query-buffer-limit", true, &Config::client_query_buffer_limit));
+  o.push_back(MemoryOption("proto-max-bulk-len", true, &Config::proto_max_bulk_len, 1024 * 1024));
+  o.push_back(MemoryOption("client-query-buffer-limit", true, &Config::client_query_buffer_limit,
+                           1024 * 1024));
   o.push_back(
       {"client-output-buffer-limit", nullptr, true,
        [](const Config& c) {
@@ -189,14 +192,22 @@ std::vector<ConfigOption> BuildOptions() {
   o.push_back(MemoryOption("leveldb-write-buffer-size", false, &Config::leveldb_write_buffer_size));
   o.push_back(IntOption("leveldb-bloom-bits", false, &Config::leveldb_bloom_bits, 0, 64));
   o.push_back(MemoryOption("row-cache-size", false, &Config::row_cache_size));
-  o.push_back(IntOption("hz", true, &Config::hz, 1, 500));
+  // Redis accepts any hz and clamps it to [1, 500].
+  o.push_back({"hz", nullptr, true, [](const Config& c) { return std::to_string(c.hz); },
+               [](Config& c, const std::vector<std::string>& a) -> std::string {
+                 int64_t v;
+                 if (a.size() != 1 || !ParseInt(a[0], &v)) {
+                   return "argument couldn't be parsed into an integer";
+                 }
+                 c.hz = static_cast<int>(std::clamp<int64_t>(v, 1, 500));
+                 return {};
+               }});
   o.push_back({"loglevel", nullptr, true, [](const Config& c) { return c.loglevel; },
                [](Config& c, const std::vector<std::string>& a) -> std::string {
                  std::string v = a.size() == 1 ? Lower(a[0]) : "";
-                 if (v != "debug" && v != "verbose" && v != "notice" && v != "warning" &&
-                     v != "nothing") {
+                 if (v != "debug" && v != "verbose" && v != "notice" && v != "warning") {
                    return "argument(s) must be one of the following: debug, verbose, notice, "
-                          "warning, nothing";
+                          "warning";
                  }
                  c.loglevel = v;
                  return {};

@@ -21,7 +21,7 @@ struct Config {
   std::vector<std::string> bind = {"127.0.0.1", "-::1"};
   bool protected_mode = true;
   int tcp_backlog = 511;
-  int maxclients = 10000;
+  int64_t maxclients = 10000;
   int timeout = 0;  // idle seconds before a client is closed; 0 = never
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
