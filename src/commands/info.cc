@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <fstream>
 #include <set>
-#include <unordered_map>
 
 #include "commands/util.h"
 
@@ -197,12 +196,10 @@ class RateSampler {
 };
 
 // Process-wide INFO state that has no home in ServerContext: the memory peak
-// and the lazily-expired-keys count at the last CONFIG RESETSTAT (the keyspace's
-// own counter cannot be reset from here).
+// (sampled when INFO runs) and the rate sampler.
 struct InfoState {
   uint64_t peak_memory = 0;
   RateSampler sampler;
-  std::unordered_map<const storage::Keyspace*, uint64_t> expired_baseline;
 };
 
 InfoState& State() {
@@ -210,13 +207,10 @@ InfoState& State() {
   return *state;
 }
 
+// Active expiry is counted in stats.expired_keys, lazy expiry by the keyspace.
+// Unsigned wrap-around lets CONFIG RESETSTAT zero the sum (see ResetInfoStats).
 uint64_t ExpiredKeys(ServerContext& server) {
-  uint64_t lazy = server.keyspace->expired_keys();
-  auto& baselines = State().expired_baseline;
-  auto it = baselines.find(server.keyspace);
-  // A smaller counter means another keyspace now lives at that address.
-  if (it != baselines.end()) lazy = lazy >= it->second ? lazy - it->second : lazy;
-  return server.stats.expired_keys + lazy;
+  return server.stats.expired_keys + server.keyspace->expired_keys();
 }
 
 std::string SyncModeName(storage::SyncMode mode) {
@@ -572,9 +566,11 @@ void InfoCommand(ExecContext& ctx) {
 
 void ResetInfoStats(ServerContext& server) {
   server.stats = Stats{};
-  InfoState& state = State();
-  state.peak_memory = 0;
-  state.expired_baseline[server.keyspace] = server.keyspace->expired_keys();
+  // The keyspace's lazy-expiry counter cannot be reset from here, so the stats
+  // counter starts at its negation (mod 2^64): their sum, INFO's expired_keys,
+  // is 0 and counts up from there.
+  server.stats.expired_keys = 0 - server.keyspace->expired_keys();
+  State().peak_memory = 0;
 }
 
 }  // namespace ringkv::commands

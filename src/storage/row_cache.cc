@@ -3,6 +3,8 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <cstring>
+
 namespace ringkv::storage {
 
 namespace {
@@ -25,8 +27,24 @@ size_t RowCache::FindSlot(std::string_view key, uint64_t hash) const {
   }
 }
 
+RowCache::Entry* RowCache::NewEntry(std::string_view key, bool present, std::string_view value) {
+  const size_t capacity = key.size() + value.size();
+  auto* entry = static_cast<Entry*>(::operator new(sizeof(Entry) + capacity));
+  entry->present = present;
+  entry->referenced = true;
+  entry->key_size = static_cast<uint32_t>(key.size());
+  entry->value_size = static_cast<uint32_t>(value.size());
+  entry->capacity = static_cast<uint32_t>(capacity);
+  std::memcpy(entry->data(), key.data(), key.size());
+  if (!value.empty()) std::memcpy(entry->data() + key.size(), value.data(), value.size());
+  return entry;
+}
+
 const RowCache::Entry* RowCache::Lookup(std::string_view key) {
-  const size_t i = FindSlot(key, Hash(key));
+  const uint64_t hash = Hash(key);
+  const size_t i = FindSlot(key, hash);
+  last_index_ = i;
+  last_hash_ = hash;
   Entry* entry = slots_[i].entry;
   if (entry == nullptr) {
     ++misses_;
@@ -40,24 +58,30 @@ const RowCache::Entry* RowCache::Lookup(std::string_view key) {
 void RowCache::Store(std::string_view key, bool present, std::string_view value) {
   if (capacity_ == 0) return;
   const uint64_t hash = Hash(key);
-  size_t i = FindSlot(key, hash);
+  const Slot& last = slots_[last_index_ & mask_];
+  size_t i = (last.entry != nullptr && last.hash == hash && last.entry->key() == key)
+                 ? (last_index_ & mask_)
+                 : FindSlot(key, hash);
   Entry* entry = slots_[i].entry;
   if (entry != nullptr) {
-    charge_ -= Charge(*entry);
-    entry->present = present;
-    entry->referenced = true;
-    entry->bytes.resize(entry->key_size);
-    entry->bytes.append(value);
-    charge_ += Charge(*entry);
+    if (key.size() + value.size() <= entry->capacity) {
+      entry->present = present;
+      entry->referenced = true;
+      entry->value_size = static_cast<uint32_t>(value.size());
+      if (!value.empty()) std::memcpy(entry->data() + key.size(), value.data(), value.size());
+    } else {
+      charge_ -= Charge(*entry);
+      ::operator delete(entry);
+      entry = NewEntry(key, present, value);
+      slots_[i].entry = entry;
+      charge_ += Charge(*entry);
+    }
   } else {
     if ((count_ + 1) * 2 > slots_.size()) {
       Grow();
       i = FindSlot(key, hash);
     }
-    entry = new Entry{present, true, static_cast<uint32_t>(key.size()), {}};
-    entry->bytes.reserve(key.size() + value.size());
-    entry->bytes.append(key);
-    entry->bytes.append(value);
+    entry = NewEntry(key, present, value);
     slots_[i] = Slot{hash, entry};
     ++count_;
     charge_ += Charge(*entry);
@@ -74,7 +98,7 @@ void RowCache::Erase(std::string_view key) {
 // lookups never need tombstones.
 void RowCache::RemoveAt(size_t index) {
   charge_ -= Charge(*slots_[index].entry);
-  delete slots_[index].entry;
+  ::operator delete(slots_[index].entry);
   slots_[index] = Slot{};
   --count_;
   size_t hole = index;
@@ -125,7 +149,7 @@ void RowCache::EvictUntilWithinCapacity() {
 
 void RowCache::Clear() {
   for (Slot& slot : slots_) {
-    delete slot.entry;
+    ::operator delete(slot.entry);
     slot = Slot{};
   }
   count_ = 0;

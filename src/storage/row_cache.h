@@ -22,14 +22,18 @@ namespace ringkv::storage {
 
 class RowCache {
  public:
+  // One allocation per row: this header, then the key bytes, then the value.
   struct Entry {
     bool present;  // false: the row is known not to exist
-    bool referenced = true;
-    uint32_t key_size = 0;
-    std::string bytes;  // key followed by the row's value
+    bool referenced;
+    uint32_t key_size;
+    uint32_t value_size;
+    uint32_t capacity;  // bytes available after the header
 
-    std::string_view key() const { return std::string_view(bytes).substr(0, key_size); }
-    std::string_view value() const { return std::string_view(bytes).substr(key_size); }
+    std::string_view key() const { return std::string_view(data(), key_size); }
+    std::string_view value() const { return std::string_view(data() + key_size, value_size); }
+    const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+    char* data() { return reinterpret_cast<char*>(this + 1); }
   };
 
   explicit RowCache(size_t capacity_bytes);
@@ -56,9 +60,8 @@ class RowCache {
   };
 
   static uint64_t Hash(std::string_view key);
-  static size_t Charge(const Entry& e) {
-    return e.bytes.capacity() + sizeof(Entry) + 2 * sizeof(Slot);
-  }
+  static size_t Charge(const Entry& e) { return sizeof(Entry) + e.capacity + 2 * sizeof(Slot); }
+  static Entry* NewEntry(std::string_view key, bool present, std::string_view value);
   // Index of the slot holding `key`, or of the empty slot where it would go.
   size_t FindSlot(std::string_view key, uint64_t hash) const;
   void Store(std::string_view key, bool present, std::string_view value);
@@ -71,6 +74,10 @@ class RowCache {
   size_t count_ = 0;
   size_t mask_;
   size_t clock_hand_ = 0;
+  // The slot found by the last Lookup: a write that follows the read of the same
+  // row (SET after its read-before-write) skips the probe.
+  size_t last_index_ = 0;
+  uint64_t last_hash_ = 0;
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;
   std::vector<Slot> slots_;
