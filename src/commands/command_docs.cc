@@ -809,7 +809,7 @@ void CommandListCommand(ExecContext& ctx) {
 }
 
 // The command COMMAND GETKEYS is asked about (Redis's lookupCommand on argv+2).
-const CommandSpec* GetKeysTarget(ExecContext& ctx, std::span<const std::string_view> argv) {
+const CommandSpec* GetKeysTarget(std::span<const std::string_view> argv) {
   const CommandSpec* spec = Commands().Find(argv[0]);
   if (spec == nullptr || argv.size() < 2 || !Commands().HasSubcommands(spec->name)) return spec;
   return Commands().FindSubcommand(spec->name, argv[1]);
@@ -830,7 +830,7 @@ const KeySpecDoc* SpecForKey(std::span<const KeySpecDoc> specs, int pos, int arg
 void GetKeys(ExecContext& ctx, bool with_flags) {
   const auto argv = ctx.args.subspan(2);
   const int argc = static_cast<int>(argv.size());
-  const CommandSpec* spec = GetKeysTarget(ctx, argv);
+  const CommandSpec* spec = GetKeysTarget(argv);
   if (spec == nullptr) {
     ctx.reply.Error("ERR Invalid command specified");
     return;

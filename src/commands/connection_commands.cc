@@ -183,7 +183,7 @@ void RegisterConnectionCommands(CommandTable* table) {
               {{"message", "string", "", true, false}}});
   table->Add({"echo",
               2,
-              kFast,
+              kLoading | kStale | kFast,
               0,
               0,
               0,

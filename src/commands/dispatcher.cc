@@ -70,7 +70,8 @@ const CommandSpec* Resolve(std::span<const std::string_view> args, std::string* 
     arity_error(spec->name);
     return nullptr;
   }
-  if (table.HasSubcommands(spec->name)) {
+  // A container called alone (COMMAND) runs its own handler.
+  if (args.size() >= 2 && table.HasSubcommands(spec->name)) {
     const CommandSpec* sub = table.FindSubcommand(spec->name, args[1]);
     if (sub == nullptr) {
       *error = "ERR unknown subcommand '";

@@ -305,20 +305,38 @@ void MemorySection(ServerContext& server, const ClientState& self, std::string* 
   const uint64_t rss = ResidentMemory();
   uint64_t& peak = State().peak_memory;
   peak = std::max(peak, used);
+  // Redis's "overhead" is mostly client and replication buffers; ringkv's is the
+  // clients' buffers, and everything else counts as dataset.
+  const uint64_t overhead = std::min<uint64_t>(used, CountClients(server, self).buffers);
+  const uint64_t dataset = used - overhead;
   int64_t maxmemory = 0;
   server::ParseMemory(PassthroughValue(config, "maxmemory", "0"), &maxmemory);
   const std::string leveldb_memory =
       server.keyspace->engine()->Property("leveldb.approximate-memory-usage");
+  auto percent = [](uint64_t part, uint64_t whole) {
+    return Format("%.2f%%", whole ? 100.0 * static_cast<double>(part) / whole : 0.0);
+  };
   FieldU(out, "used_memory", used);
   Field(out, "used_memory_human", BytesToHuman(used));
   FieldU(out, "used_memory_rss", rss);
   Field(out, "used_memory_rss_human", BytesToHuman(rss));
   FieldU(out, "used_memory_peak", peak);
   Field(out, "used_memory_peak_human", BytesToHuman(peak));
-  Field(out, "used_memory_peak_perc",
-        Format("%.2f%%", peak ? 100.0 * static_cast<double>(used) / peak : 0.0));
+  Field(out, "used_memory_peak_perc", percent(used, peak));
+  FieldU(out, "used_memory_overhead", overhead);
+  Field(out, "used_memory_startup", 0);
+  FieldU(out, "used_memory_dataset", dataset);
+  Field(out, "used_memory_dataset_perc", percent(dataset, used));
   FieldU(out, "total_system_memory", SystemMemory());
   Field(out, "total_system_memory_human", BytesToHuman(SystemMemory()));
+  // No scripting engine: the script and function figures are all zero.
+  Field(out, "used_memory_lua", 0);
+  Field(out, "used_memory_lua_human", "0B");
+  Field(out, "used_memory_scripts", 0);
+  Field(out, "used_memory_scripts_human", "0B");
+  Field(out, "number_of_cached_scripts", 0);
+  Field(out, "number_of_functions", 0);
+  Field(out, "number_of_libraries", 0);
   Field(out, "maxmemory", maxmemory);
   Field(out, "maxmemory_human",
         BytesToHuman(static_cast<uint64_t>(std::max<int64_t>(0, maxmemory))));
@@ -326,8 +344,15 @@ void MemorySection(ServerContext& server, const ClientState& self, std::string* 
   Field(out, "mem_fragmentation_ratio",
         Format("%.2f", used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0));
   Field(out, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
-  FieldU(out, "mem_clients_normal", CountClients(server, self).buffers);
+  Field(out, "mem_not_counted_for_evict", 0);
+  Field(out, "mem_replication_backlog", 0);
+  Field(out, "mem_total_replication_buffers", 0);
+  Field(out, "mem_clients_slaves", 0);
+  FieldU(out, "mem_clients_normal", overhead);
+  Field(out, "mem_cluster_links", 0);
+  Field(out, "mem_aof_buffer", 0);
   Field(out, "mem_allocator", "libc");
+  Field(out, "active_defrag_running", 0);
   Field(out, "lazyfree_pending_objects", 0);
   Field(out, "lazyfreed_objects", 0);
   Field(out, "leveldb_memory", leveldb_memory.empty() ? "0" : leveldb_memory);
@@ -521,6 +546,8 @@ std::string GenerateInfo(ServerContext& server, const ClientState& client, int64
   std::string out;
   for (const Section& section : kSections) {
     if (!selection.Has(section.name)) continue;
+    // A blank line separates sections, as in Redis.
+    if (!out.empty()) out += "\r\n";
     out += "# ";
     out += section.title;
     out += "\r\n";
@@ -553,8 +580,6 @@ std::string GenerateInfo(ServerContext& server, const ClientState& client, int64
     // Modules and Latencystats stay empty: ringkv has no modules and keeps no
     // latency histograms.
     if (server.info_extra) server.info_extra(name, &out);
-    // Redis ends every section with a blank line.
-    out += "\r\n";
   }
   return out;
 }

@@ -390,6 +390,9 @@ void Server::OnCron(uv_timer_t* handle) { static_cast<Server*>(handle->data)->Cr
 void Server::Cron() {
   const int64_t now = NowMs();
   const auto& config = *ctx_->config;
+  // CONFIG SET hz takes effect on the next tick.
+  const uint64_t interval = 1000 / std::max(1, config.hz);
+  if (uv_timer_get_repeat(&cron_) != interval) uv_timer_set_repeat(&cron_, interval);
   // Active expiry: a bounded amount of work per tick keeps latency flat.
   ctx_->stats.expired_keys += ctx_->keyspace->ActiveExpireCycle(now, 200);
   if (ctx_->keyspace->reclaim_pending()) ctx_->keyspace->ReclaimStep(10000);

@@ -40,7 +40,9 @@ struct Config {
   storage::SyncMode appendfsync = storage::SyncMode::kEverySec;
   int databases = 16;
   int64_t leveldb_block_cache_size = 32LL << 20;
-  int64_t leveldb_write_buffer_size = 16LL << 20;
+  // Memtable size. A small memtable keeps the skiplist cache-resident, which is
+  // what bounds write throughput (16MB measured ~25% slower on SET -P 16).
+  int64_t leveldb_write_buffer_size = 4LL << 20;
   int leveldb_bloom_bits = 10;
   // Cache of recently used rows in front of LevelDB (also remembers absent keys).
   int64_t row_cache_size = 64LL << 20;

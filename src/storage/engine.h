@@ -40,7 +40,7 @@ struct EngineOptions {
   std::string dir;
   SyncMode sync_mode = SyncMode::kEverySec;
   size_t block_cache_bytes = 32 << 20;
-  size_t write_buffer_bytes = 16 << 20;
+  size_t write_buffer_bytes = 4 << 20;
   int bloom_bits_per_key = 10;
   int max_open_files = 1000;
 };

@@ -86,19 +86,20 @@ TEST(ServerInfoTest, DefaultSectionsInRedisOrder) {
   EXPECT_TRUE(Contains(info, "\r\nblocked_clients:0\r\n"));
   EXPECT_TRUE(Contains(info, "\r\nrole:master\r\n"));
   EXPECT_TRUE(Contains(info, "\r\nmaxmemory:0\r\n"));
-  // Every line ends with CRLF and every section with a blank line.
-  EXPECT_EQ(info.substr(info.size() - 4), "\r\n\r\n");
+  // Every line ends with CRLF; a blank line separates sections.
+  EXPECT_EQ(info.substr(info.size() - 24), "\r\nring_hints_pending:0\r\n");
+  EXPECT_TRUE(Contains(info, "\r\n\r\n# Clients\r\n"));
   EXPECT_FALSE(Contains(info, "\n\n"));
 }
 
 TEST(ServerInfoTest, SectionSelection) {
   CommandHarness h;
   EXPECT_EQ(h.Run({"INFO", "nosuch"}), "$0\r\n\r\n");
-  EXPECT_EQ(h.Run({"INFO", "cluster"}), "$32\r\n# Cluster\r\ncluster_enabled:0\r\n\r\n\r\n");
-  EXPECT_EQ(h.Run({"INFO", "modules"}), "$13\r\n# Modules\r\n\r\n\r\n");
+  EXPECT_EQ(h.Run({"INFO", "cluster"}), "$30\r\n# Cluster\r\ncluster_enabled:0\r\n\r\n");
+  EXPECT_EQ(h.Run({"INFO", "modules"}), "$11\r\n# Modules\r\n\r\n");
   const std::string two = BulkBody(h.Run({"INFO", "CLUSTER", "Server"}));
   EXPECT_EQ(two.rfind("# Server\r\n", 0), 0u);
-  EXPECT_TRUE(Contains(two, "\r\n\r\n# Cluster\r\ncluster_enabled:0\r\n\r\n"));
+  EXPECT_TRUE(Contains(two, "\r\n\r\n# Cluster\r\ncluster_enabled:0\r\n"));
   const std::string all = BulkBody(h.Run({"INFO", "all"}));
   EXPECT_TRUE(Contains(all, "# Commandstats\r\n"));
   EXPECT_TRUE(Contains(all, "# Latencystats\r\n"));
@@ -107,19 +108,18 @@ TEST(ServerInfoTest, SectionSelection) {
   EXPECT_TRUE(Contains(defaults_plus, "# Commandstats\r\n"));
   EXPECT_TRUE(Contains(defaults_plus, "# Keyspace\r\n"));
   h.client().protocol = 3;
-  EXPECT_EQ(h.Run({"INFO", "cluster"}), "=36\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n\r\n");
+  EXPECT_EQ(h.Run({"INFO", "cluster"}), "=34\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n");
   EXPECT_EQ(h.Run({"INFO", "nosuch"}), "=4\r\ntxt:\r\n");
 }
 
 TEST(ServerInfoTest, KeyspaceLines) {
   CommandHarness h;
-  EXPECT_EQ(h.Run({"INFO", "keyspace"}), "$14\r\n# Keyspace\r\n\r\n\r\n");
+  EXPECT_EQ(h.Run({"INFO", "keyspace"}), "$12\r\n# Keyspace\r\n\r\n");
   PutString(h, 0, "a", 0);
   PutString(h, 0, "b", h.now_ms() + 100000);
   PutString(h, 3, "c", 0);
   EXPECT_EQ(BulkBody(h.Run({"INFO", "keyspace"})),
-            "# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r\ndb3:keys=1,expires=0,avg_ttl=0\r\n"
-            "\r\n");
+            "# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r\ndb3:keys=1,expires=0,avg_ttl=0\r\n");
 }
 
 TEST(ServerInfoTest, RingSection) {
