@@ -126,7 +126,7 @@ TEST(ServerIntegrationTest, UnauthenticatedClientsAreLimited) {
   // More than 10 arguments before AUTH is a protocol error that closes the connection.
   Reply r = Command(c, "MSET a 1 b 2 c 3 d 4 e 5 f");
   ASSERT_TRUE(r);
-  EXPECT_EQ(Str(r), "Protocol error: unauthenticated multibulk length");
+  EXPECT_EQ(Str(r), "ERR Protocol error: unauthenticated multibulk length");
   EXPECT_EQ(Command(c, "PING"), nullptr);
   Connection ok = server.Connect();
   EXPECT_EQ(Str(Command(ok, "AUTH secret")), "OK");
