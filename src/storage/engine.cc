@@ -7,9 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
-#include <vector>
 #include <filesystem>
 
 namespace ringkv::storage {
@@ -93,64 +91,19 @@ Engine::~Engine() {
   }
   sync_cv_.notify_all();
   if (sync_thread_.joinable()) sync_thread_.join();
-  if (db_ != nullptr) {
-    Commit();
-    Sync();
-  }
+  if (db_ != nullptr) Sync();
   db_.reset();
 }
 
 Status Engine::Get(std::string_view key, std::string* value) {
-  if (!staged_.empty()) {
-    auto it = staged_.find(key);
-    if (it != staged_.end()) {
-      if (it->second.deleted) return Status::NotFound();
-      *value = it->second.value;
-      return Status::OK();
-    }
-  }
   return FromLevelDB(
       db_->Get(leveldb::ReadOptions(), leveldb::Slice(key.data(), key.size()), value));
 }
 
-void Engine::Put(std::string_view key, std::string_view value) {
-  auto it = staged_.find(key);
-  if (it == staged_.end()) it = staged_.emplace(std::string(key), StagedValue{}).first;
-  it->second.deleted = false;
-  it->second.value.assign(value);
-}
-
-void Engine::Delete(std::string_view key) {
-  auto it = staged_.find(key);
-  if (it == staged_.end()) it = staged_.emplace(std::string(key), StagedValue{}).first;
-  it->second.deleted = true;
-  it->second.value.clear();
-}
-
-Status Engine::Commit() {
-  if (staged_.empty()) return Status::OK();
-  // The overlay holds each key's final state, so the batch gets one operation
-  // per key (a hot key written 100 times in one iteration is inserted once),
-  // in key order: consecutive memtable inserts then walk mostly the same
-  // skiplist nodes, which are already in the CPU cache.
-  std::vector<const std::pair<const std::string, StagedValue>*> ordered;
-  ordered.reserve(staged_.size());
-  for (const auto& entry : staged_) ordered.push_back(&entry);
-  std::sort(ordered.begin(), ordered.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
-  for (const auto* entry : ordered) {
-    const leveldb::Slice key(entry->first.data(), entry->first.size());
-    if (entry->second.deleted) {
-      batch_.Delete(key);
-    } else {
-      batch_.Put(key, leveldb::Slice(entry->second.value.data(), entry->second.value.size()));
-    }
-  }
+Status Engine::Write(leveldb::WriteBatch* batch) {
   leveldb::WriteOptions options;
   options.sync = sync_mode_ == SyncMode::kAlways;
-  leveldb::Status s = db_->Write(options, &batch_);
-  batch_.Clear();
-  staged_.clear();
+  leveldb::Status s = db_->Write(options, batch);
   ++commits_;
   if (!s.ok()) {
     last_error_ = s.ToString();
@@ -167,7 +120,6 @@ Status Engine::Commit() {
 }
 
 std::unique_ptr<leveldb::Iterator> Engine::NewIterator() {
-  Commit();
   leveldb::ReadOptions options;
   options.fill_cache = false;  // scans should not evict the hot point-lookup set
   return std::unique_ptr<leveldb::Iterator>(db_->NewIterator(options));

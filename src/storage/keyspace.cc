@@ -81,13 +81,47 @@ void Keyspace::SaveMetadata() {
     PutVarint64(&out, db.stats.keys);
     PutVarint64(&out, db.stats.expires);
   }
-  engine_->Put(kDbMapKey, out);
+  SidePut(kDbMapKey, out);
   metadata_dirty_ = false;
 }
 
 Status Keyspace::Commit() {
   if (metadata_dirty_) SaveMetadata();
-  return engine_->Commit();
+  if (!has_staged()) return Status::OK();
+  cache_.ForEachDirty([this](std::string_view key, bool present, std::string_view value) {
+    const leveldb::Slice k(key.data(), key.size());
+    if (present) {
+      batch_.Put(k, leveldb::Slice(value.data(), value.size()));
+    } else {
+      batch_.Delete(k);
+    }
+  });
+  Status s = engine_->Write(&batch_);
+  batch_.Clear();
+  side_ops_ = 0;
+  if (s.ok()) {
+    cache_.MarkAllClean();
+  } else {
+    cache_.DropDirty();
+  }
+  return s;
+}
+
+void Keyspace::SidePut(std::string_view raw_key, std::string_view value) {
+  batch_.Put(leveldb::Slice(raw_key.data(), raw_key.size()),
+             leveldb::Slice(value.data(), value.size()));
+  ++side_ops_;
+}
+
+void Keyspace::SideDelete(std::string_view raw_key) {
+  batch_.Delete(leveldb::Slice(raw_key.data(), raw_key.size()));
+  ++side_ops_;
+}
+
+std::unique_ptr<leveldb::Iterator> Keyspace::NewIterator() {
+  Status s = Commit();
+  if (!s.ok()) spdlog::error("commit before iteration failed: {}", s.ToString());
+  return engine_->NewIterator();
 }
 
 Status Keyspace::ReadRow(const std::string& raw_key, std::string* value) {
@@ -98,22 +132,18 @@ Status Keyspace::ReadRow(const std::string& raw_key, std::string* value) {
   }
   Status s = engine_->Get(raw_key, value);
   if (s.ok()) {
-    cache_.Put(raw_key, *value);
+    cache_.Fill(raw_key, *value);
   } else if (s.IsNotFound()) {
-    cache_.PutAbsent(raw_key);
+    cache_.FillAbsent(raw_key);
   }
   return s;
 }
 
 void Keyspace::WriteRow(const std::string& raw_key, std::string_view value) {
-  engine_->Put(raw_key, value);
-  cache_.Put(raw_key, value);
+  cache_.Stage(raw_key, value);
 }
 
-void Keyspace::DeleteRow(const std::string& raw_key) {
-  engine_->Delete(raw_key);
-  cache_.PutAbsent(raw_key);
-}
+void Keyspace::DeleteRow(const std::string& raw_key) { cache_.StageAbsent(raw_key); }
 
 Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* record) {
   Status s = ReadRow(MetaKey(dbs_[db].physical_id, key), &scratch_);
@@ -143,11 +173,11 @@ void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, cons
   const int64_t old_expire = old ? old->expire_ms : 0;
   if (old_expire != record.expire_ms) {
     if (old_expire != 0) {
-      engine_->Delete(ExpireKey(pdb, old_expire, key));
+      SideDelete(ExpireKey(pdb, old_expire, key));
       --d.stats.expires;
     }
     if (record.expire_ms != 0) {
-      engine_->Put(ExpireKey(pdb, record.expire_ms, key), {});
+      SidePut(ExpireKey(pdb, record.expire_ms, key), {});
       ++d.stats.expires;
     }
   }
@@ -163,7 +193,7 @@ void Keyspace::Remove(int db, std::string_view key, const KeyRecord& old) {
   DeleteRow(MetaKey(pdb, key));
   if (old.type == ValueType::kHash) RemoveFields(pdb, key);
   if (old.has_expire()) {
-    engine_->Delete(ExpireKey(pdb, old.expire_ms, key));
+    SideDelete(ExpireKey(pdb, old.expire_ms, key));
     --d.stats.expires;
   }
   --d.stats.keys;
@@ -173,10 +203,9 @@ void Keyspace::Remove(int db, std::string_view key, const KeyRecord& old) {
 
 void Keyspace::RemoveFields(uint32_t pdb, std::string_view key) {
   const std::string prefix = FieldPrefix(pdb, key);
-  auto it = engine_->NewIterator();
+  auto it = NewIterator();
   for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
-    engine_->Delete(View(it->key()));
-    cache_.Erase(View(it->key()));
+    DeleteRow(it->key().ToString());
   }
 }
 
@@ -205,7 +234,7 @@ void Keyspace::ForEachField(int db, std::string_view key, uint64_t start_hash,
   const std::string prefix = FieldPrefix(dbs_[db].physical_id, key);
   std::string start = prefix;
   PutFixed64BE(&start, start_hash);
-  auto it = engine_->NewIterator();
+  auto it = NewIterator();
   for (it->Seek(start); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
     uint64_t field_hash;
     std::string_view field, value;
@@ -221,7 +250,7 @@ void Keyspace::ForEachField(int db, std::string_view key, uint64_t start_hash,
 void Keyspace::ForEachKey(int db, uint64_t start_hash, int64_t now_ms, const KeyVisitor& visit) {
   const uint32_t pdb = dbs_[db].physical_id;
   const std::string prefix = MetaPrefix(pdb);
-  auto it = engine_->NewIterator();
+  auto it = NewIterator();
   KeyRecord record;
   for (it->Seek(MetaSeekKey(pdb, start_hash)); it->Valid() && HasPrefix(it->key(), prefix);
        it->Next()) {
@@ -243,8 +272,9 @@ void Keyspace::FlushDb(int db) {
   if (d.stats.keys > 0) reclaim_.push_back(d.physical_id);
   d.physical_id = next_physical_id_++;
   d.stats = {};
-  // Rows of the old physical id can never be read again: free their cache space.
-  cache_.Clear();
+  // Rows of the old physical id can never be read again: free their cache
+  // space. (Staged ones stay until committed; reclaim deletes them later.)
+  cache_.EvictClean();
   metadata_dirty_ = true;
 }
 
@@ -264,7 +294,7 @@ size_t Keyspace::ActiveExpireCycle(int64_t now_ms, size_t budget) {
     const std::string prefix = ExpirePrefix(dbs_[db].physical_id);
     std::vector<std::string> due;
     {
-      auto it = engine_->NewIterator();
+      auto it = NewIterator();
       for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix) && due.size() < budget;
            it->Next()) {
         int64_t expire_ms;
@@ -288,7 +318,7 @@ bool Keyspace::ReclaimStep(size_t budget) {
   while (!reclaim_.empty() && budget > 0) {
     const uint32_t pdb = reclaim_.back();
     bool finished = true;
-    auto it = engine_->NewIterator();
+    auto it = NewIterator();
     for (char tag : kDbTags) {
       const std::string prefix = DbTagPrefix(tag, pdb);
       for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
@@ -296,7 +326,7 @@ bool Keyspace::ReclaimStep(size_t budget) {
           finished = false;
           break;
         }
-        engine_->Delete(View(it->key()));
+        SideDelete(View(it->key()));
         --budget;
       }
       if (!finished) break;

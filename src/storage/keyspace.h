@@ -4,6 +4,8 @@
 // WATCH notifications can never drift from the data.
 #pragma once
 
+#include <leveldb/write_batch.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -85,8 +87,11 @@ class Keyspace {
   bool ReclaimStep(size_t budget);
   bool reclaim_pending() const { return !reclaim_.empty(); }
 
-  // Persists counters and the db map, then commits the engine's batch.
+  // Writes everything staged since the last commit (rows, expiry index, counters
+  // and db map) to LevelDB as one atomic batch. On failure the staged rows are
+  // forgotten, so reads fall back to what LevelDB holds.
   Status Commit();
+  bool has_staged() const { return side_ops_ > 0 || cache_.dirty_count() > 0; }
 
   Engine* engine() { return engine_; }
   const RowCache& row_cache() const { return cache_; }
@@ -105,8 +110,15 @@ class Keyspace {
   void SaveMetadata();
   // Point read through the row cache; fills the cache on a miss.
   Status ReadRow(const std::string& raw_key, std::string* value);
+  // Staged row writes: visible to ReadRow at once, written by Commit().
   void WriteRow(const std::string& raw_key, std::string_view value);
   void DeleteRow(const std::string& raw_key);
+  // Writes that are never point-read (expiry index, db map, reclaim deletes) go
+  // straight into the next commit's batch.
+  void SidePut(std::string_view raw_key, std::string_view value);
+  void SideDelete(std::string_view raw_key);
+  // Iterators see committed data only, so they commit first.
+  std::unique_ptr<leveldb::Iterator> NewIterator();
 
   Engine* engine_;
   std::vector<Db> dbs_;
@@ -116,6 +128,8 @@ class Keyspace {
   uint64_t expired_keys_ = 0;
   ModifiedObserver observer_;
   RowCache cache_;
+  leveldb::WriteBatch batch_;  // side writes; the staged rows join it at commit
+  size_t side_ops_ = 0;
   std::string scratch_;  // reused encoding buffer
 };
 

@@ -14,9 +14,26 @@ constexpr size_t kInitialSlots = 1024;
 RowCache::RowCache(size_t capacity_bytes)
     : capacity_(capacity_bytes), mask_(kInitialSlots - 1), slots_(kInitialSlots) {}
 
-RowCache::~RowCache() { Clear(); }
+RowCache::~RowCache() {
+  for (Slot& slot : slots_) ::operator delete(slot.entry);
+}
 
 uint64_t RowCache::Hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+
+RowCache::Entry* RowCache::NewEntry(std::string_view key, bool present, std::string_view value) {
+  const size_t capacity = key.size() + value.size();
+  auto* entry = static_cast<Entry*>(::operator new(sizeof(Entry) + capacity));
+  entry->present = present;
+  entry->referenced = true;
+  entry->dirty = false;
+  entry->dirty_index = 0;
+  entry->key_size = static_cast<uint32_t>(key.size());
+  entry->value_size = static_cast<uint32_t>(value.size());
+  entry->capacity = static_cast<uint32_t>(capacity);
+  std::memcpy(entry->data(), key.data(), key.size());
+  if (!value.empty()) std::memcpy(entry->data() + key.size(), value.data(), value.size());
+  return entry;
+}
 
 size_t RowCache::FindSlot(std::string_view key, uint64_t hash) const {
   size_t i = hash & mask_;
@@ -27,24 +44,9 @@ size_t RowCache::FindSlot(std::string_view key, uint64_t hash) const {
   }
 }
 
-RowCache::Entry* RowCache::NewEntry(std::string_view key, bool present, std::string_view value) {
-  const size_t capacity = key.size() + value.size();
-  auto* entry = static_cast<Entry*>(::operator new(sizeof(Entry) + capacity));
-  entry->present = present;
-  entry->referenced = true;
-  entry->key_size = static_cast<uint32_t>(key.size());
-  entry->value_size = static_cast<uint32_t>(value.size());
-  entry->capacity = static_cast<uint32_t>(capacity);
-  std::memcpy(entry->data(), key.data(), key.size());
-  if (!value.empty()) std::memcpy(entry->data() + key.size(), value.data(), value.size());
-  return entry;
-}
-
 const RowCache::Entry* RowCache::Lookup(std::string_view key) {
-  const uint64_t hash = Hash(key);
-  const size_t i = FindSlot(key, hash);
+  const size_t i = FindSlot(key, Hash(key));
   last_index_ = i;
-  last_hash_ = hash;
   Entry* entry = slots_[i].entry;
   if (entry == nullptr) {
     ++misses_;
@@ -55,8 +57,8 @@ const RowCache::Entry* RowCache::Lookup(std::string_view key) {
   return entry;
 }
 
-void RowCache::Store(std::string_view key, bool present, std::string_view value) {
-  if (capacity_ == 0) return;
+void RowCache::Store(std::string_view key, bool present, std::string_view value, bool dirty) {
+  if (!dirty && capacity_ == 0) return;
   const uint64_t hash = Hash(key);
   const Slot& last = slots_[last_index_ & mask_];
   size_t i = (last.entry != nullptr && last.hash == hash && last.entry->key() == key)
@@ -64,18 +66,24 @@ void RowCache::Store(std::string_view key, bool present, std::string_view value)
                  : FindSlot(key, hash);
   Entry* entry = slots_[i].entry;
   if (entry != nullptr) {
+    // A clean fill never overwrites a staged row: the staged one is newer.
+    if (entry->dirty && !dirty) return;
     if (key.size() + value.size() <= entry->capacity) {
       entry->present = present;
-      entry->referenced = true;
       entry->value_size = static_cast<uint32_t>(value.size());
       if (!value.empty()) std::memcpy(entry->data() + key.size(), value.data(), value.size());
     } else {
+      Entry* bigger = NewEntry(key, present, value);
+      bigger->dirty = entry->dirty;
+      bigger->dirty_index = entry->dirty_index;
+      if (entry->dirty) dirty_[entry->dirty_index] = bigger;
       charge_ -= Charge(*entry);
       ::operator delete(entry);
-      entry = NewEntry(key, present, value);
+      entry = bigger;
       slots_[i].entry = entry;
       charge_ += Charge(*entry);
     }
+    entry->referenced = true;
   } else {
     if ((count_ + 1) * 2 > slots_.size()) {
       Grow();
@@ -86,12 +94,13 @@ void RowCache::Store(std::string_view key, bool present, std::string_view value)
     ++count_;
     charge_ += Charge(*entry);
   }
+  if (dirty && !entry->dirty) {
+    entry->dirty = true;
+    entry->dirty_index = static_cast<uint32_t>(dirty_.size());
+    dirty_.push_back(entry);
+  }
+  last_index_ = i;
   EvictUntilWithinCapacity();
-}
-
-void RowCache::Erase(std::string_view key) {
-  const size_t i = FindSlot(key, Hash(key));
-  if (slots_[i].entry != nullptr) RemoveAt(i);
 }
 
 // Backward-shift deletion: later entries of the same probe run move up so
@@ -105,7 +114,7 @@ void RowCache::RemoveAt(size_t index) {
   size_t i = (index + 1) & mask_;
   while (slots_[i].entry != nullptr) {
     const size_t home = slots_[i].hash & mask_;
-    // Move slot i into the hole if its home position is not in (hole, i].
+    // Move slot i into the hole unless its home position lies in (hole, i].
     const bool movable = hole <= i ? (home <= hole || home > i) : (home <= hole && home > i);
     if (movable) {
       slots_[hole] = slots_[i];
@@ -131,14 +140,18 @@ void RowCache::Grow() {
 }
 
 void RowCache::EvictUntilWithinCapacity() {
-  while (charge_ > capacity_ && count_ > 0) {
+  // Staged rows cannot be evicted; stop after two sweeps when only they remain.
+  size_t steps = 2 * slots_.size();
+  while (charge_ > capacity_ && count_ > dirty_.size() && steps > 0) {
     clock_hand_ &= mask_;
     Slot& slot = slots_[clock_hand_];
-    if (slot.entry == nullptr) {
+    if (slot.entry == nullptr || slot.entry->dirty) {
       ++clock_hand_;
+      --steps;
     } else if (slot.entry->referenced) {
       slot.entry->referenced = false;
       ++clock_hand_;
+      --steps;
     } else {
       // The backward shift may move a not-yet-visited entry into this slot:
       // leave the hand here so it is considered next.
@@ -147,14 +160,30 @@ void RowCache::EvictUntilWithinCapacity() {
   }
 }
 
-void RowCache::Clear() {
-  for (Slot& slot : slots_) {
-    ::operator delete(slot.entry);
-    slot = Slot{};
+void RowCache::MarkAllClean() {
+  for (Entry* e : dirty_) e->dirty = false;
+  dirty_.clear();
+  EvictUntilWithinCapacity();
+}
+
+void RowCache::DropDirty() {
+  std::vector<Entry*> dropped;
+  dropped.swap(dirty_);
+  for (Entry* e : dropped) {
+    e->dirty = false;
+    const std::string key(e->key());
+    RemoveAt(FindSlot(key, Hash(key)));
   }
-  count_ = 0;
-  charge_ = 0;
-  clock_hand_ = 0;
+}
+
+void RowCache::EvictClean() {
+  for (size_t i = 0; i < slots_.size();) {
+    if (slots_[i].entry != nullptr && !slots_[i].entry->dirty) {
+      RemoveAt(i);  // the backward shift may fill slot i: look at it again
+    } else {
+      ++i;
+    }
+  }
 }
 
 }  // namespace ringkv::storage

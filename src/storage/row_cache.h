@@ -1,19 +1,20 @@
-// A bounded cache of LevelDB rows (key metadata records and hash fields), in
-// front of LevelDB's memtable and block cache. It caches absence too, so a SET
-// of a new key does not search LevelDB before writing. Write-through: the
-// Keyspace updates it on every write, so it never serves a stale row; evicting
-// a row only costs a LevelDB lookup later (staged writes stay in the Engine's
-// overlay, not only here).
+// The rows (key metadata records and hash fields) ringkv has recently read or
+// written, in front of LevelDB, including rows known to be absent, so a SET of
+// a new key does not search LevelDB before writing.
 //
-// An open-addressing table (linear probing, backward-shift deletion) holds each
-// row's 64-bit hash inline, so a lookup usually touches one table slot and one
-// entry. Eviction is CLOCK (a referenced bit per entry): a hit costs no list
-// manipulation, unlike LRU.
+// It is also the staging area of the group commit: a write stores its row here
+// as *dirty*, which pins it until the Keyspace commits the iteration's batch
+// (ForEachDirty, then MarkAllClean). Reads therefore always see staged writes,
+// and a row is written to LevelDB once per commit however often it changed.
+// Clean rows are a cache: evicted under CLOCK when over capacity, re-read from
+// LevelDB when needed.
+//
+// An open-addressing table (linear probing, backward-shift deletion) keeps each
+// row's 64-bit hash inline, so a lookup usually touches one slot and one entry.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,8 @@ class RowCache {
   struct Entry {
     bool present;  // false: the row is known not to exist
     bool referenced;
+    bool dirty;            // staged, not yet committed: never evicted
+    uint32_t dirty_index;  // position in dirty_ while dirty
     uint32_t key_size;
     uint32_t value_size;
     uint32_t capacity;  // bytes available after the header
@@ -36,16 +39,35 @@ class RowCache {
     char* data() { return reinterpret_cast<char*>(this + 1); }
   };
 
+  // `capacity_bytes` bounds clean rows; 0 keeps only staged (dirty) rows.
   explicit RowCache(size_t capacity_bytes);
   ~RowCache();
 
-  // The cached entry for `key`, or nullptr if unknown. Valid until the next
-  // non-const call.
+  RowCache(const RowCache&) = delete;
+  RowCache& operator=(const RowCache&) = delete;
+
+  // The entry for `key`, or nullptr if unknown. Valid until the next non-const call.
   const Entry* Lookup(std::string_view key);
-  void Put(std::string_view key, std::string_view value) { Store(key, true, value); }
-  void PutAbsent(std::string_view key) { Store(key, false, {}); }
-  void Erase(std::string_view key);
-  void Clear();
+
+  // Caches a row read from LevelDB (clean).
+  void Fill(std::string_view key, std::string_view value) { Store(key, true, value, false); }
+  void FillAbsent(std::string_view key) { Store(key, false, {}, false); }
+  // Stages a write or a delete (dirty until MarkAllClean).
+  void Stage(std::string_view key, std::string_view value) { Store(key, true, value, true); }
+  void StageAbsent(std::string_view key) { Store(key, false, {}, true); }
+
+  // Visits every staged row: visit(key, present, value).
+  template <typename Visitor>
+  void ForEachDirty(Visitor&& visit) const {
+    for (const Entry* e : dirty_) visit(e->key(), e->present, e->value());
+  }
+  size_t dirty_count() const { return dirty_.size(); }
+  // The staged rows reached LevelDB: they become ordinary cached rows.
+  void MarkAllClean();
+  // The staged rows could not be written: forget them so reads go to LevelDB.
+  void DropDirty();
+  // Drops every clean row (staged rows stay).
+  void EvictClean();
 
   size_t charge() const { return charge_; }
   size_t capacity() const { return capacity_; }
@@ -64,7 +86,7 @@ class RowCache {
   static Entry* NewEntry(std::string_view key, bool present, std::string_view value);
   // Index of the slot holding `key`, or of the empty slot where it would go.
   size_t FindSlot(std::string_view key, uint64_t hash) const;
-  void Store(std::string_view key, bool present, std::string_view value);
+  void Store(std::string_view key, bool present, std::string_view value, bool dirty);
   void RemoveAt(size_t index);
   void Grow();
   void EvictUntilWithinCapacity();
@@ -77,10 +99,10 @@ class RowCache {
   // The slot found by the last Lookup: a write that follows the read of the same
   // row (SET after its read-before-write) skips the probe.
   size_t last_index_ = 0;
-  uint64_t last_hash_ = 0;
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;
   std::vector<Slot> slots_;
+  std::vector<Entry*> dirty_;
 };
 
 }  // namespace ringkv::storage

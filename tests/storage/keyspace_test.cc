@@ -173,13 +173,13 @@ TEST_F(KeyspaceTest, SwapDbAndCountersSurviveReopen) {
 
 TEST_F(KeyspaceTest, StagedWritesAreVisibleBeforeCommit) {
   PutString(0, "k", "v1");
-  EXPECT_TRUE(engine_->has_staged());
+  EXPECT_TRUE(keyspace_->has_staged());
   PutString(0, "k", "v2");
   KeyRecord rec;
   ASSERT_TRUE(keyspace_->Find(0, "k", now_, &rec).ok());
   EXPECT_EQ(rec.value, "v2");
   ASSERT_TRUE(keyspace_->Commit().ok());
-  EXPECT_FALSE(engine_->has_staged());
+  EXPECT_FALSE(keyspace_->has_staged());
   Reopen();
   ASSERT_TRUE(keyspace_->Find(0, "k", now_, &rec).ok());
   EXPECT_EQ(rec.value, "v2");

@@ -8,11 +8,11 @@
 namespace ringkv::storage {
 namespace {
 
-TEST(RowCacheTest, PutLookupErase) {
+TEST(RowCacheTest, FillStageLookup) {
   RowCache cache(1 << 20);
   EXPECT_EQ(cache.Lookup("a"), nullptr);
-  cache.Put("a", "1");
-  cache.PutAbsent("b");
+  cache.Fill("a", "1");
+  cache.FillAbsent("b");
   const RowCache::Entry* a = cache.Lookup("a");
   ASSERT_NE(a, nullptr);
   EXPECT_TRUE(a->present);
@@ -20,57 +20,101 @@ TEST(RowCacheTest, PutLookupErase) {
   const RowCache::Entry* b = cache.Lookup("b");
   ASSERT_NE(b, nullptr);
   EXPECT_FALSE(b->present);
-  cache.Put("a", "22");
-  EXPECT_EQ(cache.Lookup("a")->value(), "22");
-  cache.Erase("a");
-  EXPECT_EQ(cache.Lookup("a"), nullptr);
-  EXPECT_EQ(cache.size(), 1u);
+  cache.Stage("a", "a much longer value than before");
+  EXPECT_EQ(cache.Lookup("a")->value(), "a much longer value than before");
+  EXPECT_EQ(cache.dirty_count(), 1u);
+}
+
+TEST(RowCacheTest, CleanFillNeverOverwritesStagedRow) {
+  RowCache cache(1 << 20);
+  cache.Stage("k", "new");
+  cache.Fill("k", "old-from-disk");
+  EXPECT_EQ(cache.Lookup("k")->value(), "new");
+}
+
+TEST(RowCacheTest, StagedRowsArePinnedUntilCommitted) {
+  RowCache cache(0);  // no room for clean rows at all
+  cache.Fill("clean", "x");
+  EXPECT_EQ(cache.Lookup("clean"), nullptr);
+  for (int i = 0; i < 1000; ++i) cache.Stage("k" + std::to_string(i), std::string(100, 'v'));
+  cache.StageAbsent("gone");
+  EXPECT_EQ(cache.dirty_count(), 1001u);
+  for (int i = 0; i < 1000; ++i) ASSERT_NE(cache.Lookup("k" + std::to_string(i)), nullptr);
+  size_t visited = 0, absent = 0;
+  cache.ForEachDirty([&](std::string_view, bool present, std::string_view) {
+    ++visited;
+    if (!present) ++absent;
+  });
+  EXPECT_EQ(visited, 1001u);
+  EXPECT_EQ(absent, 1u);
+  cache.MarkAllClean();
+  EXPECT_EQ(cache.dirty_count(), 0u);
+  EXPECT_EQ(cache.size(), 0u);  // capacity 0: committed rows are evicted
+}
+
+TEST(RowCacheTest, DropDirtyForgetsStagedRows) {
+  RowCache cache(1 << 20);
+  cache.Fill("kept", "1");
+  cache.Stage("lost", "2");
+  cache.Stage("kept", "3");
+  cache.DropDirty();
+  EXPECT_EQ(cache.Lookup("lost"), nullptr);
+  EXPECT_EQ(cache.Lookup("kept"), nullptr);  // its staged value never reached disk
+  EXPECT_EQ(cache.dirty_count(), 0u);
 }
 
 TEST(RowCacheTest, StaysWithinCapacity) {
   RowCache cache(64 * 1024);
   for (int i = 0; i < 100000; ++i) {
-    cache.Put("key:" + std::to_string(i), std::string(100, 'x'));
+    cache.Fill("key:" + std::to_string(i), std::string(100, 'x'));
     ASSERT_LE(cache.charge(), cache.capacity());
   }
   EXPECT_GT(cache.size(), 100u);
-  // The most recent key survives eviction.
   EXPECT_NE(cache.Lookup("key:99999"), nullptr);
 }
 
-// Random operations against a std::map model: every cached answer must agree
-// with the model (the cache may forget, never lie).
+// Random operations against a model: a cached answer must agree with the model
+// (the cache may forget clean rows, never lie), and staged rows are never lost.
 TEST(RowCacheTest, AgreesWithModelUnderChurn) {
   RowCache cache(16 * 1024);
-  std::map<std::string, std::string> model;  // value "" with absent marker below
-  std::map<std::string, bool> present;
+  std::map<std::string, std::pair<bool, std::string>> model;  // present, value
+  std::map<std::string, bool> staged;
   std::mt19937 rng(42);
   for (int step = 0; step < 200000; ++step) {
     std::string key = "k" + std::to_string(rng() % 3000);
-    switch (rng() % 4) {
+    std::string value(rng() % 40, static_cast<char>('a' + rng() % 26));
+    switch (rng() % 5) {
       case 0:
-      case 1: {
-        std::string value(rng() % 40, static_cast<char>('a' + rng() % 26));
-        cache.Put(key, value);
-        model[key] = value;
-        present[key] = true;
+        if (!staged.count(key)) {
+          cache.Fill(key, value);
+          model[key] = {true, value};
+        }
         break;
-      }
+      case 1:
       case 2:
-        cache.PutAbsent(key);
-        present[key] = false;
+        cache.Stage(key, value);
+        model[key] = {true, value};
+        staged[key] = true;
         break;
       case 3:
-        cache.Erase(key);
-        present.erase(key);
+        cache.StageAbsent(key);
+        model[key] = {false, ""};
+        staged[key] = true;
+        break;
+      case 4:
+        if (rng() % 50 == 0) {
+          cache.MarkAllClean();
+          staged.clear();
+        }
         break;
     }
+    for (const auto& [k, unused] : staged) ASSERT_NE(cache.Lookup(k), nullptr) << k;
     std::string probe = "k" + std::to_string(rng() % 3000);
     const RowCache::Entry* e = cache.Lookup(probe);
     if (e == nullptr) continue;
-    ASSERT_TRUE(present.count(probe)) << probe;
-    ASSERT_EQ(e->present, present[probe]);
-    if (e->present) ASSERT_EQ(e->value(), model[probe]);
+    ASSERT_TRUE(model.count(probe)) << probe;
+    ASSERT_EQ(e->present, model[probe].first);
+    if (e->present) ASSERT_EQ(e->value(), model[probe].second);
   }
 }
 
