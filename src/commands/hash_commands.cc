@@ -116,19 +116,15 @@ void HashSetGeneric(ExecContext& ctx, std::string_view name, bool reply_ok) {
   auto& ks = ctx.keyspace();
   const int db = ctx.db();
   int64_t created = 0;
-  std::string existing;
   for (size_t i = 2; i < ctx.argc(); i += 2) {
-    // A missing key has no fields, so its first field needs no lookup. A
-    // repeated field within one command is still seen: point reads see staged
-    // writes.
-    if (!exists && i == 2) {
-      ++created;
-    } else if (!ks.GetField(db, key, ctx.arg(i), &existing).ok()) {
-      ++created;
-    }
-    ks.PutField(db, key, ctx.arg(i), ctx.arg(i + 1));
+    // A repeated field within one command is seen: point reads see staged writes.
+    if (ks.SetField(db, key, ctx.arg(i), ctx.arg(i + 1))) ++created;
   }
-  WriteHash(ctx, key, old, exists, (exists ? old.field_count : 0) + created);
+  if (exists && created == 0) {
+    ks.Touch(db, key);  // only values changed: the hash's record stays as it is
+  } else {
+    WriteHash(ctx, key, old, exists, (exists ? old.field_count : 0) + created);
+  }
   if (reply_ok) {
     ctx.reply.Ok();
   } else {

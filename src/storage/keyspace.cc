@@ -146,7 +146,8 @@ void Keyspace::WriteRow(const std::string& raw_key, std::string_view value) {
 void Keyspace::DeleteRow(const std::string& raw_key) { cache_.StageAbsent(raw_key); }
 
 Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* record) {
-  Status s = ReadRow(MetaKey(dbs_[db].physical_id, key), &scratch_);
+  BuildMetaKey(dbs_[db].physical_id, key, &key_buf_);
+  Status s = ReadRow(key_buf_, &scratch_);
   if (!s.ok()) return s;
   s = DecodeKeyRecord(scratch_, record);
   if (!s.ok()) return s;
@@ -159,7 +160,8 @@ Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* r
 }
 
 bool Keyspace::ExistsRaw(int db, std::string_view key) {
-  return ReadRow(MetaKey(dbs_[db].physical_id, key), &scratch_).ok();
+  BuildMetaKey(dbs_[db].physical_id, key, &key_buf_);
+  return ReadRow(key_buf_, &scratch_).ok();
 }
 
 void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, const KeyRecord* old) {
@@ -182,7 +184,8 @@ void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, cons
     }
   }
   EncodeKeyRecord(record, &scratch_);
-  WriteRow(MetaKey(pdb, key), scratch_);
+  BuildMetaKey(pdb, key, &key_buf_);
+  WriteRow(key_buf_, scratch_);
   metadata_dirty_ = true;
   Notify(db, key);
 }
@@ -190,7 +193,8 @@ void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, cons
 void Keyspace::Remove(int db, std::string_view key, const KeyRecord& old) {
   Db& d = dbs_[db];
   const uint32_t pdb = d.physical_id;
-  DeleteRow(MetaKey(pdb, key));
+  BuildMetaKey(pdb, key, &key_buf_);
+  DeleteRow(key_buf_);
   if (old.type == ValueType::kHash) RemoveFields(pdb, key);
   if (old.has_expire()) {
     SideDelete(ExpireKey(pdb, old.expire_ms, key));
@@ -211,7 +215,8 @@ void Keyspace::RemoveFields(uint32_t pdb, std::string_view key) {
 
 Status Keyspace::GetField(int db, std::string_view key, std::string_view field,
                           std::string* value) {
-  Status s = ReadRow(FieldKey(dbs_[db].physical_id, key, field), &scratch_);
+  BuildFieldKey(dbs_[db].physical_id, key, field, &key_buf_);
+  Status s = ReadRow(key_buf_, &scratch_);
   if (!s.ok()) return s;
   std::string_view v;
   s = DecodeFieldRecord(scratch_, &v);
@@ -222,11 +227,22 @@ Status Keyspace::GetField(int db, std::string_view key, std::string_view field,
 void Keyspace::PutField(int db, std::string_view key, std::string_view field,
                         std::string_view value) {
   EncodeFieldRecord({}, value, &scratch_);
-  WriteRow(FieldKey(dbs_[db].physical_id, key, field), scratch_);
+  BuildFieldKey(dbs_[db].physical_id, key, field, &key_buf_);
+  WriteRow(key_buf_, scratch_);
+}
+
+bool Keyspace::SetField(int db, std::string_view key, std::string_view field,
+                        std::string_view value) {
+  BuildFieldKey(dbs_[db].physical_id, key, field, &key_buf_);
+  const bool created = !ReadRow(key_buf_, &scratch_).ok();
+  EncodeFieldRecord({}, value, &scratch_);
+  WriteRow(key_buf_, scratch_);
+  return created;
 }
 
 void Keyspace::DeleteField(int db, std::string_view key, std::string_view field) {
-  DeleteRow(FieldKey(dbs_[db].physical_id, key, field));
+  BuildFieldKey(dbs_[db].physical_id, key, field, &key_buf_);
+  DeleteRow(key_buf_);
 }
 
 void Keyspace::ForEachField(int db, std::string_view key, uint64_t start_hash,

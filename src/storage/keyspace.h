@@ -59,6 +59,9 @@ class Keyspace {
   // key record with Write().
   Status GetField(int db, std::string_view key, std::string_view field, std::string* value);
   void PutField(int db, std::string_view key, std::string_view field, std::string_view value);
+  // Sets a field and returns true if it did not exist before (one key build and
+  // one lookup; HSET's hot path).
+  bool SetField(int db, std::string_view key, std::string_view field, std::string_view value);
   void DeleteField(int db, std::string_view key, std::string_view field);
   // Visits fields in field-hash order, starting at the first field whose hash
   // is >= start_hash. `visit` returns false to stop.
@@ -73,6 +76,10 @@ class Keyspace {
   void ForEachKey(int db, uint64_t start_hash, int64_t now_ms, const KeyVisitor& visit);
 
   DbStats Stats(int db) const { return dbs_[db].stats; }
+
+  // Signals that `key` changed without rewriting its record (e.g. a hash field
+  // update that leaves the field count alone), for WATCH.
+  void Touch(int db, std::string_view key) { Notify(db, key); }
 
   // O(1): the logical db gets a fresh, empty physical id; the old one's entries
   // are reclaimed in the background by ReclaimStep().
@@ -131,6 +138,7 @@ class Keyspace {
   leveldb::WriteBatch batch_;  // side writes; the staged rows join it at commit
   size_t side_ops_ = 0;
   std::string scratch_;  // reused encoding buffer
+  std::string key_buf_;  // reused LevelDB key buffer
 };
 
 }  // namespace ringkv::storage

@@ -92,12 +92,17 @@ std::string MetaPrefix(uint32_t db) { return DbTagPrefix(kMetaTag, db); }
 
 std::string MetaKey(uint32_t db, std::string_view key) {
   std::string out;
-  out.reserve(13 + key.size());
-  out.push_back(kMetaTag);
-  PutFixed32BE(&out, db);
-  PutFixed64BE(&out, KeyHash(key));
-  out.append(key);
+  BuildMetaKey(db, key, &out);
   return out;
+}
+
+void BuildMetaKey(uint32_t db, std::string_view key, std::string* out) {
+  out->clear();
+  out->reserve(13 + key.size());
+  out->push_back(kMetaTag);
+  PutFixed32BE(out, db);
+  PutFixed64BE(out, KeyHash(key));
+  out->append(key);
 }
 
 std::string MetaSeekKey(uint32_t db, uint64_t hash) {
@@ -125,10 +130,20 @@ std::string FieldPrefix(uint32_t db, std::string_view key) {
 }
 
 std::string FieldKey(uint32_t db, std::string_view key, std::string_view field) {
-  std::string out = FieldPrefix(db, key);
-  PutFixed64BE(&out, KeyHash(field));
-  out.append(field);
+  std::string out;
+  BuildFieldKey(db, key, field, &out);
   return out;
+}
+
+void BuildFieldKey(uint32_t db, std::string_view key, std::string_view field, std::string* out) {
+  out->clear();
+  out->reserve(32 + key.size() + field.size());
+  out->push_back(kFieldTag);
+  PutFixed32BE(out, db);
+  PutFixed64BE(out, KeyHash(key));
+  PutLengthPrefixed(out, key);
+  PutFixed64BE(out, KeyHash(field));
+  out->append(field);
 }
 
 bool ParseFieldKey(std::string_view raw, size_t prefix_len, uint64_t* field_hash,

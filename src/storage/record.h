@@ -61,6 +61,8 @@ inline constexpr char kExpireTag = 'E';
 inline constexpr char kNodeTag = 'N';
 
 std::string MetaKey(uint32_t db, std::string_view key);
+// MetaKey into a caller's buffer (replacing its contents), to reuse its capacity.
+void BuildMetaKey(uint32_t db, std::string_view key, std::string* out);
 // Prefix of all metadata keys of `db`.
 std::string MetaPrefix(uint32_t db);
 // Metadata key of the first key whose hash is >= `hash`.
@@ -71,6 +73,7 @@ bool ParseMetaKey(std::string_view raw, uint32_t* db, uint64_t* hash, std::strin
 // Prefix shared by every field of one hash.
 std::string FieldPrefix(uint32_t db, std::string_view key);
 std::string FieldKey(uint32_t db, std::string_view key, std::string_view field);
+void BuildFieldKey(uint32_t db, std::string_view key, std::string_view field, std::string* out);
 // Given a raw field key and the length of its FieldPrefix, returns the field hash
 // and the field name.
 bool ParseFieldKey(std::string_view raw, size_t prefix_len, uint64_t* field_hash,
