@@ -23,43 +23,6 @@ constexpr std::string_view kErrBitfieldType =
     "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but "
     "i64 is.";
 
-// Redis compares option names with strcasecmp on NUL-terminated strings; cut
-// at the first NUL to do the same.
-std::string_view CStr(std::string_view s) {
-  const size_t nul = s.find('\0');
-  return nul == std::string_view::npos ? s : s.substr(0, nul);
-}
-
-bool OptionIs(std::string_view arg, std::string_view name) {
-  return EqualsIgnoreCase(CStr(arg), name);
-}
-
-// Finds `key` for a write (no keyspace hit/miss counting, as lookupKeyWrite).
-// A missing key leaves `record` as a fresh string record. Replies WRONGTYPE for
-// a non-string key.
-LookupResult FindStringForWrite(ExecContext& ctx, std::string_view key, KeyRecord* record) {
-  if (!ctx.keyspace().Find(ctx.db(), key, ctx.now_ms, record).ok()) {
-    *record = KeyRecord();  // Find may have decoded an expired record
-    return LookupResult::kMissing;
-  }
-  if (record->type != ValueType::kString) {
-    ctx.reply.Error(kErrWrongType);
-    return LookupResult::kWrongType;
-  }
-  return LookupResult::kFound;
-}
-
-// What Keyspace::Write needs about the version being replaced, without the
-// payload, so the found record's value can be modified in place.
-KeyRecord MetaOf(const KeyRecord& record) {
-  KeyRecord meta;
-  meta.type = record.type;
-  meta.expire_ms = record.expire_ms;
-  meta.context = record.context;
-  meta.field_count = record.field_count;
-  return meta;
-}
-
 // Redis's getBitOffsetFromArgument. With `hash` and a '#' prefix the offset is
 // counted in units of `bits` (BITFIELD); the product wraps like Redis's does.
 // Offsets whose byte is at or past proto-max-bulk-len are refused.

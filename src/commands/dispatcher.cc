@@ -9,10 +9,7 @@ namespace ringkv::commands {
 namespace {
 
 // Redis formats rejection arguments with "%.128s", which stops at a NUL byte.
-std::string_view CString(std::string_view s, size_t limit) {
-  s = s.substr(0, s.find('\0'));
-  return s.substr(0, limit);
-}
+std::string_view CString(std::string_view s, size_t limit) { return CStr(s).substr(0, limit); }
 
 // Redis replaces CR and LF with spaces in rejection messages; ReplyBuilder::Error
 // does that for us.

@@ -74,15 +74,6 @@ bool ParseDbIndex(ExecContext& ctx, std::string_view arg, int* db) {
   return true;
 }
 
-// Only the fields Keyspace::Write and Remove read from the previous record, so
-// updating a big string's expiry does not copy its value.
-KeyRecord MetaOf(const KeyRecord& record) {
-  KeyRecord meta;
-  meta.type = record.type;
-  meta.expire_ms = record.expire_ms;
-  return meta;
-}
-
 // Creates `key` in `db` holding `record` (a copy or a moved value). An existing
 // hash destination is removed first: Write() alone would keep its old fields.
 // The destination keeps its own causal context when it existed: this write

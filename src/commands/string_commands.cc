@@ -26,45 +26,6 @@ using storage::ValueType;
 constexpr std::string_view kErrMaxSize =
     "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 
-// Redis compares option names with strcasecmp on NUL-terminated strings, so an
-// argument such as "NX\0junk" matches "NX"; cut at the first NUL to do the same.
-std::string_view CStr(std::string_view s) {
-  const size_t nul = s.find('\0');
-  return nul == std::string_view::npos ? s : s.substr(0, nul);
-}
-
-bool OptionIs(std::string_view arg, std::string_view name) {
-  return EqualsIgnoreCase(CStr(arg), name);
-}
-
-// Finds `key` for a write (no keyspace hit/miss counting, as lookupKeyWrite).
-// A missing key leaves `record` as a fresh string record. Replies WRONGTYPE for
-// a non-string key.
-LookupResult FindStringForWrite(ExecContext& ctx, std::string_view key, KeyRecord* record) {
-  if (!ctx.keyspace().Find(ctx.db(), key, ctx.now_ms, record).ok()) {
-    // Find may have decoded an expired record before reporting NotFound.
-    *record = KeyRecord();
-    return LookupResult::kMissing;
-  }
-  if (record->type != ValueType::kString) {
-    ctx.reply.Error(kErrWrongType);
-    return LookupResult::kWrongType;
-  }
-  return LookupResult::kFound;
-}
-
-// What Keyspace::Write needs to know about the version being replaced: all of
-// it but the payload, so handlers can modify a found record's value in place
-// instead of copying a possibly large string.
-KeyRecord MetaOf(const KeyRecord& record) {
-  KeyRecord meta;
-  meta.type = record.type;
-  meta.expire_ms = record.expire_ms;
-  meta.context = record.context;
-  meta.field_count = record.field_count;
-  return meta;
-}
-
 // Writes `record` under `key`. A record whose expiry has already passed is not
 // stored: the key is removed instead, which is what a reader of Redis sees after
 // e.g. SET k v PXAT 1 (the key is gone at once). WATCHers are flagged either way.

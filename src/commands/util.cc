@@ -211,6 +211,22 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+std::string_view CStr(std::string_view s) { return s.substr(0, s.find('\0')); }
+
+LookupResult FindStringForWrite(ExecContext& ctx, std::string_view key,
+                                storage::KeyRecord* record) {
+  if (!ctx.keyspace().Find(ctx.db(), key, ctx.now_ms, record).ok()) {
+    // Find may have decoded an expired record before reporting NotFound.
+    *record = storage::KeyRecord();
+    return LookupResult::kMissing;
+  }
+  if (record->type != storage::ValueType::kString) {
+    ctx.reply.Error(kErrWrongType);
+    return LookupResult::kWrongType;
+  }
+  return LookupResult::kFound;
+}
+
 void ReplyWrongArity(ExecContext& ctx, std::string_view name) {
   std::string msg = "ERR wrong number of arguments for '";
   msg.append(name);

@@ -49,6 +49,13 @@ int64_t PassthroughInt(const server::Config& config, std::string_view name, std:
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// Redis compares option names with strcasecmp on NUL-terminated strings, so an
+// argument such as "NX\0junk" matches "NX": CStr cuts at the first NUL.
+std::string_view CStr(std::string_view s);
+inline bool OptionIs(std::string_view arg, std::string_view name) {
+  return EqualsIgnoreCase(CStr(arg), name);
+}
+
 // Reply "ERR wrong number of arguments for 'name' command".
 void ReplyWrongArity(ExecContext& ctx, std::string_view name);
 
@@ -67,6 +74,11 @@ inline LookupResult LookupHash(ExecContext& ctx, std::string_view key, storage::
   static constexpr storage::ValueType kType = storage::ValueType::kHash;
   return LookupKey(ctx, key, record, &kType);
 }
+
+// Finds a string key for a write (no keyspace hit/miss counting, as Redis's
+// lookupKeyWrite). A missing key leaves `record` as a fresh string record.
+// Replies WRONGTYPE for a key of another type.
+LookupResult FindStringForWrite(ExecContext& ctx, std::string_view key, storage::KeyRecord* record);
 
 // Parses a SCAN-style cursor (unsigned 64-bit decimal). Replies "ERR invalid
 // cursor" and returns false on bad input.

@@ -17,6 +17,15 @@ const char* ValueTypeName(ValueType type) {
   return "none";
 }
 
+KeyRecord MetaOf(const KeyRecord& record) {
+  KeyRecord meta;
+  meta.type = record.type;
+  meta.expire_ms = record.expire_ms;
+  meta.context = record.context;
+  meta.field_count = record.field_count;
+  return meta;
+}
+
 void EncodeKeyRecord(const KeyRecord& record, std::string* out) {
   out->clear();
   out->push_back(static_cast<char>(kRecordFormatV1));

@@ -45,6 +45,11 @@ struct KeyRecord {
   bool has_expire() const { return expire_ms != 0; }
 };
 
+// What Keyspace::Write needs to know about a version being replaced: all of it
+// but the string payload, so a handler can modify a found record's value in
+// place instead of copying a possibly large string.
+KeyRecord MetaOf(const KeyRecord& record);
+
 void EncodeKeyRecord(const KeyRecord& record, std::string* out);
 Status DecodeKeyRecord(std::string_view input, KeyRecord* record);
 
