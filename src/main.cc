@@ -2,8 +2,10 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -49,6 +51,24 @@ std::string RandomHex(size_t n) {
   return out;
 }
 
+// As Redis's adjustOpenFilesLimit: room for every client, LevelDB's open table
+// files and a few descriptors of our own. If the limit cannot be raised that
+// far, maxclients is lowered to what fits.
+void AdjustOpenFilesLimit(ringkv::server::Config* config, int leveldb_files) {
+  constexpr int64_t kReserved = 32;
+  const rlim_t wanted = static_cast<rlim_t>(config->maxclients + kReserved + leveldb_files);
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return;
+  rlimit raised = limit;
+  raised.rlim_cur = std::min<rlim_t>(wanted, limit.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  if (limit.rlim_cur >= wanted) return;
+  const int64_t fit = static_cast<int64_t>(limit.rlim_cur) - kReserved - leveldb_files;
+  spdlog::warn("Open files limit is {}: maxclients lowered from {} to {}", limit.rlim_cur,
+               config->maxclients, std::max<int64_t>(fit, 1));
+  config->maxclients = std::max<int64_t>(fit, 1);
+}
+
 int64_t UnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -74,6 +94,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   ringkv::storage::EngineOptions engine_options;
+  AdjustOpenFilesLimit(&config, engine_options.max_open_files);
   engine_options.dir = config.dir;
   engine_options.sync_mode = config.appendfsync;
   engine_options.block_cache_bytes = static_cast<size_t>(config.leveldb_block_cache_size);

@@ -1,5 +1,6 @@
 #include "net/server.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/time.h>
 
@@ -396,6 +397,10 @@ void Server::Cron() {
   // Active expiry: a bounded amount of work per tick keeps latency flat.
   ctx_->stats.expired_keys += ctx_->keyspace->ActiveExpireCycle(now, 200);
   if (ctx_->keyspace->reclaim_pending()) ctx_->keyspace->ReclaimStep(10000);
+  // glibc keeps freed memory in its arenas (LevelDB's compaction thread churns
+  // through large buffers); hand it back to the OS every few seconds so RSS
+  // follows what is actually in use.
+  if (++cron_ticks_ % (5 * std::max(1, config.hz)) == 0) malloc_trim(0);
   std::vector<Connection*> to_close, to_check;
   for (auto& [id, conn] : connections_) {
     if (config.timeout > 0 && !conn->state.in_multi &&

@@ -80,6 +80,7 @@ class Server : public commands::ClientRegistry {
   std::unordered_map<uint64_t, Connection*> connections_;
   std::vector<Connection*> flush_list_;
   uint64_t next_client_id_ = 1;
+  uint64_t cron_ticks_ = 0;
   bool shutting_down_ = false;
   // One read buffer for all connections: libuv consumes it before the next read.
   std::unique_ptr<char[]> read_buffer_;

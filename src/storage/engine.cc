@@ -10,6 +10,8 @@
 #include <chrono>
 #include <filesystem>
 
+#include "storage/pread_env.h"
+
 namespace ringkv::storage {
 
 namespace {
@@ -75,6 +77,7 @@ Status Engine::Open(const EngineOptions& options, std::unique_ptr<Engine>* engin
   db_options.filter_policy = e->filter_policy_.get();
   db_options.write_buffer_size = options.write_buffer_bytes;
   db_options.max_open_files = options.max_open_files;
+  db_options.env = PreadEnv();
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(db_options, options.dir, &db);
   if (!s.ok()) return FromLevelDB(s);
