@@ -366,7 +366,9 @@ void Server::OnWrite(uv_write_t* req, int status) {
   }
   self->ctx_->stats.total_net_output_bytes += conn->inflight.size();
   std::string().swap(conn->inflight);
-  self->Flush(conn);
+  // Replies that accumulated meanwhile may acknowledge writes staged in this
+  // loop iteration: they leave from the check phase, after the group commit.
+  if (!conn->out.empty() || conn->state.close_after_reply) self->ScheduleFlush(conn);
 }
 
 void Server::Close(Connection* conn) {
