@@ -73,9 +73,9 @@ class ServerProcess {
   bool Start() {
     pid_ = fork();
     if (pid_ == 0) {
-      std::vector<std::string> args = {RINGKV_SERVER_BIN, "--port", std::to_string(port_),
-                                       "--bind", "127.0.0.1", "--dir", dir_.string(),
-                                       "--loglevel", "warning"};
+      std::vector<std::string> args = {RINGKV_SERVER_BIN, "--port",     std::to_string(port_),
+                                       "--bind",          "127.0.0.1",  "--dir",
+                                       dir_.string(),     "--loglevel", "warning"};
       args.insert(args.end(), extra_args_.begin(), extra_args_.end());
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
