@@ -358,6 +358,12 @@ void MemorySection(ServerContext& server, const ClientState& self, std::string* 
   Field(out, "leveldb_memory", leveldb_memory.empty() ? "0" : leveldb_memory);
   Field(out, "leveldb_block_cache_size", config.leveldb_block_cache_size);
   Field(out, "leveldb_write_buffer_size", config.leveldb_write_buffer_size);
+  const storage::RowCache& rows = server.keyspace->row_cache();
+  FieldU(out, "row_cache_bytes", rows.charge());
+  FieldU(out, "row_cache_max_bytes", rows.capacity());
+  FieldU(out, "row_cache_entries", rows.size());
+  FieldU(out, "row_cache_hits", rows.hits());
+  FieldU(out, "row_cache_misses", rows.misses());
 }
 
 void PersistenceSection(ServerContext& server, std::string* out) {
