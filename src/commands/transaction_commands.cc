@@ -49,6 +49,13 @@ void ExecCommand(ExecContext& ctx) {
     ctx.reply.Error("EXECABORT Transaction discarded because of previous errors.");
     return;
   }
+  // A WATCHed key that expired since WATCH aborts the transaction, as in Redis
+  // 7.0 (isWatchedKeyExpired): looking each one up deletes it if it expired,
+  // which flags this client like any other change of the key.
+  storage::KeyRecord record;
+  for (const auto& [db, key] : ctx.client.watched) {
+    ctx.keyspace().Find(db, key, ctx.now_ms, &record);
+  }
   if (ctx.client.watch_dirty) {
     DiscardTransaction(ctx);
     ctx.reply.NullArray();
@@ -80,8 +87,13 @@ void WatchCommand(ExecContext& ctx) {
     ctx.reply.Error("ERR WATCH inside MULTI is not allowed");
     return;
   }
-  for (size_t i = 1; i < ctx.argc(); ++i)
+  storage::KeyRecord record;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    // A key already expired is deleted now, before watching starts, so only an
+    // expiry that happens after WATCH can abort EXEC.
+    ctx.keyspace().Find(ctx.db(), ctx.arg(i), ctx.now_ms, &record);
     ctx.server.watches.Watch(&ctx.client, ctx.db(), ctx.arg(i));
+  }
   ctx.reply.Ok();
 }
 

@@ -34,6 +34,27 @@ TEST(TransactionTest, WatchedKeyChangedByOtherClientFailsExec) {
   EXPECT_EQ(h.Run({"GET", "k"}), "$1\r\nx\r\n");
 }
 
+TEST(TransactionTest, WatchedKeyThatExpiresAbortsExec) {
+  CommandHarness h;
+  h.Run({"SET", "k", "v", "PX", "100"});
+  EXPECT_EQ(h.Run({"WATCH", "k"}), "+OK\r\n");
+  h.advance_ms(200);  // nothing touches k: it expires on its own
+  h.Run({"MULTI"});
+  h.Run({"SET", "other", "1"});
+  EXPECT_EQ(h.Run({"EXEC"}), "*-1\r\n");
+  EXPECT_EQ(h.Run({"GET", "other"}), "$-1\r\n");
+}
+
+TEST(TransactionTest, KeyAlreadyExpiredAtWatchDoesNotAbort) {
+  CommandHarness h;
+  h.Run({"SET", "k", "v", "PX", "100"});
+  h.advance_ms(200);
+  EXPECT_EQ(h.Run({"WATCH", "k"}), "+OK\r\n");
+  h.Run({"MULTI"});
+  h.Run({"SET", "other", "1"});
+  EXPECT_EQ(h.Run({"EXEC"}), "*1\r\n+OK\r\n");
+}
+
 TEST(TransactionTest, NestedMultiAndWatchInsideMulti) {
   CommandHarness h;
   h.Run({"MULTI"});
