@@ -277,6 +277,23 @@ void ClientNoEvictCommand(ExecContext& ctx) {
   }
 }
 
+// CLIENT REPLY ON|OFF|SKIP. The dispatcher drops the replies (see Dispatch).
+void ClientReplyCommand(ExecContext& ctx) {
+  ClientState& c = ctx.client;
+  if (EqualsIgnoreCase(ctx.arg(2), "on")) {
+    c.reply_off = false;
+    c.reply_skip = false;
+    c.reply_skip_next = false;
+    ctx.reply.Ok();
+  } else if (EqualsIgnoreCase(ctx.arg(2), "off")) {
+    c.reply_off = true;
+  } else if (EqualsIgnoreCase(ctx.arg(2), "skip")) {
+    if (!c.reply_off) c.reply_skip_next = true;
+  } else {
+    ctx.reply.Error(kErrSyntax);
+  }
+}
+
 // Tracking is never enabled, so these answer as Redis does for a client without it.
 void ClientGetRedirCommand(ExecContext& ctx) { ctx.reply.Integer(-1); }
 
@@ -455,6 +472,19 @@ void RegisterClientCommands(CommandTable* table) {
               "7.0.0",
               "O(1)",
               {{"enabled", "oneof", "", false, false}}});
+  table->Add({"client|reply",
+              3,
+              kClientFlags,
+              0,
+              0,
+              0,
+              ClientReplyCommand,
+              kGroup,
+              kCats,
+              "Instruct the server whether to reply to commands",
+              "3.2.0",
+              "O(1)",
+              {{"action", "oneof", "", false, false}}});
   table->Add({"client|getredir", 2, kClientFlags, 0, 0, 0, ClientGetRedirCommand, kGroup, kCats,
               "Get tracking notifications redirection client ID if any", "6.0.0", "O(1)"});
   table->Add({"client|trackinginfo", 2, kClientFlags, 0, 0, 0, ClientTrackingInfoCommand, kGroup,

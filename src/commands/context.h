@@ -48,6 +48,12 @@ struct ClientState {
 
   // Set by QUIT, CLIENT KILL, protocol errors: close once replies are written.
   bool close_after_reply = false;
+
+  // CLIENT REPLY: OFF drops every reply; SKIP drops the next command's reply
+  // (reply_skip_next becomes reply_skip once CLIENT REPLY SKIP itself is done).
+  bool reply_off = false;
+  bool reply_skip = false;
+  bool reply_skip_next = false;
 };
 
 // Connection bookkeeping the net layer owns.

@@ -104,8 +104,11 @@ void Execute(ExecContext& ctx, const CommandSpec& spec) {
   }
 }
 
-void Dispatch(ServerContext& server, ClientState& client, std::span<const std::string_view> args,
-              resp::ReplyBuilder& reply, int64_t now_ms) {
+namespace {
+
+void DispatchCommand(ServerContext& server, ClientState& client,
+                     std::span<const std::string_view> args, resp::ReplyBuilder& reply,
+                     int64_t now_ms) {
   const size_t reply_start = reply.buffer()->size();
   const CommandSpec* top_level = nullptr;
   // Redis's rejectCommand: the transaction is flagged, and a rejected EXEC
@@ -149,6 +152,19 @@ void Dispatch(ServerContext& server, ClientState& client, std::span<const std::s
   }
   ExecContext ctx(server, client, args, reply, now_ms);
   Execute(ctx, *spec);
+}
+
+}  // namespace
+
+void Dispatch(ServerContext& server, ClientState& client, std::span<const std::string_view> args,
+              resp::ReplyBuilder& reply, int64_t now_ms) {
+  const size_t reply_start = reply.buffer()->size();
+  DispatchCommand(server, client, args, reply, now_ms);
+  // As Redis's prepareClientToWrite and resetClient: with CLIENT REPLY OFF or
+  // SKIP nothing this command produced is sent, errors included.
+  if (client.reply_off || client.reply_skip) reply.buffer()->resize(reply_start);
+  client.reply_skip = client.reply_skip_next;
+  client.reply_skip_next = false;
 }
 
 }  // namespace ringkv::commands

@@ -71,6 +71,19 @@ TEST(DispatchTest, UnknownCommandAndArity) {
   EXPECT_EQ(h.Run({"get"}), "-ERR wrong number of arguments for 'get' command\r\n");
 }
 
+TEST(DispatchTest, ClientReplyOffAndSkip) {
+  CommandHarness h;
+  EXPECT_EQ(h.Run({"CLIENT", "REPLY", "SKIP"}), "");
+  EXPECT_EQ(h.Run({"SET", "k", "1"}), "");  // skipped
+  EXPECT_EQ(h.Run({"GET", "k"}), "$1\r\n1\r\n");
+  EXPECT_EQ(h.Run({"CLIENT", "REPLY", "OFF"}), "");
+  EXPECT_EQ(h.Run({"INCR", "k"}), "");
+  EXPECT_EQ(h.Run({"FOO"}), "");  // errors are dropped too
+  EXPECT_EQ(h.Run({"CLIENT", "REPLY", "ON"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"GET", "k"}), "$1\r\n2\r\n");
+  EXPECT_EQ(h.Run({"CLIENT", "REPLY", "MAYBE"}), "-ERR syntax error\r\n");
+}
+
 TEST(DispatchTest, NoAuthUntilAuthenticated) {
   CommandHarness h;
   h.config().requirepass = "secret";
