@@ -1,5 +1,7 @@
 // End-to-end tests against the real ringkv-server binary.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <ifaddrs.h>
 
 #include "tests/integration/server_process.h"
 
@@ -150,6 +152,51 @@ TEST(ServerIntegrationTest, ClientThatNeverReadsIsDisconnected) {
                     std::string::npos;
   }));
   EXPECT_EQ(Str(Command(c, "PING")), "PONG");
+}
+
+// The first IPv4 address of this machine that is not loopback, or "".
+std::string NonLoopbackAddress() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (ifaddrs* i = list; i != nullptr && found.empty(); i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+    const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+    if ((ntohl(in->sin_addr.s_addr) >> 24) == 127) continue;
+    char text[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+    found = text;
+  }
+  freeifaddrs(list);
+  return found;
+}
+
+Reply CommandVia(const std::string& host, int port, const char* command) {
+  timeval tv{5, 0};
+  Connection c(redisConnectWithTimeout(host.c_str(), port, tv));
+  if (!c || c->err) return nullptr;
+  return Command(c, command);
+}
+
+TEST(ServerIntegrationTest, ProtectedModeRefusesNonLoopbackClients) {
+  const std::string address = NonLoopbackAddress();
+  if (address.empty()) GTEST_SKIP() << "no non-loopback IPv4 address on this machine";
+  {
+    ServerProcess server({"--bind", "127.0.0.1", address});
+    ASSERT_TRUE(server.Start());
+    Reply r = CommandVia(address, server.port(), "PING");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->type, REDIS_REPLY_ERROR);
+    EXPECT_EQ(Str(r).rfind("DENIED Redis is running in protected mode", 0), 0u) << Str(r);
+    // Loopback clients are still served.
+    EXPECT_EQ(Str(Command(server.Connect(), "PING")), "PONG");
+  }
+  {
+    // A password lifts protected mode, as in Redis.
+    ServerProcess server({"--bind", "127.0.0.1", address, "--requirepass", "pw"});
+    ASSERT_TRUE(server.Start());
+    EXPECT_EQ(Str(CommandVia(address, server.port(), "PING")), "NOAUTH Authentication required.");
+  }
 }
 
 }  // namespace
