@@ -9,6 +9,9 @@ namespace ringkv::storage {
 namespace {
 
 constexpr std::string_view kDbMapKey = "Ndbmap";
+// Reused buffers that grew past this (a large value went through) are released
+// after the commit instead of being kept at their peak size.
+constexpr size_t kRetainedBufferBytes = 1 << 20;
 
 bool HasPrefix(const leveldb::Slice& s, std::string_view prefix) {
   return s.size() >= prefix.size() && std::string_view(s.data(), prefix.size()) == prefix;
@@ -96,8 +99,15 @@ Status Keyspace::Commit() {
       batch_.Delete(k);
     }
   });
+  const bool large = batch_.ApproximateSize() > kRetainedBufferBytes;
   Status s = engine_->Write(&batch_);
-  batch_.Clear();
+  // Clear() keeps the batch's capacity: after one huge value, give it back.
+  if (large) {
+    batch_ = leveldb::WriteBatch();
+  } else {
+    batch_.Clear();
+  }
+  if (scratch_.capacity() > kRetainedBufferBytes) std::string().swap(scratch_);
   side_ops_ = 0;
   if (s.ok()) {
     cache_.MarkAllClean();
