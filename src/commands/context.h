@@ -73,8 +73,10 @@ class WatchRegistry {
   void UnwatchAll(ClientState* client);
   // Flags every client watching (db, key).
   void Touch(int db, std::string_view key);
-  // Flags every client watching any key of `db` (FLUSHDB, SWAPDB).
-  void TouchDb(int db);
+  // Flags the clients watching a key of `db` for which `changed(key)` is true
+  // (FLUSHDB and SWAPDB flag only keys that existed, as Redis's
+  // touchAllWatchedKeysInDb does).
+  void TouchDbKeys(int db, const std::function<bool(std::string_view key)>& changed);
   void TouchAll();
   bool empty() const { return watchers_.empty(); }
 

@@ -277,9 +277,11 @@ bool ParseFlushMode(ExecContext& ctx) {
   return false;
 }
 
-// Redis flags only the WATCHers of keys that existed; an empty db has none.
+// Redis flags only the WATCHers of keys that existed in the flushed db.
 void TouchIfNotEmpty(ExecContext& ctx, int db) {
-  if (ctx.keyspace().Stats(db).keys > 0) ctx.server.watches.TouchDb(db);
+  if (ctx.keyspace().Stats(db).keys == 0 || ctx.server.watches.empty()) return;
+  ctx.server.watches.TouchDbKeys(
+      db, [&](std::string_view key) { return ctx.keyspace().ExistsRaw(db, key); });
 }
 
 void FlushDbCommand(ExecContext& ctx) {
@@ -312,12 +314,14 @@ void SwapDbCommand(ExecContext& ctx) {
     return;
   }
   if (a != b) {
-    // A key watched in either db may now read differently.
-    if (ctx.keyspace().Stats(static_cast<int>(a)).keys +
-            ctx.keyspace().Stats(static_cast<int>(b)).keys >
-        0) {
-      ctx.server.watches.TouchDb(static_cast<int>(a));
-      ctx.server.watches.TouchDb(static_cast<int>(b));
+    // A key watched in either db reads differently if it exists in either.
+    if (!ctx.server.watches.empty()) {
+      const int da = static_cast<int>(a), dbb = static_cast<int>(b);
+      auto in_either = [&](std::string_view key) {
+        return ctx.keyspace().ExistsRaw(da, key) || ctx.keyspace().ExistsRaw(dbb, key);
+      };
+      ctx.server.watches.TouchDbKeys(da, in_either);
+      ctx.server.watches.TouchDbKeys(dbb, in_either);
     }
     ctx.keyspace().SwapDb(static_cast<int>(a), static_cast<int>(b));
   }

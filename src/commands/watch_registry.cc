@@ -28,10 +28,11 @@ void WatchRegistry::Touch(int db, std::string_view key) {
   for (ClientState* client : it->second) client->watch_dirty = true;
 }
 
-void WatchRegistry::TouchDb(int db) {
-  for (auto& [entry, clients] : watchers_) {
-    if (entry.first != db) continue;
-    for (ClientState* client : clients) client->watch_dirty = true;
+void WatchRegistry::TouchDbKeys(int db, const std::function<bool(std::string_view key)>& changed) {
+  for (auto it = watchers_.lower_bound(std::pair<int, std::string>(db, ""));
+       it != watchers_.end() && it->first.first == db; ++it) {
+    if (!changed(it->first.second)) continue;
+    for (ClientState* client : it->second) client->watch_dirty = true;
   }
 }
 

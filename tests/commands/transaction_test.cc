@@ -55,6 +55,28 @@ TEST(TransactionTest, KeyAlreadyExpiredAtWatchDoesNotAbort) {
   EXPECT_EQ(h.Run({"EXEC"}), "*1\r\n+OK\r\n");
 }
 
+TEST(TransactionTest, FlushAndSwapDbFlagOnlyKeysThatExisted) {
+  CommandHarness h;
+  h.Run({"SET", "present", "1"});
+  h.Run({"SELECT", "1"});
+  h.Run({"SET", "other-db", "1"});
+  h.Run({"SELECT", "0"});
+  // Watching a key that exists in neither db: SWAPDB and FLUSHDB leave it alone.
+  h.Run({"WATCH", "absent"});
+  h.Run({"SWAPDB", "0", "1"});
+  h.Run({"FLUSHDB"});
+  h.Run({"MULTI"});
+  h.Run({"PING"});
+  EXPECT_EQ(h.Run({"EXEC"}), "*1\r\n+PONG\r\n");
+  // Watching a key that exists in the db swapped in: the transaction aborts.
+  h.Run({"SELECT", "1"});
+  h.Run({"WATCH", "present"});
+  h.Run({"SWAPDB", "0", "1"});
+  h.Run({"MULTI"});
+  h.Run({"PING"});
+  EXPECT_EQ(h.Run({"EXEC"}), "*-1\r\n");
+}
+
 TEST(TransactionTest, NestedMultiAndWatchInsideMulti) {
   CommandHarness h;
   h.Run({"MULTI"});
