@@ -205,18 +205,18 @@ void GetAllGeneric(ExecContext& ctx, bool keys, bool values) {
       return;
   }
   DeferredArray out(ctx);
-  ctx.keyspace().ForEachField(ctx.db(), ctx.arg(1), 0,
-                              [&](uint64_t, std::string_view field, std::string_view value) {
-                                if (keys) {
-                                  out.body().Bulk(field);
-                                  out.Count();
-                                }
-                                if (values) {
-                                  out.body().Bulk(value);
-                                  out.Count();
-                                }
-                                return true;
-                              });
+  ctx.keyspace().ForEachFieldInInsertionOrder(
+      ctx.db(), ctx.arg(1), [&](uint64_t, std::string_view field, std::string_view value) {
+        if (keys) {
+          out.body().Bulk(field);
+          out.Count();
+        }
+        if (values) {
+          out.body().Bulk(value);
+          out.Count();
+        }
+        return true;
+      });
   out.Flush(ctx, as_map);
 }
 
@@ -412,16 +412,16 @@ void HScanCommand(ExecContext& ctx) {
                                              "hash-max-ziplist-value", kDefaultListpackValue);
     DeferredArray whole(ctx);
     bool small = true;
-    ks.ForEachField(ctx.db(), key, 0,
-                    [&](uint64_t, std::string_view field, std::string_view value) {
-                      if (static_cast<int64_t>(field.size()) > max_value ||
-                          static_cast<int64_t>(value.size()) > max_value) {
-                        small = false;
-                        return false;
-                      }
-                      emit(&whole, field, value);
-                      return true;
-                    });
+    ks.ForEachFieldInInsertionOrder(ctx.db(), key,
+                                    [&](uint64_t, std::string_view field, std::string_view value) {
+                                      if (static_cast<int64_t>(field.size()) > max_value ||
+                                          static_cast<int64_t>(value.size()) > max_value) {
+                                        small = false;
+                                        return false;
+                                      }
+                                      emit(&whole, field, value);
+                                      return true;
+                                    });
     if (small) {
       ctx.reply.ArrayHeader(2);
       ctx.reply.Bulk("0");
@@ -558,12 +558,12 @@ void HRandFieldWithCount(ExecContext& ctx, int64_t l, bool withvalues) {
   }
 
   if (count >= size) {
-    // The whole hash.
-    ks.ForEachField(ctx.db(), key, 0,
-                    [&](uint64_t, std::string_view field, std::string_view value) {
-                      EmitRandomField(&out, withvalues, field, value);
-                      return true;
-                    });
+    // The whole hash, in the order Redis would list it.
+    ks.ForEachFieldInInsertionOrder(ctx.db(), key,
+                                    [&](uint64_t, std::string_view field, std::string_view value) {
+                                      EmitRandomField(&out, withvalues, field, value);
+                                      return true;
+                                    });
     out.Flush(ctx, false);
     return;
   }

@@ -92,11 +92,11 @@ void PlaceRecord(ExecContext& ctx, int db, std::string_view key, KeyRecord* reco
 void CopyFields(ExecContext& ctx, int src_db, std::string_view src_key, int dst_db,
                 std::string_view dst_key) {
   storage::Keyspace& ks = ctx.keyspace();
-  ks.ForEachField(src_db, src_key, 0,
-                  [&](uint64_t, std::string_view field, std::string_view value) {
-                    ks.PutField(dst_db, dst_key, field, value);
-                    return true;
-                  });
+  ks.ForEachFieldInInsertionOrder(src_db, src_key,
+                                  [&](uint64_t, std::string_view field, std::string_view value) {
+                                    ks.PutField(dst_db, dst_key, field, value);
+                                    return true;
+                                  });
 }
 
 void DelCommand(ExecContext& ctx) {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "util/coding.h"
 
 namespace ringkv::storage {
@@ -28,7 +30,8 @@ Keyspace::Keyspace(Engine* engine, int num_databases, size_t row_cache_bytes)
 }
 
 // Db map record: varint next_physical_id, varint reclaim count, reclaim ids,
-// varint db count, then per db: physical id, keys, expires.
+// varint db count, then per db: physical id, keys, expires; then the last hash
+// field insertion sequence handed out.
 Status Keyspace::Open() {
   std::string raw;
   Status s = engine_->Get(kDbMapKey, &raw);
@@ -59,6 +62,7 @@ Status Keyspace::Open() {
     db.physical_id = static_cast<uint32_t>(id);
   }
   next_physical_id_ = static_cast<uint32_t>(next);
+  if (!GetVarint64(&in, &field_seq_)) return Status::Corruption("bad db map");
   // A restart with fewer `databases` keeps the extra data reachable again if the
   // setting grows back; a restart with more gets fresh empty databases.
   for (size_t i = 0; i < dbs_.size(); ++i) {
@@ -84,6 +88,7 @@ void Keyspace::SaveMetadata() {
     PutVarint64(&out, db.stats.keys);
     PutVarint64(&out, db.stats.expires);
   }
+  PutVarint64(&out, field_seq_);
   SidePut(kDbMapKey, out);
   metadata_dirty_ = false;
 }
@@ -236,16 +241,23 @@ Status Keyspace::GetField(int db, std::string_view key, std::string_view field,
 
 void Keyspace::PutField(int db, std::string_view key, std::string_view field,
                         std::string_view value) {
-  EncodeFieldRecord({}, value, &scratch_);
-  BuildFieldKey(dbs_[db].physical_id, key, field, &key_buf_);
-  WriteRow(key_buf_, scratch_);
+  SetField(db, key, field, value);
 }
 
 bool Keyspace::SetField(int db, std::string_view key, std::string_view field,
                         std::string_view value) {
   BuildFieldKey(dbs_[db].physical_id, key, field, &key_buf_);
-  const bool created = !ReadRow(key_buf_, &scratch_).ok();
-  EncodeFieldRecord({}, value, &scratch_);
+  // An existing field keeps its insertion sequence (its place in a small
+  // hash's order); a new one takes the next.
+  uint64_t seq = 0;
+  std::string_view unused;
+  const bool created =
+      !ReadRow(key_buf_, &scratch_).ok() || !DecodeFieldRecord(scratch_, &unused, &seq).ok();
+  if (created) {
+    seq = ++field_seq_;
+    metadata_dirty_ = true;
+  }
+  EncodeFieldRecord({}, seq, value, &scratch_);
   WriteRow(key_buf_, scratch_);
   return created;
 }
@@ -270,6 +282,49 @@ void Keyspace::ForEachField(int db, std::string_view key, uint64_t start_hash,
       continue;
     }
     if (!visit(field_hash, field, value)) break;
+  }
+}
+
+void Keyspace::ForEachFieldInInsertionOrder(int db, std::string_view key,
+                                            const FieldVisitor& visit) {
+  struct Entry {
+    uint64_t seq;
+    uint64_t hash;
+    std::string field;
+    std::string value;
+  };
+  std::vector<Entry> small;
+  bool big = false;
+  const std::string prefix = FieldPrefix(dbs_[db].physical_id, key);
+  auto it = NewIterator();
+  for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
+    uint64_t field_hash, seq;
+    std::string_view field, value;
+    if (!ParseFieldKey(View(it->key()), prefix.size(), &field_hash, &field) ||
+        !DecodeFieldRecord(View(it->value()), &value, &seq).ok()) {
+      spdlog::warn("skipping corrupt hash field entry");
+      continue;
+    }
+    if (!big && small.size() < kInsertionOrderedFields) {
+      small.push_back({seq, field_hash, std::string(field), std::string(value)});
+      continue;
+    }
+    if (!big) {
+      // Too big for insertion order: hand out what was collected, in the
+      // iteration's (hash) order, then stream the rest.
+      big = true;
+      for (const Entry& e : small) {
+        if (!visit(e.hash, e.field, e.value)) return;
+      }
+      small.clear();
+    }
+    if (!visit(field_hash, field, value)) return;
+  }
+  if (big) return;
+  std::sort(small.begin(), small.end(),
+            [](const Entry& a, const Entry& b) { return a.seq < b.seq; });
+  for (const Entry& e : small) {
+    if (!visit(e.hash, e.field, e.value)) return;
   }
 }
 

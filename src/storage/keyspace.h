@@ -68,6 +68,12 @@ class Keyspace {
   using FieldVisitor =
       std::function<bool(uint64_t field_hash, std::string_view field, std::string_view value)>;
   void ForEachField(int db, std::string_view key, uint64_t start_hash, const FieldVisitor& visit);
+  // Visits every field of a hash of at most kInsertionOrderedFields fields in
+  // insertion order (as Redis's listpack encoding returns them: HGETALL, HKEYS,
+  // HVALS); a bigger hash is visited in field-hash order, which Redis leaves
+  // unspecified for its hashtable encoding too.
+  static constexpr size_t kInsertionOrderedFields = 512;
+  void ForEachFieldInInsertionOrder(int db, std::string_view key, const FieldVisitor& visit);
 
   // Visits live keys of `db` in key-hash order from the first key whose hash is
   // >= start_hash. Expired keys are skipped. `visit` returns false to stop.
@@ -130,6 +136,7 @@ class Keyspace {
   Engine* engine_;
   std::vector<Db> dbs_;
   uint32_t next_physical_id_ = 0;
+  uint64_t field_seq_ = 0;         // last insertion sequence given to a new hash field
   std::vector<uint32_t> reclaim_;  // physical ids whose entries are being deleted
   bool metadata_dirty_ = false;
   uint64_t expired_keys_ = 0;

@@ -69,21 +69,27 @@ Status DecodeKeyRecord(std::string_view input, KeyRecord* record) {
   return Status::OK();
 }
 
-void EncodeFieldRecord(std::string_view context, std::string_view value, std::string* out) {
+void EncodeFieldRecord(std::string_view context, uint64_t seq, std::string_view value,
+                       std::string* out) {
   out->clear();
-  out->reserve(2 + context.size() + value.size());
+  out->reserve(12 + context.size() + value.size());
   out->push_back(static_cast<char>(kRecordFormatV1));
   PutLengthPrefixed(out, context);
+  PutVarint64(out, seq);
   out->append(value);
 }
 
-Status DecodeFieldRecord(std::string_view input, std::string_view* value) {
+Status DecodeFieldRecord(std::string_view input, std::string_view* value, uint64_t* seq) {
   if (input.empty() || static_cast<uint8_t>(input[0]) != kRecordFormatV1) {
     return Status::Corruption("unknown field record format");
   }
   input.remove_prefix(1);
   std::string_view context;
-  if (!GetLengthPrefixed(&input, &context)) return Status::Corruption("bad field record");
+  uint64_t sequence;
+  if (!GetLengthPrefixed(&input, &context) || !GetVarint64(&input, &sequence)) {
+    return Status::Corruption("bad field record");
+  }
+  if (seq != nullptr) *seq = sequence;
   *value = input;
   return Status::OK();
 }

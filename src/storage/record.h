@@ -53,9 +53,12 @@ KeyRecord MetaOf(const KeyRecord& record);
 void EncodeKeyRecord(const KeyRecord& record, std::string* out);
 Status DecodeKeyRecord(std::string_view input, KeyRecord* record);
 
-// A hash field's value. Format 1: u8 format, length-prefixed context, value bytes.
-void EncodeFieldRecord(std::string_view context, std::string_view value, std::string* out);
-Status DecodeFieldRecord(std::string_view input, std::string_view* value);
+// A hash field's value. Format 1: u8 format, length-prefixed context, varint
+// insertion sequence, value bytes. The sequence orders a small hash's fields the
+// way Redis's listpack does (insertion order; an update keeps its place).
+void EncodeFieldRecord(std::string_view context, uint64_t seq, std::string_view value,
+                       std::string* out);
+Status DecodeFieldRecord(std::string_view input, std::string_view* value, uint64_t* seq = nullptr);
 
 // 64-bit hash of a key or field (xxh3).
 uint64_t KeyHash(std::string_view key);

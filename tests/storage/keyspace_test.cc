@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
+#include <vector>
 
 namespace ringkv::storage {
 namespace {
@@ -119,6 +121,41 @@ TEST_F(KeyspaceTest, HashFieldsAreRemovedWithTheKey) {
     return true;
   });
   EXPECT_EQ(fields, 0);
+}
+
+std::vector<std::string> FieldsInOrder(Keyspace* ks, std::string_view key) {
+  std::vector<std::string> fields;
+  ks->ForEachFieldInInsertionOrder(0, key, [&](uint64_t, std::string_view f, std::string_view) {
+    fields.emplace_back(f);
+    return true;
+  });
+  return fields;
+}
+
+TEST_F(KeyspaceTest, SmallHashKeepsInsertionOrderAcrossUpdatesAndReopen) {
+  for (const char* f : {"zeta", "alpha", "mid"}) keyspace_->SetField(0, "h", f, "1");
+  EXPECT_FALSE(keyspace_->SetField(0, "h", "alpha", "2"));  // an update keeps its place
+  EXPECT_EQ(FieldsInOrder(keyspace_.get(), "h"),
+            (std::vector<std::string>{"zeta", "alpha", "mid"}));
+  keyspace_->DeleteField(0, "h", "zeta");
+  EXPECT_TRUE(keyspace_->SetField(0, "h", "zeta", "3"));  // re-added: goes last
+  Reopen();
+  keyspace_->SetField(0, "h", "after-restart", "4");  // the sequence survives restarts
+  EXPECT_EQ(FieldsInOrder(keyspace_.get(), "h"),
+            (std::vector<std::string>{"alpha", "mid", "zeta", "after-restart"}));
+}
+
+TEST_F(KeyspaceTest, BigHashIsVisitedWholeInHashOrder) {
+  const size_t n = Keyspace::kInsertionOrderedFields + 10;
+  for (size_t i = 0; i < n; ++i) keyspace_->SetField(0, "big", "f" + std::to_string(i), "v");
+  std::vector<uint64_t> hashes;
+  keyspace_->ForEachFieldInInsertionOrder(0, "big",
+                                          [&](uint64_t hash, std::string_view, std::string_view) {
+                                            hashes.push_back(hash);
+                                            return true;
+                                          });
+  ASSERT_EQ(hashes.size(), n);
+  EXPECT_TRUE(std::is_sorted(hashes.begin(), hashes.end()));
 }
 
 TEST_F(KeyspaceTest, ForEachKeyVisitsLiveKeysInHashOrder) {

@@ -49,10 +49,13 @@ TEST(RecordTest, UnknownFormatIsCorruption) {
 
 TEST(RecordTest, FieldRoundTrip) {
   std::string encoded;
-  EncodeFieldRecord("", "value", &encoded);
+  EncodeFieldRecord("", 300, "value", &encoded);
   std::string_view value;
-  ASSERT_TRUE(DecodeFieldRecord(encoded, &value).ok());
+  uint64_t seq = 0;
+  ASSERT_TRUE(DecodeFieldRecord(encoded, &value, &seq).ok());
   EXPECT_EQ(value, "value");
+  EXPECT_EQ(seq, 300u);
+  EXPECT_TRUE(DecodeFieldRecord(encoded.substr(0, 2), &value).IsCorruption());
 }
 
 TEST(RecordTest, MetaKeysOrderByHash) {
