@@ -27,6 +27,26 @@ FIELDS = [b"f%d" % i for i in range(5)]
 UNORDERED = {b"KEYS", b"HKEYS", b"HVALS"}
 
 
+class Typed(list):
+    """An aggregate whose RESP type (array, map, set, push) is part of equality."""
+
+    def __init__(self, kind, items):
+        super().__init__(items)
+        self.kind = kind
+
+    def __eq__(self, other):
+        return isinstance(other, Typed) and self.kind == other.kind and list.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __repr__(self):
+        return "%s%s" % (self.kind.decode(), list.__repr__(self))
+
+
+RESP3_NULL = "(resp3 null)"
+
+
 def encode(args):
     return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
 
@@ -41,9 +61,16 @@ def read_reply(f):
     if kind == b"$":
         n = int(line[1:])
         return None if n < 0 else f.read(n + 2)[:-2]
-    if kind == b"*":
+    if kind in b"*~>":
         n = int(line[1:])
-        return None if n < 0 else [read_reply(f) for _ in range(n)]
+        return None if n < 0 else Typed(kind, [read_reply(f) for _ in range(n)])
+    if kind == b"%":  # RESP3 map: key, value, key, value
+        n = int(line[1:])
+        return Typed(kind, [read_reply(f) for _ in range(2 * n)])
+    if kind == b"_":
+        return RESP3_NULL
+    if kind in b",#(":
+        return line.strip()
     raise ValueError("unexpected reply %r" % line)
 
 
@@ -86,16 +113,18 @@ def normalize(cmd, reply):
     if not isinstance(reply, list):
         return reply
     name = cmd[0].upper()
+    kind = reply.kind if isinstance(reply, Typed) else b"*"
     if name == b"HGETALL":
-        return sorted(zip(reply[0::2], reply[1::2]))
+        return Typed(kind, sorted(zip(reply[0::2], reply[1::2])))
     if name in UNORDERED:
-        return sorted(reply)
+        return Typed(kind, sorted(reply))
     if name == b"EXEC":  # the queued commands are not tracked: sort nested lists
-        return [sorted(x, key=repr) if isinstance(x, list) else x for x in reply]
+        return Typed(kind, [Typed(x.kind, sorted(x, key=repr)) if isinstance(x, Typed) else x
+                            for x in reply])
     return reply
 
 
-def run_seed(seed, batches, ref_port, tgt_port):
+def run_seed(seed, batches, ref_port, tgt_port, resp3):
     rnd = random.Random(seed)
     gen = generator(rnd)
     conns = []
@@ -104,6 +133,9 @@ def run_seed(seed, batches, ref_port, tgt_port):
         conns.append((s, s.makefile("rb")))
     try:
         for s, f in conns:
+            if resp3:
+                s.sendall(encode([b"HELLO", b"3"]))
+                read_reply(f)
             s.sendall(encode([b"FLUSHALL"]))
             read_reply(f)
         history, total = [], 0
@@ -118,13 +150,13 @@ def run_seed(seed, batches, ref_port, tgt_port):
                 b = normalize(c, read_reply(conns[1][1]))
                 total += 1
                 if a != b:
-                    print("MISMATCH seed %d batch %d: %s\n  redis : %r\n  ringkv: %r"
-                          % (seed, batch, b" ".join(c).decode("latin1"), a, b))
+                    print("MISMATCH seed %d (RESP%d) batch %d: %s\n  redis : %r\n  ringkv: %r"
+                          % (seed, 3 if resp3 else 2, batch, b" ".join(c).decode("latin1"), a, b))
                     print("  last commands:")
                     for h in history[-60:]:
                         print("    " + b" ".join(h).decode("latin1"))
                     return False
-        print("ok   seed %d: %d commands" % (seed, total))
+        print("ok   seed %d (RESP%d): %d commands" % (seed, 3 if resp3 else 2, total))
         return True
     finally:
         for s, _ in conns:
@@ -154,7 +186,8 @@ def main():
         ref.start()
         tgt.start()
         for seed in range(1, args.seeds + 1):
-            if run_seed(seed, args.batches, ref.port, tgt.port):
+            # Even seeds speak RESP3 (maps, nulls and sets on the wire).
+            if run_seed(seed, args.batches, ref.port, tgt.port, resp3=seed % 2 == 0):
                 passed += 1
             else:
                 failed += 1
