@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "commands/dispatcher.h"
+#include "commands/util.h"
 
 namespace ringkv::net {
 
@@ -183,6 +184,9 @@ void Server::Accept(uv_stream_t* listener) {
     return;
   }
   uv_tcp_nodelay(&conn->handle, 1);
+  // tcp-keepalive (Redis default 300 s) lets the kernel notice dead peers.
+  const int64_t keepalive_s = commands::PassthroughInt(*ctx_->config, "tcp-keepalive", "", 300);
+  if (keepalive_s > 0) uv_tcp_keepalive(&conn->handle, 1, static_cast<unsigned>(keepalive_s));
   sockaddr_storage peer{}, local{};
   int len = sizeof(peer);
   uv_tcp_getpeername(&conn->handle, reinterpret_cast<sockaddr*>(&peer), &len);
