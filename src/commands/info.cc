@@ -152,9 +152,9 @@ std::string CpuTime(const timeval& tv) {
   return Format("%ld.%06ld", static_cast<long>(tv.tv_sec), static_cast<long>(tv.tv_usec));
 }
 
-// INFO samples its counters when it runs (ringkv has no 100 ms cron like
-// Redis's); the instantaneous rates are measured against the oldest sample of the
-// last 1.6 s, so polling INFO once a second or faster gives live figures.
+// Samples come from the server cron (SampleInstantaneousMetrics) and from INFO
+// itself; the instantaneous rates are measured against the oldest sample of the
+// last 1.6 s.
 class RateSampler {
  public:
   struct Rates {
@@ -408,6 +408,16 @@ void PersistenceSection(ServerContext& server, std::string* out) {
   FieldU(out, "leveldb_disk_bytes", engine->ApproximateDiskBytes());
   Field(out, "leveldb_last_error", engine->last_error());
 }
+
+}  // namespace
+
+void SampleInstantaneousMetrics(ServerContext& server, int64_t now_ms) {
+  const Stats& s = server.stats;
+  State().sampler.Sample(now_ms, s.total_commands_processed, s.total_net_input_bytes,
+                         s.total_net_output_bytes);
+}
+
+namespace {
 
 void StatsSection(ServerContext& server, int64_t now_ms, std::string* out) {
   const Stats& s = server.stats;

@@ -23,6 +23,11 @@ std::string GenerateInfo(ServerContext& server, const ClientState& client, int64
 // INFO [section ...]
 void InfoCommand(ExecContext& ctx);
 
+// Records a sample of the counters behind INFO's instantaneous_* rates. The
+// server cron calls it every tick (as Redis's trackInstantaneousMetric), so the
+// rates are live however rarely INFO is polled.
+void SampleInstantaneousMetrics(ServerContext& server, int64_t now_ms);
+
 // CONFIG RESETSTAT: zeroes the INFO counters (stats, commandstats, errorstats,
 // peak memory, expired keys).
 void ResetInfoStats(ServerContext& server);

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "commands/dispatcher.h"
+#include "commands/info.h"
 #include "commands/util.h"
 
 namespace ringkv::net {
@@ -400,6 +401,7 @@ void Server::Cron() {
   // CONFIG SET hz takes effect on the next tick.
   const uint64_t interval = 1000 / std::max(1, config.hz);
   if (uv_timer_get_repeat(&cron_) != interval) uv_timer_set_repeat(&cron_, interval);
+  commands::SampleInstantaneousMetrics(*ctx_, now);
   // Active expiry: a bounded amount of work per tick keeps latency flat.
   ctx_->stats.expired_keys += ctx_->keyspace->ActiveExpireCycle(now, 200);
   if (ctx_->keyspace->reclaim_pending()) ctx_->keyspace->ReclaimStep(10000);
