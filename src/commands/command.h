@@ -100,5 +100,6 @@ void RegisterBitCommands(CommandTable* table);
 void RegisterKeyCommands(CommandTable* table);
 void RegisterHashCommands(CommandTable* table);
 void RegisterTransactionCommands(CommandTable* table);
+void RegisterDebugCommands(CommandTable* table);
 
 }  // namespace ringkv::commands

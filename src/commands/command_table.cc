@@ -76,6 +76,7 @@ const CommandTable& Commands() {
     RegisterKeyCommands(t);
     RegisterHashCommands(t);
     RegisterTransactionCommands(t);
+    RegisterDebugCommands(t);
     return t;
   }();
   return *table;

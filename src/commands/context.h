@@ -123,6 +123,9 @@ struct ServerContext {
   std::string config_file;
   // SHUTDOWN sets this; the event loop stops after the current iteration.
   bool shutdown_requested = false;
+  // DEBUG SET-ACTIVE-EXPIRE 0 turns the background expiry sweep off (tests of
+  // lazy expiry use it, as with Redis).
+  bool active_expire_enabled = true;
   // Extra INFO lines provided by other layers (e.g. the net layer's memory and
   // client counts), keyed by section.
   std::function<void(std::string_view section, std::string* out)> info_extra;

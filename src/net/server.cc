@@ -403,7 +403,9 @@ void Server::Cron() {
   if (uv_timer_get_repeat(&cron_) != interval) uv_timer_set_repeat(&cron_, interval);
   commands::SampleInstantaneousMetrics(*ctx_, now);
   // Active expiry: a bounded amount of work per tick keeps latency flat.
-  ctx_->stats.expired_keys += ctx_->keyspace->ActiveExpireCycle(now, 200);
+  if (ctx_->active_expire_enabled) {
+    ctx_->stats.expired_keys += ctx_->keyspace->ActiveExpireCycle(now, 200);
+  }
   if (ctx_->keyspace->reclaim_pending()) ctx_->keyspace->ReclaimStep(10000);
   // glibc keeps freed memory in its arenas (LevelDB's compaction thread churns
   // through large buffers); hand it back to the OS every few seconds so RSS

@@ -161,6 +161,16 @@ std::vector<ConfigOption> BuildOptions() {
          return {};
        }});
   o.push_back(StringOption("requirepass", true, &Config::requirepass));
+  o.push_back({"enable-debug-command", nullptr, false,
+               [](const Config& c) { return c.enable_debug_command; },
+               [](Config& c, const std::vector<std::string>& a) -> std::string {
+                 std::string v = a.size() == 1 ? Lower(a[0]) : "";
+                 if (v != "no" && v != "yes" && v != "local") {
+                   return "argument(s) must be one of the following: no, yes, local";
+                 }
+                 c.enable_debug_command = v;
+                 return {};
+               }});
   o.push_back(StringOption("dir", false, &Config::dir));
   o.push_back({"appendfsync", nullptr, true,
                [](const Config& c) -> std::string {
@@ -273,7 +283,6 @@ std::vector<ConfigOption> BuildOptions() {
       {"replica-read-only", "yes"},
       {"min-replicas-to-write", "0"},
       {"repl-diskless-sync", "yes"},
-      {"enable-debug-command", "no"},
       {"set-proc-title", "yes"},
       {"always-show-logo", "no"},
       {"aof-use-rdb-preamble", "yes"},

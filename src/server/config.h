@@ -34,6 +34,8 @@ struct Config {
 
   // Security.
   std::string requirepass;
+  // DEBUG: "no" (default, as Redis 7), "yes", or "local" (loopback clients only).
+  std::string enable_debug_command = "no";
 
   // Storage.
   std::string dir = "./data";

@@ -1,0 +1,82 @@
+// DEBUG, gated by enable-debug-command exactly as Redis 7 gates it. When allowed,
+// the subcommands test suites rely on are supported; any other answers Redis's
+// unknown-subcommand error rather than pretending.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "commands/command.h"
+#include "commands/util.h"
+
+namespace ringkv::commands {
+
+namespace {
+
+bool IsLocalClient(const ClientState& client) {
+  return client.addr.rfind("127.", 0) == 0 || client.addr.rfind("::1:", 0) == 0 ||
+         client.addr.rfind("::ffff:127.", 0) == 0;
+}
+
+void ReplyHelp(ExecContext& ctx) {
+  static const char* const kLines[] = {
+      "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "RELOAD",
+      "    Data is already durable in LevelDB: commits pending writes and replies OK.",
+      "SET-ACTIVE-EXPIRE <0|1>",
+      "    Setting it to 0 disables expiring keys in the background when they are not",
+      "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+      "    default.",
+      "SLEEP <seconds>",
+      "    Stop the server for <seconds>. Decimals allowed.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (const char* line : kLines) ctx.reply.SimpleString(line);
+}
+
+void DebugCommand(ExecContext& ctx) {
+  const std::string& mode = ctx.server.config->enable_debug_command;
+  if (mode == "no" || (mode == "local" && !IsLocalClient(ctx.client))) {
+    ctx.reply.Error(
+        "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
+        "you can run it from a local connection, otherwise you need to set this option in the "
+        "configuration file, and then restart the server.");
+    return;
+  }
+  const std::string_view sub = ctx.arg(1);
+  // Redis parses these arguments with atof/atoi: garbage reads as 0.
+  if (EqualsIgnoreCase(sub, "help") && ctx.argc() == 2) {
+    ReplyHelp(ctx);
+  } else if (EqualsIgnoreCase(sub, "sleep") && ctx.argc() == 3) {
+    const double seconds = std::atof(std::string(ctx.arg(2)).c_str());
+    if (seconds > 0) ::usleep(static_cast<useconds_t>(seconds * 1e6));
+    ctx.reply.Ok();
+  } else if (EqualsIgnoreCase(sub, "set-active-expire") && ctx.argc() == 3) {
+    ctx.server.active_expire_enabled = std::atoi(std::string(ctx.arg(2)).c_str()) != 0;
+    ctx.reply.Ok();
+  } else if (EqualsIgnoreCase(sub, "reload")) {
+    Status s = ctx.keyspace().Commit();
+    if (s.ok()) {
+      ctx.reply.Ok();
+    } else {
+      ctx.reply.Error("ERR Error trying to save the DB: " + s.ToString());
+    }
+  } else {
+    std::string msg = "ERR unknown subcommand or wrong number of arguments for '";
+    msg.append(CStr(sub).substr(0, 128));
+    msg += "'. Try DEBUG HELP.";
+    ctx.reply.Error(msg);
+  }
+}
+
+}  // namespace
+
+void RegisterDebugCommands(CommandTable* table) {
+  table->Add({"debug", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, DebugCommand, "server",
+              "@admin @slow @dangerous", "A container for debugging commands", "1.0.0",
+              "Depends on subcommand."});
+}
+
+}  // namespace ringkv::commands
