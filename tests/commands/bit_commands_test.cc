@@ -19,25 +19,6 @@ constexpr char kBadType[] =
     "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but "
     "i64 is.\r\n";
 
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-
-void MakeHash(CommandHarness& h, const std::string& key) {
-  storage::KeyRecord record;
-  record.type = storage::ValueType::kHash;
-  record.field_count = 1;
-  h.keyspace().PutField(0, key, "f", "v");
-  h.keyspace().Write(0, key, record, nullptr);
-  h.keyspace().Commit();
-}
-
-int64_t ExpireOf(CommandHarness& h, const std::string& key) {
-  storage::KeyRecord record;
-  if (!h.keyspace().Find(0, key, h.now_ms(), &record).ok()) return -1;
-  return record.expire_ms;
-}
-
 TEST(BitCommandsTest, SetbitGetbit) {
   CommandHarness h;
   EXPECT_EQ(h.Run({"SETBIT", "b", "7", "1"}), ":0\r\n");

@@ -6,6 +6,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "commands/dispatcher.h"
@@ -76,5 +77,27 @@ class CommandHarness {
   commands::ClientState client_;
   int64_t now_ms_ = 1700000000000;
 };
+
+// The RESP2 bulk-string encoding of `s`.
+inline std::string Bulk(std::string_view s) {
+  return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
+}
+
+// Creates a one-field hash directly in the keyspace (no dependency on HSET).
+inline void MakeHash(CommandHarness& h, const std::string& key) {
+  storage::KeyRecord record;
+  record.type = storage::ValueType::kHash;
+  record.field_count = 1;
+  h.keyspace().PutField(0, key, "f", "v");
+  h.keyspace().Write(0, key, record, nullptr);
+  h.keyspace().Commit();
+}
+
+// The key's absolute expiry in ms (0 = none), or -1 if the key does not exist.
+inline int64_t ExpireOf(CommandHarness& h, const std::string& key) {
+  storage::KeyRecord record;
+  if (!h.keyspace().Find(0, key, h.now_ms(), &record).ok()) return -1;
+  return record.expire_ms;
+}
 
 }  // namespace ringkv::testing

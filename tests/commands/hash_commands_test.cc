@@ -67,10 +67,6 @@ Reply Parse(const std::string& in) {
   return r;
 }
 
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-
 class HashCommandsTest : public ::testing::Test {
  protected:
   // The stored field count of `key` in db 0 (-1 if the key is missing).

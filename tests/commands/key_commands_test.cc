@@ -19,9 +19,6 @@ namespace ringkv::testing {
 namespace {
 
 std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Bulk(std::string_view s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
-}
 std::string Err(std::string_view s) { return "-" + std::string(s) + "\r\n"; }
 
 constexpr std::string_view kSame = "ERR source and destination objects are the same";

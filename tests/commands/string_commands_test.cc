@@ -15,27 +15,6 @@ constexpr char kWrongType[] =
 constexpr char kNotInteger[] = "-ERR value is not an integer or out of range\r\n";
 constexpr char kSyntax[] = "-ERR syntax error\r\n";
 
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-
-// Creates a hash key directly in the keyspace (no dependency on HSET).
-void MakeHash(CommandHarness& h, const std::string& key) {
-  storage::KeyRecord record;
-  record.type = storage::ValueType::kHash;
-  record.field_count = 1;
-  h.keyspace().PutField(0, key, "f", "v");
-  h.keyspace().Write(0, key, record, nullptr);
-  h.keyspace().Commit();
-}
-
-// The key's absolute expiry in ms (0 = none), or -1 if the key does not exist.
-int64_t ExpireOf(CommandHarness& h, const std::string& key) {
-  storage::KeyRecord record;
-  if (!h.keyspace().Find(0, key, h.now_ms(), &record).ok()) return -1;
-  return record.expire_ms;
-}
-
 TEST(StringCommandsTest, GetSetBasics) {
   CommandHarness h;
   EXPECT_EQ(h.Run({"GET", "k"}), "$-1\r\n");
