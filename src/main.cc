@@ -16,6 +16,7 @@
 #include "server/config.h"
 #include "storage/engine.h"
 #include "storage/keyspace.h"
+#include "storage/node_identity.h"
 
 namespace {
 
@@ -105,6 +106,23 @@ int main(int argc, char** argv) {
   if (!s.ok()) {
     spdlog::critical("Cannot open data directory {}: {}", config.dir, s.ToString());
     return 1;
+  }
+  ringkv::storage::NodeIdentity identity;
+  s = ringkv::storage::LoadOrCreateIdentity(engine.get(), config.node_id, UnixMs(), &identity);
+  if (!s.ok()) {
+    spdlog::critical("Cannot load node identity from {}: {}", config.dir, s.ToString());
+    return 1;
+  }
+  config.node_id = identity.node_id;
+  if (identity.fresh) {
+    spdlog::info("Node {} starts on a fresh data directory: new epoch {}", identity.node_id,
+                 identity.epoch);
+  }
+  if (config.write_quorum + config.read_quorum <= config.replicas) {
+    spdlog::warn(
+        "write-quorum ({}) + read-quorum ({}) <= replicas ({}): reads may miss acknowledged "
+        "writes until replicas converge (eventual consistency)",
+        config.write_quorum, config.read_quorum, config.replicas);
   }
   ringkv::storage::Keyspace keyspace(engine.get(), config.databases,
                                      static_cast<size_t>(config.row_cache_size));

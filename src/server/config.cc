@@ -404,8 +404,17 @@ Status LoadConfig(int argc, char** argv, Config* config) {
     Status s = ApplyDirective(words, config, 0);
     if (!s.ok()) return s;
   }
-  if (config->write_quorum > config->replicas || config->read_quorum > config->replicas) {
-    return Status::InvalidArgument("write-quorum and read-quorum must be between 1 and replicas");
+  // Dynamo's invariants: 0 < W <= N and 0 < R <= N (the lower bound is the
+  // directives' own range check).
+  if (config->write_quorum > config->replicas) {
+    return Status::InvalidArgument("write-quorum (" + std::to_string(config->write_quorum) +
+                                   ") must be between 1 and replicas (" +
+                                   std::to_string(config->replicas) + ")");
+  }
+  if (config->read_quorum > config->replicas) {
+    return Status::InvalidArgument("read-quorum (" + std::to_string(config->read_quorum) +
+                                   ") must be between 1 and replicas (" +
+                                   std::to_string(config->replicas) + ")");
   }
   return Status::OK();
 }
