@@ -316,11 +316,7 @@ void BitopCommand(ExecContext& ctx) {
   }
   // Like SET: the destination is overwritten whatever its type, and loses its TTL.
   KeyRecord old;
-  if (dest_found) {
-    old = MetaOf(record);
-  } else {
-    record.context.clear();
-  }
+  if (dest_found) old = MetaOf(record);
   record.type = ValueType::kString;
   record.field_count = 0;
   record.expire_ms = 0;

@@ -76,12 +76,12 @@ bool ParseDbIndex(ExecContext& ctx, std::string_view arg, int* db) {
 
 // Creates `key` in `db` holding `record` (a copy or a moved value). An existing
 // hash destination is removed first: Write() alone would keep its old fields.
-// The destination keeps its own causal context when it existed: this write
-// supersedes what the replica saw of *that* key, not of the source.
+// The destination keeps its own causal context (the keyspace updates the
+// destination's object): the write supersedes what the replica saw of *that*
+// key, not of the source.
 void PlaceRecord(ExecContext& ctx, int db, std::string_view key, KeyRecord* record,
                  const KeyRecord* existing) {
   storage::Keyspace& ks = ctx.keyspace();
-  record->context = existing != nullptr ? existing->context : std::string();
   if (existing != nullptr && existing->type == ValueType::kHash) {
     ks.Remove(db, key, *existing);
     existing = nullptr;

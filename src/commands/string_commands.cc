@@ -188,11 +188,7 @@ void SetGeneric(ExecContext& ctx, uint32_t flags, std::string_view key, std::str
     return;
   }
   KeyRecord old;
-  if (found) {
-    old = MetaOf(record);
-  } else {
-    record.context.clear();
-  }
+  if (found) old = MetaOf(record);
   record.type = ValueType::kString;
   record.field_count = 0;
   record.value.assign(value);
@@ -303,11 +299,7 @@ void MsetPairs(ExecContext& ctx) {
   for (size_t i = 1; i + 1 < ctx.argc(); i += 2) {
     const std::string_view key = ctx.arg(i);
     const bool found = ctx.keyspace().Find(ctx.db(), key, ctx.now_ms, &record).ok();
-    if (found) {
-      old = MetaOf(record);
-    } else {
-      record.context.clear();
-    }
+    if (found) old = MetaOf(record);
     record.type = ValueType::kString;
     record.field_count = 0;
     record.expire_ms = 0;

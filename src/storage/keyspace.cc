@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <climits>
+#include <tuple>
 
 #include "util/coding.h"
 
@@ -30,7 +32,8 @@ Keyspace::Keyspace(Engine* engine, int num_databases, size_t row_cache_bytes)
 }
 
 // Db map record: varint next_physical_id, varint reclaim count, reclaim ids,
-// varint db count, then per db: physical id, keys, expires; then the last hash
+// varint db count, then per db: physical id, keys, expires, keys with
+// siblings; then the last hash
 // field insertion sequence handed out.
 Status Keyspace::Open() {
   std::string raw;
@@ -56,7 +59,7 @@ Status Keyspace::Open() {
   for (auto& db : stored) {
     uint64_t id;
     if (!GetVarint64(&in, &id) || !GetVarint64(&in, &db.stats.keys) ||
-        !GetVarint64(&in, &db.stats.expires)) {
+        !GetVarint64(&in, &db.stats.expires) || !GetVarint64(&in, &db.stats.keys_with_siblings)) {
       return Status::Corruption("bad db map");
     }
     db.physical_id = static_cast<uint32_t>(id);
@@ -87,6 +90,7 @@ void Keyspace::SaveMetadata() {
     PutVarint64(&out, db.physical_id);
     PutVarint64(&out, db.stats.keys);
     PutVarint64(&out, db.stats.expires);
+    PutVarint64(&out, db.stats.keys_with_siblings);
   }
   PutVarint64(&out, field_seq_);
   SidePut(kDbMapKey, out);
@@ -160,23 +164,70 @@ void Keyspace::WriteRow(const std::string& raw_key, std::string_view value) {
 
 void Keyspace::DeleteRow(const std::string& raw_key) { cache_.StageAbsent(raw_key); }
 
-Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* record) {
+bool Keyspace::Visible(const causal::Object& object, uint64_t field_count, int64_t now_ms,
+                       KeyRecord* record, bool* expired) {
+  *expired = false;
+  const causal::Sibling* winner = object.Winner();
+  if (winner == nullptr) return false;
+  if (!winner->tombstone) {
+    if (!DecodeKeyVersion(winner->payload, record).ok()) return false;
+  } else {
+    // Add-wins for hashes: a delete concurrent with a write to a hash removes
+    // the fields it saw, not the fields added concurrently (two clients adding
+    // items to one cart both win), so a live hash version keeps the key
+    // visible whatever the timestamps say.
+    const causal::Sibling* best = nullptr;
+    KeyRecord candidate;
+    for (const causal::Sibling& sibling : object.siblings()) {
+      if (sibling.tombstone || !DecodeKeyVersion(sibling.payload, &candidate).ok() ||
+          candidate.type != ValueType::kHash) {
+        continue;
+      }
+      if (best == nullptr ||
+          std::tie(sibling.timestamp_ms, sibling.dot) > std::tie(best->timestamp_ms, best->dot)) {
+        best = &sibling;
+      }
+    }
+    if (best == nullptr || !DecodeKeyVersion(best->payload, record).ok()) return false;
+  }
+  record->field_count = field_count;
+  if (record->has_expire() && record->expire_ms <= now_ms) {
+    *expired = true;
+    return false;
+  }
+  return record->type != ValueType::kHash || field_count > 0;
+}
+
+Status Keyspace::LoadKeyRow(int db, std::string_view key, uint64_t* field_count,
+                            causal::Object* object) {
   BuildMetaKey(dbs_[db].physical_id, key, &key_buf_);
   Status s = ReadRow(key_buf_, &scratch_);
   if (!s.ok()) return s;
-  s = DecodeKeyRecord(scratch_, record);
+  return DecodeKeyRow(scratch_, field_count, object);
+}
+
+Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* record) {
+  now_ms_ = now_ms;
+  uint64_t field_count;
+  Status s = LoadKeyRow(db, key, &field_count, &object_);
   if (!s.ok()) return s;
-  if (record->has_expire() && record->expire_ms <= now_ms) {
-    Remove(db, key, *record);
+  bool expired;
+  if (Visible(object_, field_count, now_ms, record, &expired)) return Status::OK();
+  if (expired) {
+    // The tombstone is dated at the expiry time, not now: a write another
+    // replica accepted after the expiry must still win over it.
+    RemoveAt(db, key, *record, record->expire_ms);
     ++expired_keys_;
-    return Status::NotFound();
   }
-  return Status::OK();
+  return Status::NotFound();
 }
 
 bool Keyspace::ExistsRaw(int db, std::string_view key) {
-  BuildMetaKey(dbs_[db].physical_id, key, &key_buf_);
-  return ReadRow(key_buf_, &scratch_).ok();
+  uint64_t field_count;
+  if (!LoadKeyRow(db, key, &field_count, &object_).ok()) return false;
+  KeyRecord record;
+  bool expired;
+  return Visible(object_, field_count, INT64_MIN, &record, &expired);
 }
 
 void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, const KeyRecord* old) {
@@ -185,7 +236,7 @@ void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, cons
   if (old == nullptr) {
     ++d.stats.keys;
   } else if (old->type == ValueType::kHash && record.type != ValueType::kHash) {
-    RemoveFields(pdb, key);
+    RemoveFields(db, key);
   }
   const int64_t old_expire = old ? old->expire_ms : 0;
   if (old_expire != record.expire_ms) {
@@ -198,7 +249,12 @@ void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, cons
       ++d.stats.expires;
     }
   }
-  EncodeKeyRecord(record, &scratch_);
+  uint64_t unused_count;
+  if (!LoadKeyRow(db, key, &unused_count, &object_).ok()) object_ = causal::Object();
+  CountSiblings(db, object_.LiveCount(), 1);
+  EncodeKeyVersion(record, &payload_);
+  object_.UpdateLocal(actor_, now_ms_, false, payload_);
+  EncodeKeyRow(record.field_count, object_, &scratch_);
   BuildMetaKey(pdb, key, &key_buf_);
   WriteRow(key_buf_, scratch_);
   metadata_dirty_ = true;
@@ -206,11 +262,29 @@ void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, cons
 }
 
 void Keyspace::Remove(int db, std::string_view key, const KeyRecord& old) {
+  RemoveAt(db, key, old, now_ms_);
+}
+
+void Keyspace::RemoveAt(int db, std::string_view key, const KeyRecord& old, int64_t timestamp_ms) {
   Db& d = dbs_[db];
   const uint32_t pdb = d.physical_id;
-  BuildMetaKey(pdb, key, &key_buf_);
-  DeleteRow(key_buf_);
-  if (old.type == ValueType::kHash) RemoveFields(pdb, key);
+  if (old.type == ValueType::kHash) RemoveFields(db, key);
+  if (keep_tombstones_) {
+    uint64_t unused_count;
+    if (!LoadKeyRow(db, key, &unused_count, &object_).ok()) object_ = causal::Object();
+    CountSiblings(db, object_.LiveCount(), 0);
+    object_.UpdateLocal(actor_, timestamp_ms, true, {});
+    EncodeKeyRow(0, object_, &scratch_);
+    BuildMetaKey(pdb, key, &key_buf_);
+    WriteRow(key_buf_, scratch_);
+  } else {
+    uint64_t unused_count;
+    if (d.stats.keys_with_siblings > 0 && LoadKeyRow(db, key, &unused_count, &object_).ok()) {
+      CountSiblings(db, object_.LiveCount(), 0);
+    }
+    BuildMetaKey(pdb, key, &key_buf_);
+    DeleteRow(key_buf_);
+  }
   if (old.has_expire()) {
     SideDelete(ExpireKey(pdb, old.expire_ms, key));
     --d.stats.expires;
@@ -220,12 +294,32 @@ void Keyspace::Remove(int db, std::string_view key, const KeyRecord& old) {
   Notify(db, key);
 }
 
-void Keyspace::RemoveFields(uint32_t pdb, std::string_view key) {
-  const std::string prefix = FieldPrefix(pdb, key);
-  auto it = NewIterator();
-  for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
-    DeleteRow(it->key().ToString());
+void Keyspace::RemoveFields(int db, std::string_view key) {
+  const std::string prefix = FieldPrefix(dbs_[db].physical_id, key);
+  std::vector<std::string> rows;
+  {
+    auto it = NewIterator();
+    for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
+      rows.push_back(it->key().ToString());
+    }
   }
+  for (const std::string& row : rows) {
+    if (keep_tombstones_) {
+      TombstoneFieldRow(row);
+    } else {
+      DeleteRow(row);
+    }
+  }
+}
+
+void Keyspace::TombstoneFieldRow(const std::string& raw_key) {
+  uint64_t seq = 0;
+  causal::Object field;
+  if (!ReadRow(raw_key, &scratch_).ok() || !DecodeFieldRow(scratch_, &seq, &field).ok()) return;
+  if (field.IsDeleted()) return;
+  field.UpdateLocal(actor_, now_ms_, true, {});
+  EncodeFieldRow(seq, field, &scratch_);
+  WriteRow(raw_key, scratch_);
 }
 
 Status Keyspace::GetField(int db, std::string_view key, std::string_view field,
@@ -233,10 +327,12 @@ Status Keyspace::GetField(int db, std::string_view key, std::string_view field,
   BuildFieldKey(dbs_[db].physical_id, key, field, &key_buf_);
   Status s = ReadRow(key_buf_, &scratch_);
   if (!s.ok()) return s;
-  std::string_view v;
-  s = DecodeFieldRecord(scratch_, &v);
-  if (s.ok()) value->assign(v);
-  return s;
+  uint64_t seq;
+  s = DecodeFieldRow(scratch_, &seq, &object_);
+  if (!s.ok()) return s;
+  if (object_.IsDeleted()) return Status::NotFound();
+  value->assign(object_.Winner()->payload);
+  return Status::OK();
 }
 
 void Keyspace::PutField(int db, std::string_view key, std::string_view field,
@@ -248,23 +344,29 @@ bool Keyspace::SetField(int db, std::string_view key, std::string_view field,
                         std::string_view value) {
   BuildFieldKey(dbs_[db].physical_id, key, field, &key_buf_);
   // An existing field keeps its insertion sequence (its place in a small
-  // hash's order); a new one takes the next.
+  // hash's order); a new one (or one deleted before) takes the next.
   uint64_t seq = 0;
-  std::string_view unused;
-  const bool created =
-      !ReadRow(key_buf_, &scratch_).ok() || !DecodeFieldRecord(scratch_, &unused, &seq).ok();
+  if (!ReadRow(key_buf_, &scratch_).ok() || !DecodeFieldRow(scratch_, &seq, &object_).ok()) {
+    object_ = causal::Object();
+  }
+  const bool created = object_.IsDeleted();
   if (created) {
     seq = ++field_seq_;
     metadata_dirty_ = true;
   }
-  EncodeFieldRecord({}, seq, value, &scratch_);
+  object_.UpdateLocal(actor_, now_ms_, false, std::string(value));
+  EncodeFieldRow(seq, object_, &scratch_);
   WriteRow(key_buf_, scratch_);
   return created;
 }
 
 void Keyspace::DeleteField(int db, std::string_view key, std::string_view field) {
   BuildFieldKey(dbs_[db].physical_id, key, field, &key_buf_);
-  DeleteRow(key_buf_);
+  if (keep_tombstones_) {
+    TombstoneFieldRow(key_buf_);
+  } else {
+    DeleteRow(key_buf_);
+  }
 }
 
 void Keyspace::ForEachField(int db, std::string_view key, uint64_t start_hash,
@@ -273,15 +375,17 @@ void Keyspace::ForEachField(int db, std::string_view key, uint64_t start_hash,
   std::string start = prefix;
   PutFixed64BE(&start, start_hash);
   auto it = NewIterator();
+  causal::Object object;
   for (it->Seek(start); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
-    uint64_t field_hash;
-    std::string_view field, value;
+    uint64_t field_hash, seq;
+    std::string_view field;
     if (!ParseFieldKey(View(it->key()), prefix.size(), &field_hash, &field) ||
-        !DecodeFieldRecord(View(it->value()), &value).ok()) {
+        !DecodeFieldRow(View(it->value()), &seq, &object).ok()) {
       spdlog::warn("skipping corrupt hash field entry");
       continue;
     }
-    if (!visit(field_hash, field, value)) break;
+    if (object.IsDeleted()) continue;
+    if (!visit(field_hash, field, object.Winner()->payload)) break;
   }
 }
 
@@ -297,16 +401,19 @@ void Keyspace::ForEachFieldInInsertionOrder(int db, std::string_view key,
   bool big = false;
   const std::string prefix = FieldPrefix(dbs_[db].physical_id, key);
   auto it = NewIterator();
+  causal::Object object;
   for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
     uint64_t field_hash, seq;
-    std::string_view field, value;
+    std::string_view field;
     if (!ParseFieldKey(View(it->key()), prefix.size(), &field_hash, &field) ||
-        !DecodeFieldRecord(View(it->value()), &value, &seq).ok()) {
+        !DecodeFieldRow(View(it->value()), &seq, &object).ok()) {
       spdlog::warn("skipping corrupt hash field entry");
       continue;
     }
+    if (object.IsDeleted()) continue;
+    const std::string& value = object.Winner()->payload;
     if (!big && small.size() < kInsertionOrderedFields) {
-      small.push_back({seq, field_hash, std::string(field), std::string(value)});
+      small.push_back({seq, field_hash, std::string(field), value});
       continue;
     }
     if (!big) {
@@ -333,19 +440,166 @@ void Keyspace::ForEachKey(int db, uint64_t start_hash, int64_t now_ms, const Key
   const std::string prefix = MetaPrefix(pdb);
   auto it = NewIterator();
   KeyRecord record;
+  causal::Object object;
   for (it->Seek(MetaSeekKey(pdb, start_hash)); it->Valid() && HasPrefix(it->key(), prefix);
        it->Next()) {
     uint32_t parsed_db;
-    uint64_t hash;
+    uint64_t hash, field_count;
     std::string_view key;
     if (!ParseMetaKey(View(it->key()), &parsed_db, &hash, &key) ||
-        !DecodeKeyRecord(View(it->value()), &record).ok()) {
+        !DecodeKeyRow(View(it->value()), &field_count, &object).ok()) {
       spdlog::warn("skipping corrupt key entry");
       continue;
     }
-    if (record.has_expire() && record.expire_ms <= now_ms) continue;
+    bool expired;
+    if (!Visible(object, field_count, now_ms, &record, &expired)) continue;
     if (!visit(hash, key, record)) break;
   }
+}
+
+Status Keyspace::ExportKey(int db, std::string_view key, KeyState* state) {
+  state->key_object.clear();
+  state->fields.clear();
+  BuildMetaKey(dbs_[db].physical_id, key, &key_buf_);
+  Status s = ReadRow(key_buf_, &scratch_);
+  if (s.IsNotFound()) return Status::OK();
+  if (!s.ok()) return s;
+  uint64_t field_count;
+  s = DecodeKeyRow(scratch_, &field_count, &object_);
+  if (!s.ok()) return s;
+  object_.Encode(&state->key_object);
+  const std::string prefix = FieldPrefix(dbs_[db].physical_id, key);
+  auto it = NewIterator();
+  for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
+    uint64_t field_hash, seq;
+    std::string_view field;
+    causal::Object object;
+    if (!ParseFieldKey(View(it->key()), prefix.size(), &field_hash, &field) ||
+        !DecodeFieldRow(View(it->value()), &seq, &object).ok()) {
+      return Status::Corruption("bad hash field row");
+    }
+    std::string encoded;
+    object.Encode(&encoded);
+    state->fields.emplace_back(std::string(field), std::move(encoded));
+  }
+  return Status::OK();
+}
+
+Status Keyspace::MergeKey(int db, std::string_view key, const KeyState& state, bool* changed) {
+  *changed = false;
+  if (state.key_object.empty()) return Status::OK();
+  // Decode everything first, so corrupt input changes nothing.
+  causal::Object incoming;
+  Status s = causal::Object::Decode(state.key_object, &incoming);
+  if (!s.ok()) return s;
+  std::vector<causal::Object> incoming_fields(state.fields.size());
+  for (size_t i = 0; i < state.fields.size(); ++i) {
+    s = causal::Object::Decode(state.fields[i].second, &incoming_fields[i]);
+    if (!s.ok()) return s;
+  }
+
+  Db& d = dbs_[db];
+  const uint32_t pdb = d.physical_id;
+  uint64_t field_count = 0;
+  causal::Object local;
+  s = LoadKeyRow(db, key, &field_count, &local);
+  if (!s.ok() && !s.IsNotFound()) return s;
+  KeyRecord before, after;
+  bool expired;
+  const bool existed = Visible(local, field_count, now_ms_, &before, &expired);
+  const size_t live_before = local.LiveCount();
+
+  bool key_changed = !local.DescendsOrEquals(incoming);
+  if (key_changed) local.Merge(incoming);
+  for (size_t i = 0; i < state.fields.size(); ++i) {
+    BuildFieldKey(pdb, key, state.fields[i].first, &key_buf_);
+    uint64_t seq = 0;
+    causal::Object field;
+    if (!ReadRow(key_buf_, &scratch_).ok() || !DecodeFieldRow(scratch_, &seq, &field).ok()) {
+      field = causal::Object();
+    }
+    if (field.DescendsOrEquals(incoming_fields[i])) continue;
+    const bool was_live = !field.IsDeleted();
+    field.Merge(incoming_fields[i]);
+    const bool is_live = !field.IsDeleted();
+    if (!was_live && is_live) {
+      ++field_count;
+      if (seq == 0) {
+        seq = ++field_seq_;
+        metadata_dirty_ = true;
+      }
+    } else if (was_live && !is_live) {
+      --field_count;
+    }
+    EncodeFieldRow(seq, field, &scratch_);
+    WriteRow(key_buf_, scratch_);
+    key_changed = true;
+  }
+  if (!key_changed) return Status::OK();
+  *changed = true;
+
+  StoreKeyObject(db, key, existed ? &before : nullptr, live_before, local, field_count);
+  return Status::OK();
+}
+
+void Keyspace::StoreKeyObject(int db, std::string_view key, const KeyRecord* before,
+                              size_t live_before, const causal::Object& object,
+                              uint64_t field_count) {
+  Db& d = dbs_[db];
+  const uint32_t pdb = d.physical_id;
+  CountSiblings(db, live_before, object.LiveCount());
+  EncodeKeyRow(field_count, object, &scratch_);
+  BuildMetaKey(pdb, key, &key_buf_);
+  WriteRow(key_buf_, scratch_);
+  KeyRecord after;
+  bool expired;
+  const bool exists = Visible(object, field_count, now_ms_, &after, &expired);
+  if (before != nullptr && !exists) --d.stats.keys;
+  if (before == nullptr && exists) ++d.stats.keys;
+  const int64_t old_expire = before != nullptr ? before->expire_ms : 0;
+  const int64_t new_expire = exists ? after.expire_ms : 0;
+  if (old_expire != new_expire) {
+    if (old_expire != 0) {
+      SideDelete(ExpireKey(pdb, old_expire, key));
+      --d.stats.expires;
+    }
+    if (new_expire != 0) {
+      SidePut(ExpireKey(pdb, new_expire, key), {});
+      ++d.stats.expires;
+    }
+  }
+  metadata_dirty_ = true;
+  Notify(db, key);
+}
+
+Status Keyspace::GetKeyObject(int db, std::string_view key, causal::Object* object,
+                              uint64_t* field_count) {
+  return LoadKeyRow(db, key, field_count, object);
+}
+
+Status Keyspace::PutWithContext(int db, std::string_view key, const causal::VersionVector& context,
+                                const KeyRecord* version, size_t max_siblings,
+                                size_t* live_siblings) {
+  uint64_t field_count = 0;
+  causal::Object local;
+  Status s = LoadKeyRow(db, key, &field_count, &local);
+  if (!s.ok() && !s.IsNotFound()) return s;
+  KeyRecord before;
+  bool expired;
+  const bool existed = Visible(local, field_count, now_ms_, &before, &expired);
+  const size_t live_before = local.LiveCount();
+  causal::Object updated = local;
+  if (version != nullptr) {
+    EncodeKeyVersion(*version, &payload_);
+    updated.Update(context, actor_, now_ms_, false, payload_);
+  } else {
+    updated.Update(context, actor_, now_ms_, true, {});
+  }
+  *live_siblings = updated.LiveCount();
+  if (*live_siblings > max_siblings) return Status::Busy("too many siblings");
+  if (version != nullptr && version->type != ValueType::kHash) field_count = 0;
+  StoreKeyObject(db, key, existed ? &before : nullptr, live_before, updated, field_count);
+  return Status::OK();
 }
 
 void Keyspace::FlushDb(int db) {

@@ -25,6 +25,7 @@ class Keyspace {
   struct DbStats {
     uint64_t keys = 0;
     uint64_t expires = 0;
+    uint64_t keys_with_siblings = 0;  // keys whose object holds several live siblings
   };
 
   // Called with (db, key) whenever a key is created, changed, expired or removed.
@@ -39,6 +40,26 @@ class Keyspace {
 
   int num_databases() const { return static_cast<int>(dbs_.size()); }
   void set_modified_observer(ModifiedObserver observer) { observer_ = std::move(observer); }
+
+  // The replica actor that issues this node's dots (node id and epoch).
+  void set_actor(causal::Actor actor) { actor_ = std::move(actor); }
+  const causal::Actor& actor() const { return actor_; }
+  // Wall-clock time written into new versions (a sibling's timestamp decides
+  // which of several concurrent versions plain reads show). Find() also sets it.
+  void set_now_ms(int64_t now_ms) { now_ms_ = now_ms; }
+  // Whether deletes leave tombstones (needed as soon as other replicas exist,
+  // so that an older version they hold cannot come back) or remove rows
+  // outright (a one-node ring: nothing can come back).
+  void set_keep_tombstones(bool keep) { keep_tombstones_ = keep; }
+
+  // The version plain Redis commands see in a key's causal object: the winner
+  // by (timestamp, actor) (src/causal), except that a live hash version
+  // survives a tombstone winner (add-wins, so concurrent cart additions are
+  // not hidden by a concurrent delete). False, with *expired set when that is
+  // the reason, if the key is absent: no live version, an expired one, or a
+  // hash with no live field.
+  static bool Visible(const causal::Object& object, uint64_t field_count, int64_t now_ms,
+                      KeyRecord* record, bool* expired);
 
   // Finds a live key. A key whose expiry is <= now_ms is deleted here (lazy
   // expiry) and reported as NotFound. Corruption is reported as such.
@@ -83,6 +104,40 @@ class Keyspace {
 
   DbStats Stats(int db) const { return dbs_[db].stats; }
 
+  // A key's whole causal state at this replica, as replicas exchange it: the
+  // key's object and, for a hash, the objects of its fields (tombstoned ones
+  // included, so deletes propagate). Objects are causal::Object encodings.
+  struct KeyState {
+    std::string key_object;  // empty: this replica has never seen the key
+    std::vector<std::pair<std::string, std::string>> fields;  // (field, object)
+  };
+  // Reads the state of `key` (committed or staged).
+  Status ExportKey(int db, std::string_view key, KeyState* state);
+  // Merges another replica's state of `key` into this one (causal::Object::
+  // Merge for the key and for each field), keeping key counts, the expiry
+  // index and WATCH in step with what plain commands now see. Sets *changed
+  // when this replica learned anything. Corrupt input changes nothing.
+  Status MergeKey(int db, std::string_view key, const KeyState& state, bool* changed);
+
+  // A key's causal object as stored (siblings, tombstones and context), for
+  // RING.GET. NotFound if this replica never saw the key.
+  Status GetKeyObject(int db, std::string_view key, causal::Object* object, uint64_t* field_count);
+  // Writes `version` (a tombstone when null) with a client's causal context
+  // (RING.PUT / RING.DEL): it supersedes exactly the siblings that context
+  // covers; the others stay as siblings. Refuses with Busy, changing nothing,
+  // when the key would hold more than `max_siblings` live siblings. Sets
+  // *live_siblings to the count the write leaves (or would have left).
+  Status PutWithContext(int db, std::string_view key, const causal::VersionVector& context,
+                        const KeyRecord* version, size_t max_siblings, size_t* live_siblings);
+
+  // Keys (all databases) whose object holds more than one live sibling (INFO
+  // ring_keys_with_siblings). Counted as rows are written, so exact.
+  uint64_t keys_with_siblings() const {
+    uint64_t total = 0;
+    for (const Db& d : dbs_) total += d.stats.keys_with_siblings;
+    return total;
+  }
+
   // Signals that `key` changed without rewriting its record (e.g. a hash field
   // update that leaves the field count alone), for WATCH.
   void Touch(int db, std::string_view key) { Notify(db, key); }
@@ -119,7 +174,17 @@ class Keyspace {
   void Notify(int db, std::string_view key) {
     if (observer_) observer_(db, key);
   }
-  void RemoveFields(uint32_t pdb, std::string_view key);
+  // Removes (or, keeping tombstones, deletes causally) every field of a hash.
+  void RemoveFields(int db, std::string_view key);
+  void TombstoneFieldRow(const std::string& raw_key);
+  // Remove() with the tombstone dated `timestamp_ms`.
+  void RemoveAt(int db, std::string_view key, const KeyRecord& old, int64_t timestamp_ms);
+  // Writes a key's new object and brings key counts, the expiry index and
+  // sibling counts in step. `before` is what plain commands saw (null: absent).
+  void StoreKeyObject(int db, std::string_view key, const KeyRecord* before, size_t live_before,
+                      const causal::Object& object, uint64_t field_count);
+  // Reads and decodes a key row (through the row cache).
+  Status LoadKeyRow(int db, std::string_view key, uint64_t* field_count, causal::Object* object);
   void SaveMetadata();
   // Point read through the row cache; fills the cache on a miss.
   Status ReadRow(const std::string& raw_key, std::string* value);
@@ -140,11 +205,23 @@ class Keyspace {
   std::vector<uint32_t> reclaim_;  // physical ids whose entries are being deleted
   bool metadata_dirty_ = false;
   uint64_t expired_keys_ = 0;
+  // Adjusts a db's keys_with_siblings for a key row rewritten from `before`
+  // live siblings to `after`.
+  void CountSiblings(int db, size_t before, size_t after) {
+    uint64_t& count = dbs_[db].stats.keys_with_siblings;
+    if (before > 1 && after <= 1) --count;
+    if (before <= 1 && after > 1) ++count;
+  }
   ModifiedObserver observer_;
   RowCache cache_;
   leveldb::WriteBatch batch_;  // side writes; the staged rows join it at commit
   size_t side_ops_ = 0;
-  std::string scratch_;  // reused encoding buffer
+  std::string scratch_;    // reused encoding buffer
+  std::string payload_;    // reused sibling payload buffer
+  causal::Object object_;  // reused decoded row
+  causal::Actor actor_{"local", 1};
+  int64_t now_ms_ = 0;
+  bool keep_tombstones_ = false;
   std::string key_buf_;  // reused LevelDB key buffer
 };
 

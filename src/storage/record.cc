@@ -21,77 +21,70 @@ KeyRecord MetaOf(const KeyRecord& record) {
   KeyRecord meta;
   meta.type = record.type;
   meta.expire_ms = record.expire_ms;
-  meta.context = record.context;
   meta.field_count = record.field_count;
   return meta;
 }
 
-void EncodeKeyRecord(const KeyRecord& record, std::string* out) {
+void EncodeKeyVersion(const KeyRecord& record, std::string* out) {
   out->clear();
-  out->push_back(static_cast<char>(kRecordFormatV1));
+  out->reserve(11 + record.value.size());
   out->push_back(static_cast<char>(record.type));
   PutVarint64(out, static_cast<uint64_t>(record.expire_ms));
-  PutLengthPrefixed(out, record.context);
-  if (record.type == ValueType::kString) {
-    out->append(record.value);
-  } else {
-    PutVarint64(out, record.field_count);
-  }
+  if (record.type == ValueType::kString) out->append(record.value);
 }
 
-Status DecodeKeyRecord(std::string_view input, KeyRecord* record) {
-  if (input.size() < 2) return Status::Corruption("short key record");
-  if (static_cast<uint8_t>(input[0]) != kRecordFormatV1) {
-    return Status::Corruption("unknown key record format");
-  }
-  auto type = static_cast<ValueType>(input[1]);
+Status DecodeKeyVersion(std::string_view payload, KeyRecord* record) {
+  if (payload.empty()) return Status::Corruption("empty key version");
+  auto type = static_cast<ValueType>(payload[0]);
   if (type != ValueType::kString && type != ValueType::kHash) {
     return Status::Corruption("unknown value type");
   }
-  input.remove_prefix(2);
+  payload.remove_prefix(1);
   uint64_t expire;
-  std::string_view context;
-  if (!GetVarint64(&input, &expire) || !GetLengthPrefixed(&input, &context)) {
-    return Status::Corruption("bad key record header");
+  if (!GetVarint64(&payload, &expire)) return Status::Corruption("bad key version");
+  if (type == ValueType::kHash && !payload.empty()) {
+    return Status::Corruption("hash version with a payload");
   }
   record->type = type;
   record->expire_ms = static_cast<int64_t>(expire);
-  record->context.assign(context);
-  if (type == ValueType::kString) {
-    record->value.assign(input);
-    record->field_count = 0;
-  } else {
-    record->value.clear();
-    if (!GetVarint64(&input, &record->field_count)) {
-      return Status::Corruption("bad hash record");
-    }
-  }
+  record->value.assign(payload);
   return Status::OK();
 }
 
-void EncodeFieldRecord(std::string_view context, uint64_t seq, std::string_view value,
-                       std::string* out) {
+namespace {
+
+void EncodeRow(uint64_t header, const causal::Object& object, std::string* out) {
   out->clear();
-  out->reserve(12 + context.size() + value.size());
-  out->push_back(static_cast<char>(kRecordFormatV1));
-  PutLengthPrefixed(out, context);
-  PutVarint64(out, seq);
-  out->append(value);
+  out->push_back(static_cast<char>(kRowFormat));
+  PutVarint64(out, header);
+  object.Encode(out);
 }
 
-Status DecodeFieldRecord(std::string_view input, std::string_view* value, uint64_t* seq) {
-  if (input.empty() || static_cast<uint8_t>(input[0]) != kRecordFormatV1) {
-    return Status::Corruption("unknown field record format");
+Status DecodeRow(std::string_view input, uint64_t* header, causal::Object* object) {
+  if (input.empty() || static_cast<uint8_t>(input[0]) != kRowFormat) {
+    return Status::Corruption("unknown row format");
   }
   input.remove_prefix(1);
-  std::string_view context;
-  uint64_t sequence;
-  if (!GetLengthPrefixed(&input, &context) || !GetVarint64(&input, &sequence)) {
-    return Status::Corruption("bad field record");
-  }
-  if (seq != nullptr) *seq = sequence;
-  *value = input;
-  return Status::OK();
+  if (!GetVarint64(&input, header)) return Status::Corruption("bad row header");
+  return causal::Object::Decode(input, object);
+}
+
+}  // namespace
+
+void EncodeKeyRow(uint64_t field_count, const causal::Object& object, std::string* out) {
+  EncodeRow(field_count, object, out);
+}
+
+Status DecodeKeyRow(std::string_view input, uint64_t* field_count, causal::Object* object) {
+  return DecodeRow(input, field_count, object);
+}
+
+void EncodeFieldRow(uint64_t seq, const causal::Object& object, std::string* out) {
+  EncodeRow(seq, object, out);
+}
+
+Status DecodeFieldRow(std::string_view input, uint64_t* seq, causal::Object* object) {
+  return DecodeRow(input, seq, object);
 }
 
 uint64_t KeyHash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }

@@ -12,18 +12,27 @@
 // orders keys the way the consistent-hash ring does, so SCAN cursors are stateless
 // positions on the ring and a token range is one contiguous LevelDB range.
 //
-// KeyRecord (format 1): u8 format, u8 type, varint expire_ms (0 = none),
-// length-prefixed causal context (empty until replication arrives), then the
-// payload: a string's bytes, or a hash's varint field count.
-// Format 2 is reserved for sibling sets (several versions of one key, each with a
-// dot); a decoder that meets an unknown format reports Corruption rather than
-// guessing.
+// Rows carry causality (src/causal): every key and every hash field is a
+// causal::Object, a set of sibling versions under a version vector, so that
+// replicas can merge concurrent writes instead of losing one.
+//
+// Key row (format 2): u8 format (2), varint field_count (the number of live
+// fields of a hash at this replica: local bookkeeping, never replicated), then
+// the encoded causal::Object. Each sibling's payload is a KeyVersion: u8 type,
+// varint expire_ms (absolute, 0 = none), then for a string its bytes (a hash's
+// content lives in its field rows).
+// Field row (format 2): u8 format (2), varint insertion sequence (local: the
+// order of a small hash, as Redis's listpack keeps it), then the encoded
+// causal::Object whose sibling payloads are the field's values.
+// A decoder that meets an unknown format reports Corruption rather than
+// guessing. (Format 1, without causality, was never released.)
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "causal/dvv.h"
 #include "util/status.h"
 
 namespace ringkv::storage {
@@ -32,15 +41,14 @@ enum class ValueType : uint8_t { kString = 1, kHash = 2 };
 
 const char* ValueTypeName(ValueType type);  // "string", "hash"
 
-inline constexpr uint8_t kRecordFormatV1 = 1;
+inline constexpr uint8_t kRowFormat = 2;
 
-// Key metadata and, for strings, the value itself.
+// The visible state of a key, as plain Redis commands see it: one version.
 struct KeyRecord {
   ValueType type = ValueType::kString;
   int64_t expire_ms = 0;     // absolute Unix time in ms; 0 means no expiry
-  std::string context;       // causal context (dotted version vector), opaque here
   std::string value;         // string payload
-  uint64_t field_count = 0;  // hash payload: number of fields
+  uint64_t field_count = 0;  // hash payload: number of live fields
 
   bool has_expire() const { return expire_ms != 0; }
 };
@@ -50,15 +58,16 @@ struct KeyRecord {
 // place instead of copying a possibly large string.
 KeyRecord MetaOf(const KeyRecord& record);
 
-void EncodeKeyRecord(const KeyRecord& record, std::string* out);
-Status DecodeKeyRecord(std::string_view input, KeyRecord* record);
+// A sibling's payload in a key row: type, expiry and (strings) value.
+void EncodeKeyVersion(const KeyRecord& record, std::string* out);
+// Fills type, expire_ms and value (field_count is left alone).
+Status DecodeKeyVersion(std::string_view payload, KeyRecord* record);
 
-// A hash field's value. Format 1: u8 format, length-prefixed context, varint
-// insertion sequence, value bytes. The sequence orders a small hash's fields the
-// way Redis's listpack does (insertion order; an update keeps its place).
-void EncodeFieldRecord(std::string_view context, uint64_t seq, std::string_view value,
-                       std::string* out);
-Status DecodeFieldRecord(std::string_view input, std::string_view* value, uint64_t* seq = nullptr);
+// Key rows and field rows: the local header plus the causal object.
+void EncodeKeyRow(uint64_t field_count, const causal::Object& object, std::string* out);
+Status DecodeKeyRow(std::string_view input, uint64_t* field_count, causal::Object* object);
+void EncodeFieldRow(uint64_t seq, const causal::Object& object, std::string* out);
+Status DecodeFieldRow(std::string_view input, uint64_t* seq, causal::Object* object);
 
 // 64-bit hash of a key or field (xxh3).
 uint64_t KeyHash(std::string_view key);

@@ -5,57 +5,70 @@
 namespace ringkv::storage {
 namespace {
 
-TEST(RecordTest, StringRoundTrip) {
+TEST(RecordTest, StringVersionRoundTrip) {
   KeyRecord in;
   in.type = ValueType::kString;
   in.expire_ms = 1700000000123;
-  in.context = "ctx";
   in.value = std::string("bin\0ary\r\n", 9);
   std::string encoded;
-  EncodeKeyRecord(in, &encoded);
+  EncodeKeyVersion(in, &encoded);
   KeyRecord out;
-  ASSERT_TRUE(DecodeKeyRecord(encoded, &out).ok());
+  ASSERT_TRUE(DecodeKeyVersion(encoded, &out).ok());
   EXPECT_EQ(out.type, ValueType::kString);
   EXPECT_EQ(out.expire_ms, in.expire_ms);
-  EXPECT_EQ(out.context, "ctx");
   EXPECT_EQ(out.value, in.value);
 }
 
-TEST(RecordTest, HashRoundTrip) {
+TEST(RecordTest, HashVersionRoundTripAndGarbageIsCorruption) {
   KeyRecord in;
   in.type = ValueType::kHash;
-  in.field_count = 123456789;
   std::string encoded;
-  EncodeKeyRecord(in, &encoded);
+  EncodeKeyVersion(in, &encoded);
   KeyRecord out;
-  ASSERT_TRUE(DecodeKeyRecord(encoded, &out).ok());
+  ASSERT_TRUE(DecodeKeyVersion(encoded, &out).ok());
   EXPECT_EQ(out.type, ValueType::kHash);
-  EXPECT_EQ(out.field_count, 123456789u);
   EXPECT_EQ(out.expire_ms, 0);
+  EXPECT_TRUE(DecodeKeyVersion("", &out).IsCorruption());
+  EXPECT_TRUE(DecodeKeyVersion(std::string(1, '\x07'), &out).IsCorruption());
+  EXPECT_TRUE(DecodeKeyVersion(encoded + "x", &out).IsCorruption());  // hash with a payload
 }
 
-TEST(RecordTest, UnknownFormatIsCorruption) {
-  KeyRecord in;
+TEST(RecordTest, KeyRowCarriesFieldCountAndSiblings) {
+  causal::Object object;
+  const causal::Actor a{"node1", 7}, b{"node2", 9};
+  object.UpdateLocal(a, 1000, false, "v1");
+  causal::Object other;
+  other.UpdateLocal(b, 2000, false, "v2");
+  object.Merge(other);  // concurrent: two siblings
   std::string encoded;
-  EncodeKeyRecord(in, &encoded);
-  encoded[0] = 2;  // reserved for sibling sets
-  KeyRecord out;
-  EXPECT_TRUE(DecodeKeyRecord(encoded, &out).IsCorruption());
-  EXPECT_TRUE(DecodeKeyRecord("", &out).IsCorruption());
-  // Truncated header.
-  EncodeKeyRecord(in, &encoded);
-  EXPECT_TRUE(DecodeKeyRecord(encoded.substr(0, 3), &out).IsCorruption());
+  EncodeKeyRow(42, object, &encoded);
+  uint64_t field_count = 0;
+  causal::Object decoded;
+  ASSERT_TRUE(DecodeKeyRow(encoded, &field_count, &decoded).ok());
+  EXPECT_EQ(field_count, 42u);
+  EXPECT_EQ(decoded, object);
+  EXPECT_EQ(decoded.siblings().size(), 2u);
+
+  EXPECT_TRUE(DecodeKeyRow("", &field_count, &decoded).IsCorruption());
+  std::string wrong = encoded;
+  wrong[0] = 1;  // the unreleased format without causality
+  EXPECT_TRUE(DecodeKeyRow(wrong, &field_count, &decoded).IsCorruption());
+  for (size_t n = 0; n < encoded.size(); ++n) {
+    EXPECT_FALSE(DecodeKeyRow(encoded.substr(0, n), &field_count, &decoded).ok()) << n;
+  }
 }
 
-TEST(RecordTest, FieldRoundTrip) {
+TEST(RecordTest, FieldRowRoundTrip) {
+  causal::Object object;
+  object.UpdateLocal({"node1", 1}, 5, false, "value");
   std::string encoded;
-  EncodeFieldRecord("", 300, "value", &encoded);
-  std::string_view value;
+  EncodeFieldRow(300, object, &encoded);
   uint64_t seq = 0;
-  ASSERT_TRUE(DecodeFieldRecord(encoded, &value, &seq).ok());
-  EXPECT_EQ(value, "value");
+  causal::Object decoded;
+  ASSERT_TRUE(DecodeFieldRow(encoded, &seq, &decoded).ok());
   EXPECT_EQ(seq, 300u);
-  EXPECT_TRUE(DecodeFieldRecord(encoded.substr(0, 2), &value).IsCorruption());
+  EXPECT_EQ(decoded.Winner()->payload, "value");
+  EXPECT_FALSE(DecodeFieldRow(encoded.substr(0, 2), &seq, &decoded).ok());
 }
 
 TEST(RecordTest, MetaKeysOrderByHash) {
