@@ -101,5 +101,6 @@ void RegisterKeyCommands(CommandTable* table);
 void RegisterHashCommands(CommandTable* table);
 void RegisterTransactionCommands(CommandTable* table);
 void RegisterDebugCommands(CommandTable* table);
+void RegisterRingCommands(CommandTable* table);
 
 }  // namespace ringkv::commands

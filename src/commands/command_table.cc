@@ -77,6 +77,7 @@ const CommandTable& Commands() {
     RegisterHashCommands(t);
     RegisterTransactionCommands(t);
     RegisterDebugCommands(t);
+    RegisterRingCommands(t);
     return t;
   }();
   return *table;

@@ -150,6 +150,9 @@ void DispatchCommand(ServerContext& server, ClientState& client,
     reply.SimpleString("QUEUED");
     return;
   }
+  // New versions are stamped with the command's time (it orders concurrent
+  // siblings), whether or not the command looks the key up first.
+  server.keyspace->set_now_ms(now_ms);
   ExecContext ctx(server, client, args, reply, now_ms);
   Execute(ctx, *spec);
 }

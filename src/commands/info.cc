@@ -550,7 +550,8 @@ void RingSection(ServerContext& server, std::string* out) {
   Field(out, "ring_vnodes", config.vnodes);
   Field(out, "ring_cluster_port",
         config.cluster_port != 0 ? config.cluster_port : config.port + 10000);
-  Field(out, "ring_keys_with_siblings", 0);
+  FieldU(out, "ring_node_epoch", server.keyspace->actor().epoch);
+  FieldU(out, "ring_keys_with_siblings", server.keyspace->keys_with_siblings());
   Field(out, "ring_hints_pending", 0);
 }
 

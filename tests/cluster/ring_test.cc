@@ -1,0 +1,567 @@
+#include "cluster/ring.h"
+
+#include <gtest/gtest.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/record.h"
+
+namespace ringkv::cluster {
+namespace {
+
+constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+constexpr long double kHashSpace = 18446744073709551616.0L;  // 2^64
+constexpr size_t kSampleKeys = 300000;
+
+// Hashes of "key:0" .. "key:299999", computed once.
+const std::vector<uint64_t>& SampleHashes() {
+  static const std::vector<uint64_t>* hashes = [] {
+    auto* v = new std::vector<uint64_t>();
+    v->reserve(kSampleKeys);
+    for (size_t i = 0; i < kSampleKeys; ++i)
+      v->push_back(Ring::HashKey("key:" + std::to_string(i)));
+    return v;
+  }();
+  return *hashes;
+}
+
+Ring MakeRing(const std::vector<NodeId>& ids, size_t vnodes = Ring::kDefaultVnodes) {
+  Ring ring(vnodes);
+  for (const NodeId& id : ids) ring.AddNode(id);
+  return ring;
+}
+
+// The ring's definition, implemented by brute force: every (token, node id)
+// pair sorted, and a linear scan for the first token >= hash.
+class ReferenceRing {
+ public:
+  ReferenceRing(const std::vector<NodeId>& ids, size_t vnodes) {
+    for (const NodeId& id : ids) {
+      for (uint64_t token : Ring::NodeTokens(id, vnodes)) tokens_.emplace_back(token, id);
+    }
+    std::sort(tokens_.begin(), tokens_.end());
+    num_members_ = ids.size();
+  }
+
+  std::vector<NodeId> PreferenceList(uint64_t hash, size_t n) const {
+    size_t start = 0;
+    while (start < tokens_.size() && tokens_[start].first < hash) ++start;
+    std::vector<NodeId> out;
+    for (size_t step = 0; step < tokens_.size() && out.size() < std::min(n, num_members_); ++step) {
+      const NodeId& id = tokens_[(start + step) % tokens_.size()].second;
+      if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+    }
+    return out;
+  }
+
+  const std::vector<std::pair<uint64_t, NodeId>>& tokens() const { return tokens_; }
+
+ private:
+  std::vector<std::pair<uint64_t, NodeId>> tokens_;
+  size_t num_members_ = 0;
+};
+
+std::vector<NodeId> FullWalk(const Ring& ring, uint64_t hash) {
+  std::vector<NodeId> out;
+  ring.WalkFrom(hash, [&](const NodeId& id) {
+    out.push_back(id);
+    return true;
+  });
+  return out;
+}
+
+bool InRanges(const std::vector<TokenRange>& ranges, uint64_t hash) {
+  auto it = std::upper_bound(ranges.begin(), ranges.end(), hash,
+                             [](uint64_t h, const TokenRange& r) { return h < r.first; });
+  return it != ranges.begin() && std::prev(it)->Contains(hash);
+}
+
+using uint128 = unsigned __int128;
+
+// Number of hashes in `ranges`, exactly.
+uint128 SpanOf(const std::vector<TokenRange>& ranges) {
+  uint128 total = 0;
+  for (const TokenRange& r : ranges) total += uint128{r.last - r.first} + 1;
+  return total;
+}
+
+TEST(RingTest, HashKeyIsStorageKeyHash) {
+  const std::string keys[] = {
+      "", "foo", "key:1", "user:1000:cart", std::string("bin\0ary\r\n", 9), std::string(300, 'x')};
+  for (const std::string& key : keys) {
+    EXPECT_EQ(Ring::HashKey(key), storage::KeyHash(key)) << key;
+    EXPECT_EQ(Ring::HashKey(key), XXH3_64bits(key.data(), key.size())) << key;
+  }
+}
+
+TEST(RingTest, EmptyRingHasNoOwners) {
+  Ring ring;
+  EXPECT_EQ(ring.NumMembers(), 0u);
+  EXPECT_EQ(ring.NumTokens(), 0u);
+  EXPECT_TRUE(ring.PreferenceList(Ring::HashKey("foo"), 3).empty());
+  EXPECT_TRUE(FullWalk(ring, 0).empty());
+  EXPECT_EQ(ring.Ownership("node1"), 0.0);
+  EXPECT_TRUE(ring.RangesOf("node1", 3).empty());
+}
+
+TEST(RingTest, MembershipIsSortedAndIdempotent) {
+  Ring ring(16);
+  ring.AddNode("node3");
+  ring.AddNode("node1");
+  ring.AddNode("node2");
+  ring.AddNode("node1");
+  EXPECT_EQ(ring.Members(), (std::vector<NodeId>{"node1", "node2", "node3"}));
+  EXPECT_EQ(ring.NumMembers(), 3u);
+  EXPECT_EQ(ring.NumTokens(), 48u);
+  EXPECT_TRUE(ring.Contains("node2"));
+  EXPECT_FALSE(ring.Contains("node4"));
+  ring.RemoveNode("node4");
+  ring.RemoveNode("node2");
+  EXPECT_EQ(ring.Members(), (std::vector<NodeId>{"node1", "node3"}));
+  EXPECT_EQ(ring.NumTokens(), 32u);
+  EXPECT_FALSE(ring.Contains("node2"));
+  EXPECT_EQ(ring.Ownership("node2"), 0.0);
+}
+
+TEST(RingTest, NodeTokensDependOnNodeIdOnly) {
+  const std::vector<uint64_t> tokens = Ring::NodeTokens("node1", 150);
+  ASSERT_EQ(tokens.size(), 150u);
+  EXPECT_EQ(Ring::NodeTokens("node1", 150), tokens);
+  EXPECT_NE(Ring::NodeTokens("node2", 150), tokens);
+  // One token in each of the 150 equal slices of the hash space.
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const uint128 begin = (uint128{i} << 64) / 150;
+    const uint128 end = (uint128{i + 1} << 64) / 150;
+    EXPECT_TRUE(begin <= tokens[i] && tokens[i] < end) << i;
+  }
+  // A single node owns everything whatever its tokens; vnodes 0 means 1.
+  Ring one(0);
+  one.AddNode("solo");
+  EXPECT_EQ(one.NumTokens(), 1u);
+  EXPECT_EQ(one.Ownership("solo"), 1.0);
+  EXPECT_EQ(one.RangesOf("solo", 3), (std::vector<TokenRange>{{0, kMax}}));
+}
+
+TEST(RingTest, SameMembershipSameRingInAnyOrder) {
+  const std::vector<NodeId> ids = {"node1", "node2", "node3", "node4", "node5"};
+  Ring forward = MakeRing(ids);
+  Ring backward(Ring::kDefaultVnodes);
+  backward.AddNode("node9");  // churn that must leave no trace
+  for (auto it = ids.rbegin(); it != ids.rend(); ++it) backward.AddNode(*it);
+  backward.RemoveNode("node9");
+
+  for (size_t i = 0; i < 10000; ++i) {
+    const uint64_t h = SampleHashes()[i];
+    ASSERT_EQ(forward.PreferenceList(h, 3), backward.PreferenceList(h, 3)) << i;
+    ASSERT_EQ(FullWalk(forward, h), FullWalk(backward, h)) << i;
+  }
+  for (const NodeId& id : ids) {
+    EXPECT_EQ(forward.Ownership(id), backward.Ownership(id)) << id;
+    EXPECT_EQ(forward.RangesOf(id, 3), backward.RangesOf(id, 3)) << id;
+  }
+}
+
+TEST(RingTest, PreferenceListIsClockwiseWalkOfDistinctNodes) {
+  const std::vector<NodeId> ids = {"10.0.0.1:7379", "10.0.0.2:7379", "10.0.0.3:7379",
+                                   "10.0.0.4:7379", "10.0.0.5:7379"};
+  const Ring ring = MakeRing(ids, 32);
+  const ReferenceRing reference(ids, 32);
+
+  std::vector<uint64_t> hashes(SampleHashes().begin(), SampleHashes().begin() + 2000);
+  for (const auto& [token, id] : reference.tokens()) {
+    hashes.push_back(token);
+    hashes.push_back(token + 1);
+    hashes.push_back(token - 1);
+  }
+  for (uint64_t h : hashes) {
+    for (size_t n : {0, 1, 2, 3, 5, 7}) {
+      const std::vector<NodeId> list = ring.PreferenceList(h, n);
+      ASSERT_EQ(list.size(), std::min<size_t>(n, ids.size()));
+      ASSERT_EQ(list, reference.PreferenceList(h, n)) << h << " n=" << n;
+      std::vector<NodeId> sorted = list;
+      std::sort(sorted.begin(), sorted.end());
+      ASSERT_EQ(std::adjacent_find(sorted.begin(), sorted.end()), sorted.end()) << h;
+    }
+    ASSERT_EQ(FullWalk(ring, h), reference.PreferenceList(h, ids.size())) << h;
+  }
+
+  // The primary is the owner of the first token >= hash.
+  const auto& tokens = reference.tokens();
+  for (size_t k = 1; k < tokens.size(); ++k) {
+    if (tokens[k].first == tokens[k - 1].first) continue;
+    EXPECT_EQ(ring.PreferenceList(tokens[k].first, 1)[0], tokens[k].second);
+    EXPECT_EQ(ring.PreferenceList(tokens[k - 1].first + 1, 1)[0], tokens[k].second);
+  }
+
+  // The walk stops when the visitor says so.
+  size_t visited = 0;
+  ring.WalkFrom(hashes[0], [&](const NodeId&) { return ++visited < 2; });
+  EXPECT_EQ(visited, 2u);
+}
+
+TEST(RingTest, PreferenceListWithManyMembers) {
+  // Over 64 members the walk tracks visited nodes in a bitmap, not a word.
+  std::vector<NodeId> ids;
+  for (int i = 0; i < 100; ++i) ids.push_back("node" + std::to_string(i));
+  const Ring ring = MakeRing(ids, 8);
+  const ReferenceRing reference(ids, 8);
+  for (size_t i = 0; i < 300; ++i) {
+    const uint64_t h = SampleHashes()[i];
+    ASSERT_EQ(ring.PreferenceList(h, 3), reference.PreferenceList(h, 3)) << h;
+    const std::vector<NodeId> walk = FullWalk(ring, h);
+    ASSERT_EQ(walk, reference.PreferenceList(h, ids.size())) << h;
+    ASSERT_EQ(walk.size(), ids.size());
+  }
+}
+
+TEST(RingTest, WrapsAroundTopOfHashSpace) {
+  // Explicit layout: a at 100 and 2^64-11, b at 1000, c at 2^64-1.
+  Ring ring;
+  ring.AddNodeWithTokens("c", {kMax});
+  ring.AddNodeWithTokens("a", {kMax - 10, 100});
+  ring.AddNodeWithTokens("b", {1000});
+  using L = std::vector<NodeId>;
+  EXPECT_EQ(ring.PreferenceList(0, 3), (L{"a", "b", "c"}));
+  EXPECT_EQ(ring.PreferenceList(100, 3), (L{"a", "b", "c"}));
+  EXPECT_EQ(ring.PreferenceList(101, 3), (L{"b", "a", "c"}));
+  EXPECT_EQ(ring.PreferenceList(kMax - 10, 3), (L{"a", "c", "b"}));
+  EXPECT_EQ(ring.PreferenceList(kMax - 9, 3), (L{"c", "a", "b"}));
+  EXPECT_EQ(ring.PreferenceList(kMax, 3), (L{"c", "a", "b"}));
+  EXPECT_EQ(ring.PreferenceList(kMax, 2), (L{"c", "a"}));
+
+  // Without a token at the very top, hashes above the highest token belong to
+  // the lowest one, exactly like hash 0.
+  const Ring derived = MakeRing({"node1", "node2", "node3"});
+  const ReferenceRing reference({"node1", "node2", "node3"}, Ring::kDefaultVnodes);
+  const uint64_t lowest = reference.tokens().front().first;
+  const uint64_t highest = reference.tokens().back().first;
+  ASSERT_LT(highest, kMax);
+  for (uint64_t h : {highest + 1, kMax - 1, kMax, uint64_t{0}, uint64_t{1}, lowest}) {
+    EXPECT_EQ(derived.PreferenceList(h, 3), derived.PreferenceList(lowest, 3)) << h;
+    EXPECT_EQ(derived.PreferenceList(h, 1)[0], reference.tokens().front().second) << h;
+  }
+  EXPECT_EQ(derived.PreferenceList(highest, 1)[0], reference.tokens().back().second);
+}
+
+TEST(RingTest, TokenCollisionsTieBreakByNodeId) {
+  // a and b share token 500: a (smaller id) owns its arc, b comes next.
+  Ring ring;
+  ring.AddNodeWithTokens("b", {500});
+  ring.AddNodeWithTokens("c", {1000});
+  ring.AddNodeWithTokens("a", {2000, 500});
+  Ring reversed;
+  reversed.AddNodeWithTokens("a", {500, 2000});
+  reversed.AddNodeWithTokens("c", {1000});
+  reversed.AddNodeWithTokens("b", {500});
+  using L = std::vector<NodeId>;
+  for (uint64_t h : {uint64_t{0}, uint64_t{499}, uint64_t{500}, uint64_t{2001}, kMax}) {
+    EXPECT_EQ(ring.PreferenceList(h, 3), (L{"a", "b", "c"})) << h;
+    EXPECT_EQ(reversed.PreferenceList(h, 3), (L{"a", "b", "c"})) << h;
+  }
+  EXPECT_EQ(ring.PreferenceList(501, 3), (L{"c", "a", "b"}));
+  EXPECT_EQ(ring.Ownership("b"), 0.0);
+  EXPECT_TRUE(ring.RangesOf("b", 1).empty());
+  EXPECT_EQ(ring.RangesOf("b", 2), (std::vector<TokenRange>{{0, 500}, {1001, kMax}}));
+  EXPECT_EQ(ring.RangesOf("a", 1), (std::vector<TokenRange>{{0, 500}, {1001, kMax}}));
+  EXPECT_DOUBLE_EQ(ring.Ownership("a") + ring.Ownership("c"), 1.0);
+}
+
+TEST(RingTest, OwnershipAndRangesOfExplicitLayout) {
+  Ring ring;
+  ring.AddNodeWithTokens("a", {100, kMax - 10});
+  ring.AddNodeWithTokens("b", {1000});
+  ring.AddNodeWithTokens("c", {kMax});
+  using R = std::vector<TokenRange>;
+  // Arcs: a [0,100], b [101,1000], a [1001,2^64-11], c [2^64-10,2^64-1].
+  EXPECT_EQ(ring.RangesOf("a", 1), (R{{0, 100}, {1001, kMax - 10}}));
+  EXPECT_EQ(ring.RangesOf("b", 1), (R{{101, 1000}}));
+  EXPECT_EQ(ring.RangesOf("c", 1), (R{{kMax - 9, kMax}}));
+  EXPECT_EQ(ring.RangesOf("b", 2), (R{{0, 1000}}));
+  EXPECT_EQ(ring.RangesOf("c", 2), (R{{1001, kMax}}));
+  EXPECT_EQ(ring.RangesOf("a", 2), (R{{0, kMax}}));
+  for (const char* id : {"a", "b", "c"}) EXPECT_EQ(ring.RangesOf(id, 3), (R{{0, kMax}})) << id;
+  EXPECT_TRUE(ring.RangesOf("a", 0).empty());
+  EXPECT_TRUE(ring.RangesOf("z", 1).empty());
+  EXPECT_DOUBLE_EQ(ring.Ownership("b"), static_cast<double>(900 / kHashSpace));
+  EXPECT_DOUBLE_EQ(ring.Ownership("c"), static_cast<double>(10 / kHashSpace));
+  EXPECT_DOUBLE_EQ(ring.Ownership("a"), 1.0);
+
+  // The wrap-around arc of the lowest token is two ranges when it is not next
+  // to another range of the same node.
+  Ring two;
+  two.AddNodeWithTokens("a", {100});
+  two.AddNodeWithTokens("b", {kMax - 100});
+  EXPECT_EQ(two.RangesOf("a", 1), (R{{0, 100}, {kMax - 99, kMax}}));
+  EXPECT_EQ(two.RangesOf("b", 1), (R{{101, kMax - 100}}));
+  EXPECT_DOUBLE_EQ(two.Ownership("a"), static_cast<double>(201 / kHashSpace));
+}
+
+TEST(RingTest, RangesOfAgreeWithPreferenceList) {
+  const std::vector<NodeId> ids = {"node1", "node2", "node3", "node4", "node5"};
+  const Ring ring = MakeRing(ids);
+  const ReferenceRing reference(ids, Ring::kDefaultVnodes);
+  std::vector<uint64_t> hashes(SampleHashes().begin(), SampleHashes().begin() + 20000);
+  for (const auto& [token, id] : reference.tokens()) {
+    hashes.push_back(token);
+    hashes.push_back(token + 1);
+  }
+  hashes.push_back(0);
+  hashes.push_back(kMax);
+  for (size_t n = 1; n <= 3; ++n) {
+    uint128 total = 0;
+    std::map<NodeId, std::vector<TokenRange>> ranges;
+    for (const NodeId& id : ids) {
+      ranges[id] = ring.RangesOf(id, n);
+      const std::vector<TokenRange>& r = ranges[id];
+      for (size_t k = 1; k < r.size(); ++k) {
+        ASSERT_LT(r[k - 1].last, r[k].first);      // sorted, disjoint
+        ASSERT_NE(r[k - 1].last + 1, r[k].first);  // and merged
+      }
+      total += SpanOf(r);
+      if (n == 1) {
+        EXPECT_NEAR(ring.Ownership(id),
+                    static_cast<double>(static_cast<long double>(SpanOf(r)) / kHashSpace), 1e-12);
+      }
+    }
+    // Every hash is covered by exactly n nodes' ranges.
+    EXPECT_TRUE(total == (uint128{n} << 64)) << "n=" << n;
+    for (uint64_t h : hashes) {
+      const std::vector<NodeId> list = ring.PreferenceList(h, n);
+      for (const NodeId& id : ids) {
+        const bool listed = std::find(list.begin(), list.end(), id) != list.end();
+        ASSERT_EQ(InRanges(ranges[id], h), listed) << id << " hash " << h << " n=" << n;
+      }
+    }
+  }
+}
+
+struct Share {
+  double analytic = 0;
+  double sampled = 0;
+};
+
+// Analytic (Ownership) and sampled (primary owner of the 300k sample keys)
+// shares of each member.
+std::map<NodeId, Share> Shares(const Ring& ring) {
+  std::map<NodeId, Share> shares;
+  for (const NodeId& id : ring.Members()) shares[id].analytic = ring.Ownership(id);
+  std::map<NodeId, size_t> counts;
+  for (uint64_t h : SampleHashes()) ++counts[ring.PreferenceList(h, 1)[0]];
+  for (const auto& [id, count] : counts) {
+    shares[id].sampled = static_cast<double>(count) / SampleHashes().size();
+  }
+  return shares;
+}
+
+const std::vector<std::vector<NodeId>>& BalanceIdSets() {
+  static const std::vector<std::vector<NodeId>> sets = {
+      {"node1", "node2", "node3"},
+      {"10.0.0.1:7379", "10.0.0.2:7379", "10.0.0.3:7379"},
+      {"127.0.0.1:7379", "127.0.0.1:7380", "127.0.0.1:7381"},
+      {"a", "b", "c"},
+      {"ringkv-0", "ringkv-1", "ringkv-2"},
+  };
+  return sets;
+}
+
+// Checks that Ownership() agrees with the sample keys and that every member's
+// share of a 3-node ring is within `tolerance` of 1/3 by both measures.
+void ExpectBalanced(size_t vnodes, double tolerance) {
+  for (const std::vector<NodeId>& ids : BalanceIdSets()) {
+    const Ring ring = MakeRing(ids, vnodes);
+    double total = 0;
+    std::string line;
+    for (const auto& [id, share] : Shares(ring)) {
+      total += share.analytic;
+      char buf[128];
+      std::snprintf(buf, sizeof(buf), "  %s %.2f%% (sampled %.2f%%)", id.c_str(),
+                    100 * share.analytic, 100 * share.sampled);
+      line += buf;
+      // 300k samples: the sampled share's standard error is 0.09 points.
+      EXPECT_NEAR(share.sampled, share.analytic, 0.005) << id << " vnodes=" << vnodes;
+      EXPECT_NEAR(share.analytic, 1.0 / 3, tolerance) << id << " vnodes=" << vnodes;
+      EXPECT_NEAR(share.sampled, 1.0 / 3, tolerance) << id << " vnodes=" << vnodes;
+    }
+    EXPECT_NEAR(total, 1.0, 1e-9);
+    std::cout << "vnodes=" << vnodes << ":" << line << "\n";
+  }
+}
+
+// With tokens placed per node, a node's share of a 3-node ring has a standard
+// deviation of about 0.23/sqrt(vnodes): 1.9 points at 150 vnodes, so +-2
+// points holds for only about half of all id sets (see SpreadOverRandomIdSets).
+// This bound (3 standard deviations) catches a biased placement, not chance.
+TEST(RingBalanceTest, ThreeNodesDefaultVnodes) { ExpectBalanced(Ring::kDefaultVnodes, 0.06); }
+
+// At 2048 vnodes the standard deviation is 0.5 points and +-2 points holds.
+TEST(RingBalanceTest, ThreeNodesWithinTwoPointsAt2048Vnodes) { ExpectBalanced(2048, 0.02); }
+
+struct Spread {
+  double stddev = 0;      // of one node's share around 1/3
+  double within_two = 0;  // fraction of id sets with every share within 1/3 +- 0.02
+  double worst = 0;       // largest deviation seen
+};
+
+// Shares of 400 three-node rings with unrelated ids.
+Spread SpreadOverIdSets(size_t vnodes) {
+  constexpr int kSets = 400;
+  double sum_sq = 0;
+  int within = 0;
+  Spread spread;
+  for (int set = 0; set < kSets; ++set) {
+    Ring ring(vnodes);
+    for (int i = 0; i < 3; ++i)
+      ring.AddNode("10." + std::to_string(set) + ".0." + std::to_string(i));
+    double worst = 0;
+    for (const NodeId& id : ring.Members()) {
+      const double deviation = ring.Ownership(id) - 1.0 / 3;
+      sum_sq += deviation * deviation;
+      worst = std::max(worst, std::fabs(deviation));
+    }
+    if (worst <= 0.02) ++within;
+    spread.worst = std::max(spread.worst, worst);
+  }
+  spread.stddev = std::sqrt(sum_sq / (3 * kSets));
+  spread.within_two = static_cast<double>(within) / kSets;
+  std::printf(
+      "vnodes=%zu, %d id sets: share stddev %.2f points, all within +-2 points in %.0f%%, "
+      "worst %.2f points\n",
+      vnodes, kSets, 100 * spread.stddev, 100 * spread.within_two, 100 * spread.worst);
+  return spread;
+}
+
+TEST(RingBalanceTest, SpreadOverRandomIdSets) {
+  // Unconstrained random tokens measure 2.25 points at 150 vnodes and 0.61
+  // at 2048; one token per slice does better.
+  const Spread default_vnodes = SpreadOverIdSets(Ring::kDefaultVnodes);
+  EXPECT_LT(default_vnodes.stddev, 0.021);
+  const Spread many_vnodes = SpreadOverIdSets(2048);
+  EXPECT_LT(many_vnodes.stddev, 0.006);
+  EXPECT_GE(many_vnodes.within_two, 0.99);
+}
+
+TEST(RingMovementTest, AddingFourthNodeMovesOnlyItsShare) {
+  const std::vector<NodeId> ids = {"node1", "node2", "node3"};
+  const Ring before = MakeRing(ids);
+  Ring after = before;
+  after.AddNode("node4");
+  const auto& hashes = SampleHashes();
+
+  size_t primary_moved = 0;
+  size_t replicas_changed = 0;
+  size_t mod_n_moved = 0;
+  size_t mod_n_replicas_changed = 0;
+  for (uint64_t h : hashes) {
+    const std::vector<NodeId> old_list = before.PreferenceList(h, 3);
+    const std::vector<NodeId> new_list = after.PreferenceList(h, 3);
+    if (old_list[0] != new_list[0]) {
+      ++primary_moved;
+      ASSERT_EQ(new_list[0], "node4") << "a key moved between old nodes";
+    }
+    std::vector<NodeId> old_set = old_list, new_set = new_list;
+    std::sort(old_set.begin(), old_set.end());
+    std::sort(new_set.begin(), new_set.end());
+    if (old_set != new_set) {
+      ++replicas_changed;
+      // Exactly one old replica is replaced, and by the new node.
+      std::vector<NodeId> gained;
+      std::set_difference(new_set.begin(), new_set.end(), old_set.begin(), old_set.end(),
+                          std::back_inserter(gained));
+      ASSERT_EQ(gained, std::vector<NodeId>{"node4"});
+    }
+    if (h % 3 != h % 4) ++mod_n_moved;
+    // Hash mod N with the next two nodes as replicas: all of nodes 0-2 before,
+    // so the set changes unless it is {0, 1, 2} again.
+    if (h % 4 != 0) ++mod_n_replicas_changed;
+  }
+  const double n = static_cast<double>(hashes.size());
+  std::cout << "3 -> 4 nodes, " << hashes.size() << " keys: primary moved "
+            << 100 * primary_moved / n << "% (node4 owns " << 100 * after.Ownership("node4")
+            << "%), N=3 replica set changed " << 100 * replicas_changed / n
+            << "%; hash mod N: primary " << 100 * mod_n_moved / n << "%, replica set "
+            << 100 * mod_n_replicas_changed / n << "%\n";
+  EXPECT_LE(primary_moved, 1.1 * n / 4);
+  EXPECT_NEAR(primary_moved / n, after.Ownership("node4"), 0.005);
+  EXPECT_GT(mod_n_moved / n, 0.6);
+}
+
+TEST(RingMovementTest, AddingTenthNodeChangesFewReplicaSets) {
+  // On 3 -> 4 nodes with N=3 the new node must take 3/4 of all replica sets,
+  // so this larger ring is where consistent hashing's advantage shows.
+  std::vector<NodeId> ids;
+  for (int i = 1; i <= 9; ++i) ids.push_back("node" + std::to_string(i));
+  const Ring before = MakeRing(ids);
+  Ring after = before;
+  after.AddNode("node10");
+  size_t primary_moved = 0, replicas_changed = 0, mod_n_moved = 0, mod_n_replicas_changed = 0;
+  for (uint64_t h : SampleHashes()) {
+    std::vector<NodeId> old_list = before.PreferenceList(h, 3);
+    std::vector<NodeId> new_list = after.PreferenceList(h, 3);
+    if (old_list[0] != new_list[0]) ++primary_moved;
+    std::sort(old_list.begin(), old_list.end());
+    std::sort(new_list.begin(), new_list.end());
+    if (old_list != new_list) ++replicas_changed;
+    // Hash mod N with the next two nodes as replicas.
+    if (h % 9 != h % 10) ++mod_n_moved;
+    std::vector<uint64_t> old_mod = {h % 9, (h + 1) % 9, (h + 2) % 9};
+    std::vector<uint64_t> new_mod = {h % 10, (h + 1) % 10, (h + 2) % 10};
+    std::sort(old_mod.begin(), old_mod.end());
+    std::sort(new_mod.begin(), new_mod.end());
+    if (old_mod != new_mod) ++mod_n_replicas_changed;
+  }
+  const double n = static_cast<double>(SampleHashes().size());
+  std::cout << "9 -> 10 nodes: primary moved " << 100 * primary_moved / n
+            << "%, N=3 replica set changed " << 100 * replicas_changed / n
+            << "%; hash mod N: primary " << 100 * mod_n_moved / n << "%, replica set "
+            << 100 * mod_n_replicas_changed / n << "%\n";
+  EXPECT_LE(primary_moved, 1.5 * n / 10);
+  EXPECT_LE(replicas_changed, 1.5 * 3 * n / 10);
+  EXPECT_GT(mod_n_replicas_changed / n, 0.6);
+}
+
+TEST(RingMovementTest, RemovingNodeRestoresAssignments) {
+  const std::vector<NodeId> ids = {"node1", "node2", "node3"};
+  const Ring before = MakeRing(ids);
+  Ring ring = before;
+  ring.AddNode("node4");
+  ring.RemoveNode("node4");
+  EXPECT_EQ(ring.Members(), before.Members());
+  for (uint64_t h : SampleHashes()) {
+    ASSERT_EQ(ring.PreferenceList(h, 3), before.PreferenceList(h, 3)) << h;
+  }
+  for (const NodeId& id : ids) {
+    EXPECT_EQ(ring.Ownership(id), before.Ownership(id)) << id;
+    EXPECT_EQ(ring.RangesOf(id, 3), before.RangesOf(id, 3)) << id;
+  }
+}
+
+TEST(RingTest, PreferenceListThroughput) {
+  // For information only: no timing assertion.
+  std::vector<NodeId> ids;
+  for (int i = 1; i <= 10; ++i) ids.push_back("10.0.0." + std::to_string(i) + ":7379");
+  const Ring ring = MakeRing(ids);
+  const auto& hashes = SampleHashes();
+  size_t total = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (int round = 0; round < 3; ++round) {
+    for (uint64_t h : hashes) total += ring.PreferenceList(h, 3).size();
+  }
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  const double calls = 3.0 * hashes.size();
+  std::cout << "PreferenceList(n=3), 10 nodes x 150 vnodes: " << calls / elapsed.count() / 1e6
+            << "M calls/s\n";
+  EXPECT_EQ(total, 3 * 3 * hashes.size());
+}
+
+}  // namespace
+}  // namespace ringkv::cluster
