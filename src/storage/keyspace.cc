@@ -238,17 +238,7 @@ void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, cons
   } else if (old->type == ValueType::kHash && record.type != ValueType::kHash) {
     RemoveFields(db, key);
   }
-  const int64_t old_expire = old ? old->expire_ms : 0;
-  if (old_expire != record.expire_ms) {
-    if (old_expire != 0) {
-      SideDelete(ExpireKey(pdb, old_expire, key));
-      --d.stats.expires;
-    }
-    if (record.expire_ms != 0) {
-      SidePut(ExpireKey(pdb, record.expire_ms, key), {});
-      ++d.stats.expires;
-    }
-  }
+  MoveExpiry(db, key, old ? old->expire_ms : 0, record.expire_ms);
   uint64_t unused_count;
   if (!LoadKeyRow(db, key, &unused_count, &object_).ok()) object_ = causal::Object();
   CountSiblings(db, object_.LiveCount(), 1);
@@ -285,10 +275,7 @@ void Keyspace::RemoveAt(int db, std::string_view key, const KeyRecord& old, int6
     BuildMetaKey(pdb, key, &key_buf_);
     DeleteRow(key_buf_);
   }
-  if (old.has_expire()) {
-    SideDelete(ExpireKey(pdb, old.expire_ms, key));
-    --d.stats.expires;
-  }
+  MoveExpiry(db, key, old.expire_ms, 0);
   --d.stats.keys;
   metadata_dirty_ = true;
   Notify(db, key);
@@ -556,20 +543,22 @@ void Keyspace::StoreKeyObject(int db, std::string_view key, const KeyRecord* bef
   const bool exists = Visible(object, field_count, now_ms_, &after, &expired);
   if (before != nullptr && !exists) --d.stats.keys;
   if (before == nullptr && exists) ++d.stats.keys;
-  const int64_t old_expire = before != nullptr ? before->expire_ms : 0;
-  const int64_t new_expire = exists ? after.expire_ms : 0;
-  if (old_expire != new_expire) {
-    if (old_expire != 0) {
-      SideDelete(ExpireKey(pdb, old_expire, key));
-      --d.stats.expires;
-    }
-    if (new_expire != 0) {
-      SidePut(ExpireKey(pdb, new_expire, key), {});
-      ++d.stats.expires;
-    }
-  }
+  MoveExpiry(db, key, before != nullptr ? before->expire_ms : 0, exists ? after.expire_ms : 0);
   metadata_dirty_ = true;
   Notify(db, key);
+}
+
+void Keyspace::MoveExpiry(int db, std::string_view key, int64_t old_expire, int64_t new_expire) {
+  if (old_expire == new_expire) return;
+  Db& d = dbs_[db];
+  if (old_expire != 0) {
+    SideDelete(ExpireKey(d.physical_id, old_expire, key));
+    --d.stats.expires;
+  }
+  if (new_expire != 0) {
+    SidePut(ExpireKey(d.physical_id, new_expire, key), {});
+    ++d.stats.expires;
+  }
 }
 
 Status Keyspace::GetKeyObject(int db, std::string_view key, causal::Object* object,

@@ -183,6 +183,8 @@ class Keyspace {
   // sibling counts in step. `before` is what plain commands saw (null: absent).
   void StoreKeyObject(int db, std::string_view key, const KeyRecord* before, size_t live_before,
                       const causal::Object& object, uint64_t field_count);
+  // Moves a key's expiry index entry (0 = none) and the db's expires count.
+  void MoveExpiry(int db, std::string_view key, int64_t old_expire, int64_t new_expire);
   // Reads and decodes a key row (through the row cache).
   Status LoadKeyRow(int db, std::string_view key, uint64_t* field_count, causal::Object* object);
   void SaveMetadata();
