@@ -577,17 +577,17 @@ Status Keyspace::PutWithContext(int db, std::string_view key, const causal::Vers
   bool expired;
   const bool existed = Visible(local, field_count, now_ms_, &before, &expired);
   const size_t live_before = local.LiveCount();
-  causal::Object updated = local;
   if (version != nullptr) {
     EncodeKeyVersion(*version, &payload_);
-    updated.Update(context, actor_, now_ms_, false, payload_);
+    local.Update(context, actor_, now_ms_, false, payload_);
   } else {
-    updated.Update(context, actor_, now_ms_, true, {});
+    local.Update(context, actor_, now_ms_, true, {});
   }
-  *live_siblings = updated.LiveCount();
+  *live_siblings = local.LiveCount();
+  // `local` is a copy of the row: returning here leaves the stored row alone.
   if (*live_siblings > max_siblings) return Status::Busy("too many siblings");
   if (version != nullptr && version->type != ValueType::kHash) field_count = 0;
-  StoreKeyObject(db, key, existed ? &before : nullptr, live_before, updated, field_count);
+  StoreKeyObject(db, key, existed ? &before : nullptr, live_before, local, field_count);
   return Status::OK();
 }
 
