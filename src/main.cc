@@ -9,10 +9,17 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <set>
+#include <sstream>
 
+#include "cluster/coordinator.h"
+#include "cluster/ring.h"
 #include "commands/context.h"
+#include "net/peer_transport.h"
 #include "net/server.h"
+#include "net/uv_clock.h"
 #include "server/config.h"
 #include "storage/engine.h"
 #include "storage/keyspace.h"
@@ -75,6 +82,141 @@ int64_t UnixMs() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// Ring members learned from handshakes are kept in `dir`/ring-members, one id
+// per line, so that a restarted node places keys on the same replicas before
+// its peers answer again (membership is static until gossip lands).
+std::set<std::string> LoadMembers(const std::string& dir) {
+  std::set<std::string> members;
+  std::ifstream in(dir + "/ring-members");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) members.insert(line);
+  }
+  return members;
+}
+
+void SaveMembers(const std::string& dir, const std::set<std::string>& members) {
+  const std::string path = dir + "/ring-members";
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    for (const std::string& member : members) out << member << "\n";
+    if (!out) {
+      spdlog::error("Cannot write {}", tmp);
+      return;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) spdlog::error("Cannot replace {}: {}", path, ec.message());
+}
+
+// Everything a node with peers runs on top of the single-node server: the
+// ring, the peer transport on the cluster port and the quorum coordinator.
+class ClusterNode {
+ public:
+  ClusterNode(uv_loop_t* loop, ringkv::server::Config* config, ringkv::commands::ServerContext* ctx,
+              ringkv::net::Server* server)
+      : config_(config),
+        ring_(static_cast<size_t>(config->vnodes)),
+        transport_(loop, TransportOptions(*config)),
+        clock_(loop),
+        coordinator_(
+            CoordinatorOptions(*config), &ring_, &transport_, &clock_, ctx,
+            [server](std::function<void()> fn) { server->RunAfterCommit(std::move(fn)); }) {
+    members_ = LoadMembers(config->dir);
+    members_.insert(config->node_id);
+    for (const std::string& member : members_) ring_.AddNode(member);
+    transport_.SetRequestHandler([this](const ringkv::cluster::NodeId& from,
+                                        const ringkv::cluster::PeerRequest& request,
+                                        std::function<void(ringkv::cluster::PeerReply)> respond) {
+      coordinator_.HandlePeerRequest(from, request, std::move(respond));
+    });
+    transport_.SetPeerCallbacks([this](const ringkv::cluster::NodeId& id,
+                                       const std::string& address) { OnPeerUp(id, address); },
+                                [](const ringkv::cluster::NodeId& id) {
+                                  spdlog::warn("Lost the connection to node {}", id);
+                                });
+    ctx->router = &coordinator_;
+  }
+
+  // Opens the cluster port on the client bind addresses and connects to the seeds.
+  Status Start() {
+    const int port = config_->cluster_port != 0 ? config_->cluster_port : config_->port + 10000;
+    bool listening = false;
+    for (const std::string& entry : config_->bind) {
+      const bool optional = !entry.empty() && entry[0] == '-';
+      std::string host = optional ? entry.substr(1) : entry;
+      if (host == "*") host = "0.0.0.0";
+      if (host == "::*") host = "::";
+      Status s = transport_.Listen(host, port);
+      if (s.ok()) {
+        listening = true;
+      } else if (!optional) {
+        return s;
+      }
+    }
+    if (!listening) return Status::IOError("cannot open the cluster port " + std::to_string(port));
+    std::stringstream seeds(config_->seeds);
+    std::string seed;
+    while (std::getline(seeds, seed, ',')) {
+      seed.erase(0, seed.find_first_not_of(" \t"));
+      seed.erase(seed.find_last_not_of(" \t") + 1);
+      if (seed.empty()) continue;
+      std::string host;
+      int seed_port = 0;
+      if (!ringkv::net::SplitHostPort(seed, &host, &seed_port)) {
+        return Status::InvalidArgument("seeds: '" + seed + "' is not host:port");
+      }
+      transport_.AddSeed(host, seed_port);
+    }
+    spdlog::info("Cluster port {}: node {} with {} known members, N={} W={} R={}", port,
+                 config_->node_id, members_.size(), config_->replicas, config_->write_quorum,
+                 config_->read_quorum);
+    return Status::OK();
+  }
+
+  void Close() { transport_.Close(); }
+
+ private:
+  static ringkv::net::PeerTransport::Options TransportOptions(const ringkv::server::Config& c) {
+    ringkv::net::PeerTransport::Options options;
+    options.self_id = c.node_id;
+    options.secret = c.cluster_secret;
+    return options;
+  }
+  static ringkv::cluster::Coordinator::Options CoordinatorOptions(const ringkv::server::Config& c) {
+    ringkv::cluster::Coordinator::Options options;
+    options.self = c.node_id;
+    options.replicas = static_cast<size_t>(c.replicas);
+    options.write_quorum = static_cast<size_t>(c.write_quorum);
+    options.read_quorum = static_cast<size_t>(c.read_quorum);
+    options.request_timeout_ms = c.cluster_request_timeout;
+    return options;
+  }
+
+  void OnPeerUp(const ringkv::cluster::NodeId& id, const std::string& address) {
+    // Requests travel only on our own connections: reach a node that found us.
+    std::string host;
+    int port = 0;
+    if (!address.empty() && ringkv::net::SplitHostPort(address, &host, &port)) {
+      transport_.AddSeed(host, port);
+    }
+    if (members_.insert(id).second) {
+      ring_.AddNode(id);
+      SaveMembers(config_->dir, members_);
+      spdlog::info("Node {} joined the ring ({} members)", id, members_.size());
+    }
+  }
+
+  ringkv::server::Config* config_;
+  std::set<std::string> members_;
+  ringkv::cluster::Ring ring_;
+  ringkv::net::PeerTransport transport_;
+  ringkv::net::UvClock clock_;
+  ringkv::cluster::Coordinator coordinator_;
+};
 
 }  // namespace
 
@@ -154,9 +296,21 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", s.message());
     return 1;
   }
+  std::unique_ptr<ClusterNode> cluster;
+  if (!config.seeds.empty()) {
+    cluster = std::make_unique<ClusterNode>(loop, &config, &ctx, &server);
+    s = cluster->Start();
+    if (!s.ok()) {
+      spdlog::critical("Cannot start the cluster port: {}", s.ToString());
+      return 1;
+    }
+    server.set_shutdown_hook([&cluster] { cluster->Close(); });
+  }
   spdlog::info("ringkv {} started, port {}, data in {}", RINGKV_VERSION, ctx.tcp_port, config.dir);
   spdlog::info("Ready to accept connections tcp");
   server.Run();
+  cluster.reset();
+  uv_run(loop, UV_RUN_DEFAULT);  // lets the closed handles finish closing
   uv_loop_close(loop);
   return 0;
 }

@@ -36,6 +36,12 @@ enum CommandFlag : uint32_t {
   kAllowBusy = 1u << 15,
   // Not a Redis flag: executes immediately even inside MULTI (EXEC, DISCARD, ...).
   kNoQueue = 1u << 16,
+  // Not a Redis flag: on a ring, runs on the node that received it instead of
+  // going to its keys' replicas (RING.LOCAL, RING.PREFLIST).
+  kNoRoute = 1u << 17,
+  // Not a Redis flag: refused on a ring, whose replicas cannot give it its
+  // single-node meaning (MULTI, WATCH, MOVE, SWAPDB); the README says why.
+  kNoCluster = 1u << 18,
 };
 
 // Argument documentation for COMMAND DOCS (a flat subset of Redis's schema).

@@ -64,6 +64,10 @@ class ClientRegistry {
   // Marks a client for closing once its pending replies are written.
   virtual bool KillClient(uint64_t id) = 0;
   virtual size_t NumClients() const = 0;
+  // Appends the reply of a command the router finished later to the client's
+  // output and resumes reading its next commands. A client that has gone away
+  // is ignored.
+  virtual void DeliverReply(uint64_t client_id, std::string_view reply) = 0;
 };
 
 // Which clients WATCH which (db, key), so a write can flag them.
@@ -82,6 +86,28 @@ class WatchRegistry {
 
  private:
   std::map<std::pair<int, std::string>, std::set<ClientState*>, std::less<>> watchers_;
+};
+
+// Runs keyed commands where their keys live when this node is part of a ring
+// (src/cluster's Coordinator implements it). Commands themselves never learn
+// where replicas are: the dispatcher hands every keyed command to the router,
+// which executes it through Execute() on whichever replica coordinates it.
+class KeyRouter {
+ public:
+  virtual ~KeyRouter() = default;
+  // Takes over a validated keyed command of a client in database `db` that
+  // speaks RESP `protocol`. `done` receives the encoded reply exactly once,
+  // possibly before Route returns, and only after the writes it acknowledges
+  // are in this node's log.
+  virtual void Route(int db, int protocol, std::span<const std::string_view> args,
+                     std::function<void(std::string reply)> done) = 0;
+  // The replicas of `key`, primary first (RING.PREFLIST).
+  virtual std::vector<std::string> PreferenceList(std::string_view key) const = 0;
+  // Ring membership as this node sees it, for INFO.
+  virtual size_t NumMembers() const = 0;
+  virtual size_t NumAlive() const = 0;
+  // Appends extra `# Ring` lines (coordinator counters).
+  virtual void AppendInfo(std::string* out) const = 0;
 };
 
 // Counters behind INFO stats.
@@ -114,6 +140,9 @@ struct ServerContext {
   server::Config* config = nullptr;
   storage::Keyspace* keyspace = nullptr;
   ClientRegistry* clients = nullptr;
+  // Set when the node has peers (`seeds`); null on a one-node ring, where
+  // every command runs here.
+  KeyRouter* router = nullptr;
   WatchRegistry watches;
   Stats stats;
   std::string run_id;

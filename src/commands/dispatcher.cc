@@ -106,9 +106,9 @@ void Execute(ExecContext& ctx, const CommandSpec& spec) {
 
 namespace {
 
-void DispatchCommand(ServerContext& server, ClientState& client,
-                     std::span<const std::string_view> args, resp::ReplyBuilder& reply,
-                     int64_t now_ms) {
+DispatchResult DispatchCommand(ServerContext& server, ClientState& client,
+                               std::span<const std::string_view> args, resp::ReplyBuilder& reply,
+                               int64_t now_ms) {
   const size_t reply_start = reply.buffer()->size();
   const CommandSpec* top_level = nullptr;
   // Redis's rejectCommand: the transaction is flagged, and a rejected EXEC
@@ -134,40 +134,62 @@ void DispatchCommand(ServerContext& server, ClientState& client,
   const CommandSpec* spec = Resolve(args, &error, &top_level);
   if (spec == nullptr) {
     reject(error);
-    return;
+    return DispatchResult::kDone;
   }
   if (!client.authenticated && !server.config->requirepass.empty() && !(spec->flags & kNoAuth)) {
     reject(kErrNoAuth);
-    return;
+    return DispatchResult::kDone;
   }
   if (client.in_multi && (spec->flags & kNoMulti)) {
     reject("ERR Command not allowed inside a transaction");
-    return;
+    return DispatchResult::kDone;
+  }
+  if (server.router != nullptr && (spec->flags & kNoCluster)) {
+    std::string text = "ERR " + Upper(spec->name) +
+                       " is not supported in cluster mode (see the README's cluster section)";
+    reject(text);
+    return DispatchResult::kDone;
   }
   client.last_command = std::string(spec->name);
   if (client.in_multi && !(spec->flags & kNoQueue)) {
     client.queued.emplace_back(args.begin(), args.end());
     reply.SimpleString("QUEUED");
-    return;
+    return DispatchResult::kDone;
+  }
+  if (server.router != nullptr && spec->first_key > 0 && !(spec->flags & kNoRoute) &&
+      args.size() > static_cast<size_t>(spec->first_key)) {
+    // The reply is dropped later if CLIENT REPLY said so for this command.
+    const bool drop = client.reply_off || client.reply_skip;
+    ClientRegistry* clients = server.clients;
+    const uint64_t id = client.id;
+    server.router->Route(client.db, client.protocol, args,
+                         [&server, clients, id, drop](std::string bytes) {
+                           CountError(server, bytes);
+                           clients->DeliverReply(id, drop ? std::string_view() : bytes);
+                         });
+    return DispatchResult::kPending;
   }
   // New versions are stamped with the command's time (it orders concurrent
   // siblings), whether or not the command looks the key up first.
   server.keyspace->set_now_ms(now_ms);
   ExecContext ctx(server, client, args, reply, now_ms);
   Execute(ctx, *spec);
+  return DispatchResult::kDone;
 }
 
 }  // namespace
 
-void Dispatch(ServerContext& server, ClientState& client, std::span<const std::string_view> args,
-              resp::ReplyBuilder& reply, int64_t now_ms) {
+DispatchResult Dispatch(ServerContext& server, ClientState& client,
+                        std::span<const std::string_view> args, resp::ReplyBuilder& reply,
+                        int64_t now_ms) {
   const size_t reply_start = reply.buffer()->size();
-  DispatchCommand(server, client, args, reply, now_ms);
+  const DispatchResult result = DispatchCommand(server, client, args, reply, now_ms);
   // As Redis's prepareClientToWrite and resetClient: with CLIENT REPLY OFF or
   // SKIP nothing this command produced is sent, errors included.
   if (client.reply_off || client.reply_skip) reply.buffer()->resize(reply_start);
   client.reply_skip = client.reply_skip_next;
   client.reply_skip_next = false;
+  return result;
 }
 
 }  // namespace ringkv::commands

@@ -11,9 +11,20 @@
 
 namespace ringkv::commands {
 
-// Executes (or queues, inside MULTI) the command in `args` and appends its reply.
-void Dispatch(ServerContext& server, ClientState& client, std::span<const std::string_view> args,
-              resp::ReplyBuilder& reply, int64_t now_ms);
+// Whether a command's reply is in the builder or will come later.
+enum class DispatchResult {
+  kDone,
+  // The ring's router took the command: its reply reaches the client through
+  // ClientRegistry::DeliverReply (possibly before Dispatch returned). The net
+  // layer must not run the client's next command before then.
+  kPending,
+};
+
+// Executes (or queues, inside MULTI, or routes to the key's replicas) the
+// command in `args` and appends its reply.
+DispatchResult Dispatch(ServerContext& server, ClientState& client,
+                        std::span<const std::string_view> args, resp::ReplyBuilder& reply,
+                        int64_t now_ms);
 
 // Executes an already validated command (EXEC runs its queue through this).
 void Execute(ExecContext& ctx, const CommandSpec& spec);

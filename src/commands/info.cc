@@ -532,15 +532,18 @@ void KeyspaceSection(ServerContext& server, std::string* out) {
   }
 }
 
-// A single node is the whole ring: every quorum is met by this node alone.
+// Without a router this node is the whole ring: every quorum is met by this
+// node alone. With fewer members than `replicas`, N, W and R are capped at the
+// member count.
 void RingSection(ServerContext& server, std::string* out) {
   const server::Config& config = *server.config;
   const std::string node_id = !config.node_id.empty() ? config.node_id : server.run_id.substr(0, 8);
-  const int members = 1;
+  const int members = server.router != nullptr ? static_cast<int>(server.router->NumMembers()) : 1;
+  const int alive = server.router != nullptr ? static_cast<int>(server.router->NumAlive()) : 1;
   const int effective_replicas = std::min(config.replicas, members);
   Field(out, "ring_node_id", node_id);
   Field(out, "ring_members", members);
-  Field(out, "ring_alive", members);
+  Field(out, "ring_alive", alive);
   Field(out, "ring_replicas", config.replicas);
   Field(out, "ring_write_quorum", config.write_quorum);
   Field(out, "ring_read_quorum", config.read_quorum);
@@ -553,6 +556,7 @@ void RingSection(ServerContext& server, std::string* out) {
   FieldU(out, "ring_node_epoch", server.keyspace->actor().epoch);
   FieldU(out, "ring_keys_with_siblings", server.keyspace->keys_with_siblings());
   Field(out, "ring_hints_pending", 0);
+  if (server.router != nullptr) server.router->AppendInfo(out);
 }
 
 }  // namespace

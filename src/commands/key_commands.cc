@@ -832,7 +832,7 @@ void RegisterKeyCommands(CommandTable* table) {
                {"replace", "pure-token", "REPLACE", true, false}}});
   table->Add({"move",
               3,
-              kWrite | kFast,
+              kWrite | kFast | kNoCluster,
               1,
               1,
               1,

@@ -11,6 +11,7 @@
 
 #include "causal/context_token.h"
 #include "commands/command.h"
+#include "commands/dispatcher.h"
 #include "commands/util.h"
 
 namespace ringkv::commands {
@@ -166,6 +167,37 @@ void RingHgetallCommand(ExecContext& ctx) {
   }
 }
 
+// RING.LOCAL command [arg ...]: runs a read-only command on this node's replica
+// alone, without asking the key's other replicas (to inspect what one replica
+// holds, e.g. after a restart, before read repair).
+void RingLocalCommand(ExecContext& ctx) {
+  std::string error;
+  const CommandSpec* spec = Resolve(ctx.args.subspan(1), &error);
+  if (spec == nullptr) {
+    ctx.reply.Error(error);
+    return;
+  }
+  if (!(spec->flags & kReadOnly) || spec->name == "ring.local") {
+    ctx.reply.Error("ERR RING.LOCAL runs read-only commands only");
+    return;
+  }
+  ExecContext inner(ctx.server, ctx.client, ctx.args.subspan(1), ctx.reply, ctx.now_ms);
+  spec->handler(inner);
+}
+
+// RING.PREFLIST key: the replicas of `key`, primary first (this node alone on
+// a one-node ring).
+void RingPreflistCommand(ExecContext& ctx) {
+  std::vector<std::string> nodes;
+  if (ctx.server.router != nullptr) {
+    nodes = ctx.server.router->PreferenceList(ctx.arg(1));
+  } else {
+    nodes.push_back(ctx.server.config->node_id);
+  }
+  ctx.reply.ArrayHeader(nodes.size());
+  for (const std::string& node : nodes) ctx.reply.Bulk(node);
+}
+
 }  // namespace
 
 void RegisterRingCommands(CommandTable* table) {
@@ -181,6 +213,12 @@ void RegisterRingCommands(CommandTable* table) {
   table->Add({"ring.hgetall", 2, kReadOnly, 1, 1, 1, RingHgetallCommand, kGroup, "@read @slow",
               "Returns every field of a hash with its causal context and siblings.", "ringkv 0.1",
               "O(N) where N is the number of fields"});
+  table->Add({"ring.local", -2, kReadOnly | kNoRoute, 0, 0, 0, RingLocalCommand, kGroup,
+              "@read @slow", "Runs a read-only command on this node's replica only.", "ringkv 0.1",
+              "Depends on the command"});
+  table->Add({"ring.preflist", 2, kReadOnly | kNoRoute | kFast, 1, 1, 1, RingPreflistCommand,
+              kGroup, "@read @fast", "Returns the replicas of a key, primary first.", "ringkv 0.1",
+              "O(N) where N is the number of replicas"});
 }
 
 }  // namespace ringkv::commands

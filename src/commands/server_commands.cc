@@ -459,7 +459,7 @@ void RegisterServerCommands(CommandTable* table) {
                {"sync", "pure-token", "SYNC", true, false}}});
   table->Add({"swapdb",
               3,
-              kWrite | kFast,
+              kWrite | kFast | kNoCluster,
               0,
               0,
               0,

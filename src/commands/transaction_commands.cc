@@ -106,7 +106,7 @@ void UnwatchCommand(ExecContext& ctx) {
 
 void RegisterTransactionCommands(CommandTable* table) {
   constexpr std::string_view kGroup = "transactions";
-  table->Add({"multi", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 0, 0, 0,
+  table->Add({"multi", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue | kNoCluster, 0, 0, 0,
               MultiCommand, kGroup, "@fast @transaction", "Starts a transaction.", "1.2.0",
               "O(1)"});
   table->Add({"exec", 1, kNoScript | kLoading | kStale | kSkipSlowlog | kNoQueue, 0, 0, 0,
@@ -117,7 +117,7 @@ void RegisterTransactionCommands(CommandTable* table) {
               "O(N), when N is the number of queued commands"});
   table->Add({"watch",
               -2,
-              kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue,
+              kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue | kNoCluster,
               1,
               -1,
               1,

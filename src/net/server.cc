@@ -78,6 +78,10 @@ struct Server::Connection {
   bool writing = false;
   bool closing = false;
   bool queued_for_flush = false;
+  // A command went to the ring's router: its reply comes through
+  // DeliverReply, and the client's next commands wait for it (replies stay in
+  // order).
+  bool awaiting_reply = false;
   int64_t soft_limit_since_ms = 0;  // when the output first went over the soft limit
 };
 
@@ -86,6 +90,8 @@ Server::Server(uv_loop_t* loop, commands::ServerContext* ctx)
   ctx_->clients = this;
   uv_check_init(loop_, &check_);
   check_.data = this;
+  uv_idle_init(loop_, &wake_);
+  wake_.data = this;
   uv_timer_init(loop_, &cron_);
   cron_.data = this;
   uv_signal_init(loop_, &sigterm_);
@@ -248,7 +254,7 @@ void Server::ProcessInput(Connection* conn) {
   limits.unauthenticated = !conn->state.authenticated;
   conn->parser.set_limits(limits);
   conn->state.last_interaction_ms = NowMs();
-  while (!conn->state.close_after_reply && !conn->closing) {
+  while (!conn->state.close_after_reply && !conn->closing && !conn->awaiting_reply) {
     const auto result = conn->parser.Next();
     if (result == resp::RequestParser::Result::kNeedMore) break;
     if (result == resp::RequestParser::Result::kError) {
@@ -260,8 +266,10 @@ void Server::ProcessInput(Connection* conn) {
       break;
     }
     const auto& args = conn->parser.args();
-    commands::Dispatch(*ctx_, conn->state, args, conn->reply, NowMs());
+    const commands::DispatchResult dispatched =
+        commands::Dispatch(*ctx_, conn->state, args, conn->reply, NowMs());
     conn->reply.set_protocol(conn->state.protocol);
+    if (dispatched == commands::DispatchResult::kPending) conn->awaiting_reply = true;
     if (limits.unauthenticated && conn->state.authenticated) {
       limits.unauthenticated = false;
       conn->parser.set_limits(limits);
@@ -311,9 +319,37 @@ void Server::OnCheck(uv_check_t* handle) {
   if (self->ctx_->shutdown_requested) self->Shutdown();
 }
 
+void Server::RunAfterCommit(std::function<void()> fn) {
+  if (after_commit_.empty() && !shutting_down_) uv_idle_start(&wake_, [](uv_idle_t*) {});
+  after_commit_.push_back(std::move(fn));
+}
+
+void Server::DeliverReply(uint64_t client_id, std::string_view reply) {
+  // Deferred to the check phase: the client's next commands then run where
+  // every command's writes are committed before replies leave.
+  RunAfterCommit([this, client_id, bytes = std::string(reply)] {
+    auto it = connections_.find(client_id);
+    if (it == connections_.end() || it->second->closing) return;
+    Connection* conn = it->second;
+    conn->reply.Raw(bytes);
+    conn->awaiting_reply = false;
+    ProcessInput(conn);
+    if (!conn->closing) ScheduleFlush(conn);
+  });
+}
+
 void Server::FlushAll() {
   // Replies may only leave once the writes they acknowledge are in the log.
+  // After-commit work may stage more writes (a resumed client's next
+  // commands), so commit until nothing is left.
   Status s = ctx_->keyspace->Commit();
+  while (s.ok() && !after_commit_.empty()) {
+    std::vector<std::function<void()>> work;
+    work.swap(after_commit_);
+    for (auto& fn : work) fn();
+    s = ctx_->keyspace->Commit();
+  }
+  if (after_commit_.empty()) uv_idle_stop(&wake_);
   if (!s.ok()) {
     spdlog::error("Closing {} clients: their writes could not be logged: {}", flush_list_.size(),
                   s.ToString());
@@ -429,6 +465,8 @@ void Server::Shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
   spdlog::warn("User requested shutdown...");
+  if (shutdown_hook_) shutdown_hook_();
+  after_commit_.clear();
   Status s = ctx_->keyspace->Commit();
   if (!s.ok()) spdlog::error("Final commit failed: {}", s.ToString());
   s = ctx_->keyspace->engine()->Sync();
@@ -442,6 +480,8 @@ void Server::Shutdown() {
   }
   listeners_.clear();
   uv_check_stop(&check_);
+  uv_idle_stop(&wake_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
   uv_timer_stop(&cron_);
   uv_signal_stop(&sigterm_);
   uv_signal_stop(&sigint_);

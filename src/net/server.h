@@ -43,6 +43,17 @@ class Server : public commands::ClientRegistry {
   void ForEachClient(const std::function<void(const commands::ClientState&)>& visit) override;
   bool KillClient(uint64_t id) override;
   size_t NumClients() const override { return connections_.size(); }
+  void DeliverReply(uint64_t client_id, std::string_view reply) override;
+
+  // Runs `fn` right after the next group commit, before replies are written:
+  // acknowledgements that must not leave before the writes they acknowledge
+  // are in the log (the coordinator's replies, peers' RING.MERGE acks) wait
+  // on it. Writes staged by `fn` itself are committed before any reply leaves.
+  void RunAfterCommit(std::function<void()> fn);
+
+  // Runs once when the server shuts down, before its handles close (the
+  // wiring closes the peer transport with it).
+  void set_shutdown_hook(std::function<void()> hook) { shutdown_hook_ = std::move(hook); }
 
   // Bytes held in client query and output buffers (INFO memory).
   size_t ClientBufferBytes() const;
@@ -74,6 +85,12 @@ class Server : public commands::ClientRegistry {
   commands::ServerContext* ctx_;
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
   uv_check_t check_;
+  // Active while after-commit work is queued, so the loop polls without
+  // blocking and the check phase runs it promptly even when it was queued
+  // from a timer.
+  uv_idle_t wake_;
+  std::vector<std::function<void()>> after_commit_;
+  std::function<void()> shutdown_hook_;
   uv_timer_t cron_;
   uv_signal_t sigterm_;
   uv_signal_t sigint_;

@@ -231,6 +231,8 @@ std::vector<ConfigOption> BuildOptions() {
   o.push_back(IntOption("read-quorum", false, &Config::read_quorum, 1, 64));
   o.push_back(IntOption("vnodes", false, &Config::vnodes, 1, 4096));
   o.push_back(StringOption("cluster-secret", false, &Config::cluster_secret));
+  o.push_back(IntOption("cluster-request-timeout", false, &Config::cluster_request_timeout, 1,
+                        3600 * 1000));
 
   // Redis directives with Redis 7.0's defaults, accepted so existing config files,
   // clients and test suites that set them keep working.

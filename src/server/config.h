@@ -54,7 +54,7 @@ struct Config {
   std::string loglevel = "notice";
   std::string logfile;
 
-  // Cluster (accepted now; used once replication lands).
+  // Cluster.
   std::string node_id;
   int cluster_port = 0;  // 0 = port + 10000
   std::string seeds;
@@ -63,6 +63,9 @@ struct Config {
   int read_quorum = 2;
   int vnodes = 150;
   std::string cluster_secret;
+  // Deadline of one request to one replica, in ms (a replica that has not
+  // answered by then counts as failed for the quorum: "node2: timeout").
+  int cluster_request_timeout = 1000;
 
   // Redis directives ringkv has no use for: kept so CONFIG GET returns what was set.
   std::map<std::string, std::string> passthrough;

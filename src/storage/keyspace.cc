@@ -444,6 +444,14 @@ void Keyspace::ForEachKey(int db, uint64_t start_hash, int64_t now_ms, const Key
   }
 }
 
+bool Keyspace::HasHashVersion(const causal::Object& object) {
+  return std::any_of(
+      object.siblings().begin(), object.siblings().end(), [](const causal::Sibling& sibling) {
+        return !sibling.tombstone && !sibling.payload.empty() &&
+               static_cast<uint8_t>(sibling.payload[0]) == static_cast<uint8_t>(ValueType::kHash);
+      });
+}
+
 Status Keyspace::ExportKey(int db, std::string_view key, KeyState* state) {
   state->key_object.clear();
   state->fields.clear();
@@ -455,7 +463,16 @@ Status Keyspace::ExportKey(int db, std::string_view key, KeyState* state) {
   s = DecodeKeyRow(scratch_, &field_count, &object_);
   if (!s.ok()) return s;
   object_.Encode(&state->key_object);
+  // Field rows can only matter if the key is or was a hash: a key whose
+  // versions are all live non-hash ones skips the scan (the hot path of
+  // strings; the receiver drops fields no hash version covers, see MergeKey).
+  const bool may_have_fields =
+      field_count > 0 || HasHashVersion(object_) ||
+      std::any_of(object_.siblings().begin(), object_.siblings().end(),
+                  [](const causal::Sibling& sibling) { return sibling.tombstone; });
+  if (!may_have_fields) return Status::OK();
   const std::string prefix = FieldPrefix(dbs_[db].physical_id, key);
+  std::vector<std::pair<uint64_t, std::pair<std::string, std::string>>> by_seq;
   auto it = NewIterator();
   for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
     uint64_t field_hash, seq;
@@ -467,8 +484,13 @@ Status Keyspace::ExportKey(int db, std::string_view key, KeyState* state) {
     }
     std::string encoded;
     object.Encode(&encoded);
-    state->fields.emplace_back(std::string(field), std::move(encoded));
+    by_seq.push_back({seq, {std::string(field), std::move(encoded)}});
   }
+  // In insertion order, so a replica that learns the fields keeps the order
+  // HGETALL shows (Redis's listpack order).
+  std::sort(by_seq.begin(), by_seq.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& entry : by_seq) state->fields.push_back(std::move(entry.second));
   return Status::OK();
 }
 
@@ -524,6 +546,15 @@ Status Keyspace::MergeKey(int db, std::string_view key, const KeyState& state, b
   }
   if (!key_changed) return Status::OK();
   *changed = true;
+  // Fields belong to hash versions. When none survives the merge (a SET or a
+  // DEL superseded the hash this replica held), its fields are deleted too, so
+  // they cannot reappear in a hash created later under the same key. (Senders
+  // ship field rows only for keys with a hash or a tombstone sibling; see
+  // ExportKey.)
+  if (field_count > 0 && !HasHashVersion(local)) {
+    RemoveFields(db, key);
+    field_count = 0;
+  }
 
   StoreKeyObject(db, key, existed ? &before : nullptr, live_before, local, field_count);
   return Status::OK();

@@ -174,6 +174,8 @@ class Keyspace {
   void Notify(int db, std::string_view key) {
     if (observer_) observer_(db, key);
   }
+  // True if `object` holds a live hash version.
+  static bool HasHashVersion(const causal::Object& object);
   // Removes (or, keeping tombstones, deletes causally) every field of a hash.
   void RemoveFields(int db, std::string_view key);
   void TombstoneFieldRow(const std::string& raw_key);

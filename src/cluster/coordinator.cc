@@ -1,0 +1,633 @@
+#include "cluster/coordinator.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <utility>
+
+#include "commands/dispatcher.h"
+#include "resp/reply_builder.h"
+#include "resp/reply_parser.h"
+
+namespace ringkv::cluster {
+
+namespace {
+
+bool ParseInt(std::string_view s, int64_t* out) {
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Why a request to a replica brought no usable answer, as error texts show it.
+std::string FailureReason(DeliveryStatus status, const PeerReply& reply) {
+  if (status != DeliveryStatus::kOk) return DeliveryStatusName(status);
+  if (reply.kind == PeerReply::Kind::kError) return reply.str;
+  return "unexpected reply";
+}
+
+void AppendFailure(std::string* failures, const NodeId& peer, std::string_view reason) {
+  if (!failures->empty()) *failures += ", ";
+  *failures += peer;
+  *failures += ": ";
+  failures->append(reason);
+}
+
+// Commands whose result does not depend on what the key held: they skip the
+// read phase. SET only without the options that read the old value.
+bool IsBlindWrite(std::string_view name, const std::vector<std::string>& args) {
+  if (name == "setex" || name == "psetex" || name == "mset") return true;
+  if (name != "set") return false;
+  for (size_t i = 3; i < args.size(); ++i) {
+    const std::string& option = args[i];
+    if (EqualsIgnoreCase(option, "nx") || EqualsIgnoreCase(option, "xx") ||
+        EqualsIgnoreCase(option, "get") || EqualsIgnoreCase(option, "keepttl")) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Multi-key commands that mean the same run one key at a time, and how their
+// per-key replies combine.
+enum class Gather { kNone, kArray, kSum, kOk };
+
+Gather GatherOf(std::string_view name) {
+  if (name == "mget") return Gather::kArray;
+  if (name == "del" || name == "unlink" || name == "exists" || name == "touch") return Gather::kSum;
+  if (name == "mset") return Gather::kOk;
+  return Gather::kNone;
+}
+
+std::vector<std::string> ToWire(const storage::Keyspace::KeyState& state) {
+  std::vector<std::string> wire;
+  wire.reserve(1 + 2 * state.fields.size());
+  wire.push_back(state.key_object);
+  for (const auto& [field, object] : state.fields) {
+    wire.push_back(field);
+    wire.push_back(object);
+  }
+  return wire;
+}
+
+bool FromWire(std::span<const std::string> wire, storage::Keyspace::KeyState* state) {
+  if (wire.empty() || wire.size() % 2 != 1) return false;
+  state->key_object = wire[0];
+  state->fields.clear();
+  for (size_t i = 1; i + 1 < wire.size(); i += 2) state->fields.emplace_back(wire[i], wire[i + 1]);
+  return true;
+}
+
+// True if two wire states hold the same objects (fields may come in any
+// order: each replica lists them in its own insertion order).
+bool SameState(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  if (a.size() != b.size()) return false;
+  if (a == b) return true;
+  if (a.empty() || a[0] != b[0]) return false;
+  auto pairs = [](const std::vector<std::string>& wire) {
+    std::vector<std::pair<std::string_view, std::string_view>> out;
+    for (size_t i = 1; i + 1 < wire.size(); i += 2) out.emplace_back(wire[i], wire[i + 1]);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  return pairs(a) == pairs(b);
+}
+
+}  // namespace
+
+// One command coordinated here: its keys, the replicas of each and the
+// progress of the current phase.
+struct Coordinator::Op {
+  enum class Phase { kRead, kWrite, kDone };
+  struct Key {
+    std::string key;
+    std::vector<NodeId> others;  // the key's replicas other than this node
+    size_t needed = 0;           // answers wanted from `others` in this phase
+    size_t answered = 0;
+    size_t failed = 0;
+    std::string failures;  // "node2: timeout, node3: unreachable"
+    bool met = false;
+    // The states replicas answered with in the read phase (for read repair).
+    std::vector<std::pair<NodeId, std::vector<std::string>>> answers;
+  };
+  Command command;
+  const commands::CommandSpec* spec = nullptr;
+  Done done;
+  std::vector<Key> keys;
+  size_t unmet = 0;  // keys whose phase quorum is not met yet
+  Phase phase = Phase::kRead;
+};
+
+Coordinator::Coordinator(Options options, const Ring* ring, Transport* transport, Clock* clock,
+                         commands::ServerContext* server, AfterCommit after_commit)
+    : options_(std::move(options)),
+      ring_(ring),
+      transport_(transport),
+      clock_(clock),
+      server_(server),
+      after_commit_(std::move(after_commit)) {}
+
+Coordinator::~Coordinator() = default;
+
+size_t Coordinator::effective_replicas() const {
+  return std::max<size_t>(1, std::min(options_.replicas, ring_->NumMembers()));
+}
+size_t Coordinator::effective_write_quorum() const {
+  return std::min(options_.write_quorum, effective_replicas());
+}
+size_t Coordinator::effective_read_quorum() const {
+  return std::min(options_.read_quorum, effective_replicas());
+}
+
+std::vector<NodeId> Coordinator::Replicas(std::string_view key) const {
+  std::vector<NodeId> nodes = ring_->PreferenceList(Ring::HashKey(key), effective_replicas());
+  if (nodes.empty()) nodes.push_back(options_.self);
+  return nodes;
+}
+
+std::vector<std::string> Coordinator::PreferenceList(std::string_view key) const {
+  return Replicas(key);
+}
+
+size_t Coordinator::NumAlive() const {
+  size_t alive = 0;
+  for (const NodeId& node : ring_->Members()) {
+    if (node == options_.self || transport_->IsConnected(node)) ++alive;
+  }
+  return alive;
+}
+
+void Coordinator::AppendInfo(std::string* out) const {
+  auto field = [out](std::string_view name, uint64_t value) {
+    out->append(name);
+    *out += ':';
+    *out += std::to_string(value);
+    *out += "\r\n";
+  };
+  field("ring_request_timeout_ms", static_cast<uint64_t>(options_.request_timeout_ms));
+  field("ring_coordinated", stats_.coordinated);
+  field("ring_forwarded", stats_.forwarded);
+  field("ring_forwarded_in", stats_.forwarded_in);
+  field("ring_split_commands", stats_.split);
+  field("ring_read_repairs", stats_.read_repairs);
+  field("ring_noquorum_reads", stats_.noquorum_reads);
+  field("ring_noquorum_writes", stats_.noquorum_writes);
+  field("ring_fetches_served", stats_.fetches_served);
+  field("ring_merges_served", stats_.merges_served);
+  field("ring_merges_rejected", stats_.merge_rejected);
+}
+
+std::string Coordinator::ErrorReply(int protocol, std::string_view message) const {
+  std::string out;
+  resp::ReplyBuilder builder(&out);
+  builder.set_protocol(protocol);
+  builder.Error(message);
+  return out;
+}
+
+void Coordinator::Route(int db, int protocol, std::span<const std::string_view> args,
+                        std::function<void(std::string reply)> done) {
+  Command command;
+  command.db = db;
+  command.protocol = protocol;
+  command.args.assign(args.begin(), args.end());
+  Run(std::move(command), std::move(done));
+}
+
+void Coordinator::Run(Command command, Done done) {
+  std::vector<std::string_view> views(command.args.begin(), command.args.end());
+  std::string error;
+  const commands::CommandSpec* spec = commands::Resolve(views, &error);
+  if (spec == nullptr) {
+    done(ErrorReply(command.protocol, error));
+    return;
+  }
+  const std::vector<int> positions =
+      commands::CommandTable::KeyPositions(*spec, static_cast<int>(views.size()));
+  if (spec->name == "copy") {
+    for (size_t i = 3; i < command.args.size(); ++i) {
+      if (EqualsIgnoreCase(command.args[i], "db")) {
+        done(ErrorReply(command.protocol,
+                        "ERR COPY with DB is not supported in cluster mode (see the README's "
+                        "cluster section)"));
+        return;
+      }
+    }
+  }
+
+  auto op = std::make_shared<Op>();
+  // Distinct keys, in argument order, with their replicas.
+  std::vector<std::vector<NodeId>> replica_sets;
+  bool all_local = true;
+  for (int position : positions) {
+    const std::string& key = command.args[position];
+    if (std::any_of(op->keys.begin(), op->keys.end(),
+                    [&](const Op::Key& k) { return k.key == key; })) {
+      continue;
+    }
+    std::vector<NodeId> replicas = Replicas(key);
+    if (std::find(replicas.begin(), replicas.end(), options_.self) == replicas.end()) {
+      all_local = false;
+    }
+    Op::Key entry;
+    entry.key = key;
+    for (const NodeId& node : replicas) {
+      if (node != options_.self) entry.others.push_back(node);
+    }
+    op->keys.push_back(std::move(entry));
+    replica_sets.push_back(std::move(replicas));
+  }
+
+  if (all_local || command.forwarded || op->keys.empty()) {
+    op->command = std::move(command);
+    op->spec = spec;
+    op->done = std::move(done);
+    Coordinate(std::move(op));
+    return;
+  }
+  if (op->keys.size() > 1 && GatherOf(spec->name) != Gather::kNone) {
+    Split(std::move(command), positions, std::move(done));
+    return;
+  }
+  // Forward to a node that replicates every key, reachable ones first, in the
+  // first key's preference-list order.
+  std::vector<NodeId> candidates;
+  for (const NodeId& node : replica_sets[0]) {
+    const bool everywhere =
+        std::all_of(replica_sets.begin(), replica_sets.end(), [&](const std::vector<NodeId>& s) {
+          return std::find(s.begin(), s.end(), node) != s.end();
+        });
+    if (everywhere) candidates.push_back(node);
+  }
+  if (candidates.empty()) {
+    done(ErrorReply(command.protocol,
+                    "ERR the keys of this command live on different replica sets, so it cannot "
+                    "run in cluster mode (see the README's cluster section)"));
+    return;
+  }
+  std::stable_partition(candidates.begin(), candidates.end(),
+                        [this](const NodeId& node) { return transport_->IsConnected(node); });
+  Forward(std::move(command), std::move(candidates), 0, "", std::move(done));
+}
+
+void Coordinator::Forward(Command command, std::vector<NodeId> candidates, size_t next,
+                          std::string failures, Done done) {
+  if (next >= candidates.size()) {
+    done(ErrorReply(command.protocol,
+                    "NOQUORUM no replica of this key is reachable (" + failures + ")"));
+    return;
+  }
+  ++stats_.forwarded;
+  PeerRequest request;
+  request.reserve(command.args.size() + 3);
+  request.push_back("RING.FORWARD");
+  request.push_back(std::to_string(command.db));
+  request.push_back(std::to_string(command.protocol));
+  for (const std::string& arg : command.args) request.push_back(arg);
+  const NodeId peer = candidates[next];
+  transport_->Send(
+      peer, std::move(request), 2 * options_.request_timeout_ms + 500,
+      [this, command = std::move(command), candidates = std::move(candidates), next,
+       failures = std::move(failures), done = std::move(done),
+       peer](DeliveryStatus status, const PeerReply& reply) mutable {
+        if (status == DeliveryStatus::kOk && reply.kind == PeerReply::Kind::kBulk) {
+          done(reply.str);
+          return;
+        }
+        if (status == DeliveryStatus::kUnreachable) {
+          // Never sent: another replica may take it.
+          AppendFailure(&failures, peer, "unreachable");
+          Forward(std::move(command), std::move(candidates), next + 1, std::move(failures),
+                  std::move(done));
+          return;
+        }
+        if (status == DeliveryStatus::kTimeout) {
+          done(ErrorReply(command.protocol,
+                          "NOQUORUM the command was forwarded to replica " + peer +
+                              ", which did not answer in time; it may have been applied"));
+          return;
+        }
+        done(ErrorReply(command.protocol, "NOQUORUM replica " + peer + " refused the command (" +
+                                              FailureReason(status, reply) + ")"));
+      });
+}
+
+void Coordinator::Split(Command command, const std::vector<int>& key_positions, Done done) {
+  ++stats_.split;
+  std::vector<std::string_view> views(command.args.begin(), command.args.end());
+  std::string error;
+  const Gather gather = GatherOf(commands::Resolve(views, &error)->name);
+  struct Gathered {
+    std::vector<std::string> replies;
+    size_t pending = 0;
+    int protocol = 2;
+    Gather gather = Gather::kNone;
+    Done done;
+  };
+  auto state = std::make_shared<Gathered>();
+  state->replies.resize(key_positions.size());
+  state->pending = key_positions.size();
+  state->protocol = command.protocol;
+  state->gather = gather;
+  state->done = std::move(done);
+  auto finish = [this](Gathered& g) {
+    // Sub-commands ran with RESP2 so their replies parse the same way.
+    std::vector<resp::Reply> parsed(g.replies.size());
+    for (size_t i = 0; i < g.replies.size(); ++i) {
+      resp::ReplyParser parser;
+      parser.Feed(g.replies[i]);
+      if (parser.Next(&parsed[i]) != resp::ReplyParser::Result::kReply) {
+        g.done(ErrorReply(g.protocol, "ERR malformed reply from a replica"));
+        return;
+      }
+      if (parsed[i].type == resp::Reply::Type::kError) {
+        g.done(ErrorReply(g.protocol, parsed[i].str));
+        return;
+      }
+    }
+    std::string out;
+    resp::ReplyBuilder builder(&out);
+    builder.set_protocol(g.protocol);
+    if (g.gather == Gather::kArray) {
+      builder.ArrayHeader(parsed.size());
+      for (const resp::Reply& reply : parsed) {
+        if (reply.type == resp::Reply::Type::kArray && !reply.elements.empty() &&
+            reply.elements[0].type == resp::Reply::Type::kBulk) {
+          builder.Bulk(reply.elements[0].str);
+        } else {
+          builder.Null();
+        }
+      }
+    } else if (g.gather == Gather::kSum) {
+      int64_t sum = 0;
+      for (const resp::Reply& reply : parsed) sum += reply.integer;
+      builder.Integer(sum);
+    } else {
+      builder.Ok();
+    }
+    g.done(std::move(out));
+  };
+  for (size_t i = 0; i < key_positions.size(); ++i) {
+    Command sub;
+    sub.db = command.db;
+    sub.protocol = 2;
+    sub.args.push_back(command.args[0]);
+    sub.args.push_back(command.args[key_positions[i]]);
+    if (gather == Gather::kOk) sub.args.push_back(command.args[key_positions[i] + 1]);
+    Run(std::move(sub), [state, i, finish](std::string reply) {
+      state->replies[i] = std::move(reply);
+      if (--state->pending == 0) finish(*state);
+    });
+  }
+}
+
+void Coordinator::Coordinate(std::shared_ptr<Op> op) {
+  ++stats_.coordinated;
+  const bool blind = IsBlindWrite(op->spec->name, op->command.args);
+  const size_t read_needed = blind ? 0 : effective_read_quorum() - 1;
+  op->unmet = 0;
+  for (Op::Key& key : op->keys) {
+    key.needed = std::min(read_needed, key.others.size());
+    key.met = key.needed == 0;
+    if (!key.met) ++op->unmet;
+  }
+  op->phase = Op::Phase::kRead;
+  if (op->unmet == 0 && !blind) {
+    // R = 1: nothing to wait for, but the other replicas still get asked so
+    // that read repair can bring them (or us) up to date in the background.
+    op->phase = Op::Phase::kWrite;
+  }
+  if (!blind) {
+    for (size_t i = 0; i < op->keys.size(); ++i) {
+      for (const NodeId& peer : op->keys[i].others) {
+        PeerRequest request{"RING.FETCH", std::to_string(op->command.db), op->keys[i].key};
+        transport_->Send(peer, std::move(request), options_.request_timeout_ms,
+                         [this, op, i, peer](DeliveryStatus status, const PeerReply& reply) {
+                           OnFetchReply(op, i, peer, status, reply);
+                         });
+      }
+    }
+  }
+  if (op->unmet == 0) ExecuteLocally(op);
+}
+
+void Coordinator::OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, const NodeId& peer,
+                               DeliveryStatus status, const PeerReply& reply) {
+  Op::Key& key = op->keys[key_index];
+  const bool ok = status == DeliveryStatus::kOk && reply.kind == PeerReply::Kind::kArray &&
+                  MergeState(op->command.db, key.key, reply.elements);
+  if (op->phase != Op::Phase::kRead) {
+    // A late answer: what it taught us is merged; now teach it what it lacks.
+    if (ok) RepairIfStale(op->command.db, key.key, peer, reply.elements);
+    return;
+  }
+  if (!ok) {
+    ++key.failed;
+    AppendFailure(&key.failures, peer,
+                  status == DeliveryStatus::kOk && reply.kind != PeerReply::Kind::kError
+                      ? "malformed state"
+                      : FailureReason(status, reply));
+    if (!key.met && key.others.size() - key.failed < key.needed) {
+      ++stats_.noquorum_reads;
+      op->phase = Op::Phase::kDone;
+      Finish(op, ErrorReply(op->command.protocol, "NOQUORUM read reached " +
+                                                      std::to_string(1 + key.answered) + " of " +
+                                                      std::to_string(1 + key.needed) +
+                                                      " required replicas (" + key.failures + ")"));
+    }
+    return;
+  }
+  ++key.answered;
+  key.answers.emplace_back(peer, reply.elements);
+  if (!key.met && key.answered >= key.needed) {
+    key.met = true;
+    if (--op->unmet == 0) ExecuteLocally(op);
+  }
+}
+
+void Coordinator::ExecuteLocally(const std::shared_ptr<Op>& op) {
+  const bool is_write = (op->spec->flags & commands::kWrite) != 0;
+  const int db = op->command.db;
+  std::vector<std::vector<std::string>> before;
+  if (is_write) {
+    for (const Op::Key& key : op->keys) before.push_back(LocalState(db, key.key));
+  }
+
+  commands::ClientState client;
+  client.db = db;
+  client.protocol = op->command.protocol;
+  client.authenticated = true;
+  std::string out;
+  resp::ReplyBuilder builder(&out);
+  builder.set_protocol(op->command.protocol);
+  const int64_t now_ms = clock_->NowMs();
+  server_->keyspace->set_now_ms(now_ms);
+  std::vector<std::string_view> views(op->command.args.begin(), op->command.args.end());
+  commands::ExecContext ctx(*server_, client, views, builder, now_ms);
+  commands::Execute(ctx, *op->spec);
+
+  // Keys the command changed go to their replicas; the others only get read
+  // repair.
+  const size_t write_needed = effective_write_quorum() - 1;
+  op->unmet = 0;
+  op->phase = Op::Phase::kWrite;
+  std::vector<std::pair<size_t, std::vector<std::string>>> to_replicate;
+  for (size_t i = 0; i < op->keys.size(); ++i) {
+    Op::Key& key = op->keys[i];
+    std::vector<std::string> after = LocalState(db, key.key);
+    if (is_write && !SameState(after, before[i])) {
+      key.needed = std::min(write_needed, key.others.size());
+      key.answered = key.failed = 0;
+      key.failures.clear();
+      key.met = key.needed == 0;
+      if (!key.met) ++op->unmet;
+      to_replicate.emplace_back(i, std::move(after));
+      continue;
+    }
+    for (const auto& [peer, state] : key.answers) {
+      if (!SameState(state, after)) {
+        ++stats_.read_repairs;
+        SendMerge(peer, db, key.key, after, [](DeliveryStatus, const PeerReply&) {});
+      }
+    }
+  }
+  for (auto& [index, state] : to_replicate) {
+    for (const NodeId& peer : op->keys[index].others) {
+      SendMerge(peer, db, op->keys[index].key, state,
+                [this, op, index, peer](DeliveryStatus status, const PeerReply& reply) {
+                  OnMergeReply(op, index, peer, status, reply);
+                });
+    }
+  }
+  if (op->unmet == 0) {
+    op->phase = Op::Phase::kDone;
+    Finish(op, std::move(out));
+    return;
+  }
+  op->done = [done = std::move(op->done), out = std::move(out)](std::string reply) mutable {
+    // An empty reply means "the quorum was met": send the command's own.
+    done(reply.empty() ? std::move(out) : std::move(reply));
+  };
+}
+
+void Coordinator::OnMergeReply(const std::shared_ptr<Op>& op, size_t key_index, const NodeId& peer,
+                               DeliveryStatus status, const PeerReply& reply) {
+  if (op->phase != Op::Phase::kWrite) return;
+  Op::Key& key = op->keys[key_index];
+  if (key.met) return;
+  if (status == DeliveryStatus::kOk && reply.kind == PeerReply::Kind::kStatus) {
+    if (++key.answered >= key.needed) {
+      key.met = true;
+      if (--op->unmet == 0) {
+        op->phase = Op::Phase::kDone;
+        Finish(op, "");
+      }
+    }
+    return;
+  }
+  ++key.failed;
+  AppendFailure(&key.failures, peer, FailureReason(status, reply));
+  if (key.others.size() - key.failed < key.needed) {
+    ++stats_.noquorum_writes;
+    op->phase = Op::Phase::kDone;
+    Finish(op, ErrorReply(op->command.protocol,
+                          "NOQUORUM write reached " + std::to_string(1 + key.answered) + " of " +
+                              std::to_string(1 + key.needed) + " required replicas (" +
+                              key.failures + "); it may be applied on the replicas that answered"));
+  }
+}
+
+void Coordinator::Finish(const std::shared_ptr<Op>& op, std::string reply) {
+  // The reply acknowledges this replica's part only once it is in the log.
+  after_commit_(
+      [done = std::move(op->done), reply = std::move(reply)]() mutable { done(std::move(reply)); });
+}
+
+std::vector<std::string> Coordinator::LocalState(int db, std::string_view key) {
+  storage::Keyspace::KeyState state;
+  Status s = server_->keyspace->ExportKey(db, key, &state);
+  if (!s.ok() && !s.IsNotFound()) {
+    spdlog::error("Cannot read the state of a key for replication: {}", s.ToString());
+  }
+  return ToWire(state);
+}
+
+bool Coordinator::MergeState(int db, std::string_view key, const std::vector<std::string>& wire) {
+  storage::Keyspace::KeyState state;
+  if (!FromWire(wire, &state)) return false;
+  bool changed = false;
+  return server_->keyspace->MergeKey(db, key, state, &changed).ok();
+}
+
+void Coordinator::RepairIfStale(int db, const std::string& key, const NodeId& peer,
+                                const std::vector<std::string>& peer_state) {
+  std::vector<std::string> local = LocalState(db, key);
+  if (SameState(local, peer_state)) return;
+  ++stats_.read_repairs;
+  SendMerge(peer, db, key, local, [](DeliveryStatus, const PeerReply&) {});
+}
+
+void Coordinator::SendMerge(const NodeId& peer, int db, const std::string& key,
+                            const std::vector<std::string>& state, ReplyCallback done) {
+  PeerRequest request;
+  request.reserve(3 + state.size());
+  request.push_back("RING.MERGE");
+  request.push_back(std::to_string(db));
+  request.push_back(key);
+  request.insert(request.end(), state.begin(), state.end());
+  transport_->Send(peer, std::move(request), options_.request_timeout_ms, std::move(done));
+}
+
+void Coordinator::HandlePeerRequest(const NodeId& from, const PeerRequest& request,
+                                    std::function<void(PeerReply)> respond) {
+  (void)from;
+  if (request.empty()) {
+    respond(PeerReply::Error("ERR empty request"));
+    return;
+  }
+  const std::string& name = request[0];
+  int64_t db = -1;
+  if (request.size() >= 3) ParseInt(request[1], &db);
+  const bool db_ok = db >= 0 && db < server_->keyspace->num_databases();
+  if (EqualsIgnoreCase(name, "RING.FETCH") && request.size() == 3 && db_ok) {
+    ++stats_.fetches_served;
+    respond(PeerReply::Array(LocalState(static_cast<int>(db), request[2])));
+    return;
+  }
+  if (EqualsIgnoreCase(name, "RING.MERGE") && request.size() >= 4 && db_ok) {
+    storage::Keyspace::KeyState state;
+    bool changed = false;
+    if (!FromWire(std::span(request).subspan(3), &state) ||
+        !server_->keyspace->MergeKey(static_cast<int>(db), request[2], state, &changed).ok()) {
+      ++stats_.merge_rejected;
+      respond(PeerReply::Error("ERR corrupt key state"));
+      return;
+    }
+    ++stats_.merges_served;
+    after_commit_([respond = std::move(respond)] { respond(PeerReply::Status("OK")); });
+    return;
+  }
+  int64_t protocol = 0;
+  if (EqualsIgnoreCase(name, "RING.FORWARD") && request.size() >= 4 && db_ok &&
+      ParseInt(request[2], &protocol) && (protocol == 2 || protocol == 3)) {
+    ++stats_.forwarded_in;
+    Command command;
+    command.db = static_cast<int>(db);
+    command.protocol = static_cast<int>(protocol);
+    command.args.assign(request.begin() + 3, request.end());
+    command.forwarded = true;
+    Run(std::move(command),
+        [respond = std::move(respond)](std::string reply) { respond(PeerReply::Bulk(reply)); });
+    return;
+  }
+  respond(PeerReply::Error("ERR unknown or malformed internal command '" + name + "'"));
+}
+
+}  // namespace ringkv::cluster

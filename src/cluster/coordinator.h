@@ -1,0 +1,155 @@
+// The quorum coordinator: runs keyed client commands on the N replicas of
+// their keys, Dynamo style (DESIGN.md section 1).
+//
+// A command whose keys all have this node among their replicas is coordinated
+// here, in three steps:
+//   1. Read phase. RING.FETCH asks each key's other replicas for their causal
+//      state, and every answer is merged into this replica as it arrives. The
+//      phase ends once R replicas (this one included) have answered for every
+//      key. Blind writes (a plain SET, SETEX, PSETEX, MSET) skip it: their
+//      result does not depend on the old value, and writing with this
+//      replica's context is what a Dynamo coordinator does; a concurrent
+//      version another replica holds becomes a sibling, never a loss.
+//   2. The command runs on this replica (commands::Execute), so it sees the
+//      merged state, and a write supersedes everything the quorum had seen.
+//   3. Write phase. For each key the command changed, RING.MERGE sends the
+//      key's new state to its other replicas. The reply leaves once W
+//      replicas (this one included) hold it for every key and this node's own
+//      write is in its log; the remaining replicas finish in the background.
+// Read repair: after a read, every replica that answered with less than the
+// merged state is sent the merged state, including one that answers after the
+// client has had its reply.
+//
+// Routing. A command whose keys this node does not replicate is forwarded with
+// RING.FORWARD to the first reachable replica, which coordinates it: one hop,
+// since a forwarded command is never forwarded again. MGET, MSET, DEL, EXISTS,
+// UNLINK and TOUCH over keys of different replica sets are split into one
+// command per key and their replies gathered; any other command over keys that
+// no single node replicates is refused with an error that says so.
+//
+// Failures are reported, never hidden: a phase that cannot reach its quorum
+// answers NOQUORUM, naming each replica that failed and why, and a failed
+// write says it may be applied on the replicas that answered.
+//
+// Internal commands, all idempotent (merging a state twice is merging it once):
+//   RING.FETCH db key                                -> [key-object, field, object, ...]
+//   RING.MERGE db key key-object [field object ...]  -> +OK once in the log
+//   RING.FORWARD db protocol command [arg ...]       -> the encoded reply, as a bulk
+// A key-object is "" when the replica never saw the key.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cluster/ring.h"
+#include "cluster/transport.h"
+#include "commands/context.h"
+
+namespace ringkv::cluster {
+
+class Coordinator : public commands::KeyRouter {
+ public:
+  struct Options {
+    NodeId self;
+    size_t replicas = 3;      // N
+    size_t write_quorum = 2;  // W
+    size_t read_quorum = 2;   // R
+    // Deadline of one request to one replica. A forwarded command gets twice
+    // this plus a margin, since its coordinator waits on replicas too.
+    int64_t request_timeout_ms = 1000;
+  };
+
+  // Counters for INFO; they only grow.
+  struct Stats {
+    uint64_t coordinated = 0;      // commands coordinated here
+    uint64_t forwarded = 0;        // commands sent to another replica
+    uint64_t forwarded_in = 0;     // commands peers forwarded here
+    uint64_t split = 0;            // multi-key commands split per key
+    uint64_t read_repairs = 0;     // stale replicas sent the merged state
+    uint64_t noquorum_reads = 0;   // read phases that missed R
+    uint64_t noquorum_writes = 0;  // write phases that missed W
+    uint64_t fetches_served = 0;   // RING.FETCH answered
+    uint64_t merges_served = 0;    // RING.MERGE applied
+    uint64_t merge_rejected = 0;   // RING.MERGE with a corrupt state
+  };
+
+  // Runs `fn` once every write staged so far is durable in this node's log
+  // (the server runs it after its next commit). Acks and replies wait on it.
+  using AfterCommit = std::function<void(std::function<void()> fn)>;
+
+  // Every pointer must outlive the coordinator; the ring is read, never
+  // changed, by it. The server context supplies the keyspace and the command
+  // table's execution.
+  Coordinator(Options options, const Ring* ring, Transport* transport, Clock* clock,
+              commands::ServerContext* server, AfterCommit after_commit);
+  ~Coordinator() override;
+
+  // commands::KeyRouter.
+  void Route(int db, int protocol, std::span<const std::string_view> args,
+             std::function<void(std::string reply)> done) override;
+  std::vector<std::string> PreferenceList(std::string_view key) const override;
+  size_t NumMembers() const override { return ring_->NumMembers(); }
+  size_t NumAlive() const override;
+  void AppendInfo(std::string* out) const override;
+
+  // Serves RING.FETCH, RING.MERGE and RING.FORWARD from peers (install it as
+  // the transport's request handler).
+  void HandlePeerRequest(const NodeId& from, const PeerRequest& request,
+                         std::function<void(PeerReply)> respond);
+
+  // N, W and R capped at the member count.
+  size_t effective_replicas() const;
+  size_t effective_write_quorum() const;
+  size_t effective_read_quorum() const;
+
+  const Stats& stats() const { return stats_; }
+
+ private:
+  struct Command {
+    int db = 0;
+    int protocol = 2;
+    std::vector<std::string> args;
+    bool forwarded = false;  // arrived with RING.FORWARD: coordinate here, whatever the ring says
+  };
+  using Done = std::function<void(std::string reply)>;
+  struct Op;
+
+  void Run(Command command, Done done);
+  void Coordinate(std::shared_ptr<Op> op);
+  void OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, const NodeId& peer,
+                    DeliveryStatus status, const PeerReply& reply);
+  void ExecuteLocally(const std::shared_ptr<Op>& op);
+  void OnMergeReply(const std::shared_ptr<Op>& op, size_t key_index, const NodeId& peer,
+                    DeliveryStatus status, const PeerReply& reply);
+  void Finish(const std::shared_ptr<Op>& op, std::string reply);
+  void Forward(Command command, std::vector<NodeId> candidates, size_t next, std::string failures,
+               Done done);
+  void Split(Command command, const std::vector<int>& key_positions, Done done);
+
+  // This replica's state of `key` in the wire form of RING.FETCH's reply.
+  std::vector<std::string> LocalState(int db, std::string_view key);
+  // Merges a peer's wire state into this replica; false if it is malformed.
+  bool MergeState(int db, std::string_view key, const std::vector<std::string>& wire);
+  // Sends this replica's state of `key` to `peer` if `peer_state` lacks any of it.
+  void RepairIfStale(int db, const std::string& key, const NodeId& peer,
+                     const std::vector<std::string>& peer_state);
+  void SendMerge(const NodeId& peer, int db, const std::string& key,
+                 const std::vector<std::string>& state, ReplyCallback done);
+  std::vector<NodeId> Replicas(std::string_view key) const;
+  std::string ErrorReply(int protocol, std::string_view message) const;
+
+  Options options_;
+  const Ring* ring_;
+  Transport* transport_;
+  Clock* clock_;
+  commands::ServerContext* server_;
+  AfterCommit after_commit_;
+  Stats stats_;
+};
+
+}  // namespace ringkv::cluster
