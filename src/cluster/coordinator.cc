@@ -112,7 +112,17 @@ struct Coordinator::Op {
     size_t needed = 0;           // answers wanted from `others` in this phase
     size_t answered = 0;
     size_t failed = 0;
-    std::string failures;  // "node2: timeout, node3: unreachable"
+    std::vector<std::pair<NodeId, std::string>> failures;  // (replica, why)
+    // "node2: timeout, node3: unreachable", in preference-list order.
+    std::string FailureList() const {
+      std::string out;
+      for (const NodeId& node : others) {
+        for (const auto& [peer, reason] : failures) {
+          if (peer == node) AppendFailure(&out, peer, reason);
+        }
+      }
+      return out;
+    }
     bool met = false;
     // The states replicas answered with in the read phase (for read repair).
     std::vector<std::pair<NodeId, std::vector<std::string>>> answers;
@@ -430,17 +440,17 @@ void Coordinator::OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, 
   }
   if (!ok) {
     ++key.failed;
-    AppendFailure(&key.failures, peer,
-                  status == DeliveryStatus::kOk && reply.kind != PeerReply::Kind::kError
-                      ? "malformed state"
-                      : FailureReason(status, reply));
+    key.failures.emplace_back(peer,
+                              status == DeliveryStatus::kOk && reply.kind != PeerReply::Kind::kError
+                                  ? "malformed state"
+                                  : FailureReason(status, reply));
     if (!key.met && key.others.size() - key.failed < key.needed) {
       ++stats_.noquorum_reads;
       op->phase = Op::Phase::kDone;
-      Finish(op, ErrorReply(op->command.protocol, "NOQUORUM read reached " +
-                                                      std::to_string(1 + key.answered) + " of " +
-                                                      std::to_string(1 + key.needed) +
-                                                      " required replicas (" + key.failures + ")"));
+      Finish(op, ErrorReply(op->command.protocol,
+                            "NOQUORUM read reached " + std::to_string(1 + key.answered) + " of " +
+                                std::to_string(1 + key.needed) + " required replicas (" +
+                                key.FailureList() + ")"));
     }
     return;
   }
@@ -533,14 +543,15 @@ void Coordinator::OnMergeReply(const std::shared_ptr<Op>& op, size_t key_index, 
     return;
   }
   ++key.failed;
-  AppendFailure(&key.failures, peer, FailureReason(status, reply));
+  key.failures.emplace_back(peer, FailureReason(status, reply));
   if (key.others.size() - key.failed < key.needed) {
     ++stats_.noquorum_writes;
     op->phase = Op::Phase::kDone;
     Finish(op, ErrorReply(op->command.protocol,
                           "NOQUORUM write reached " + std::to_string(1 + key.answered) + " of " +
                               std::to_string(1 + key.needed) + " required replicas (" +
-                              key.failures + "); it may be applied on the replicas that answered"));
+                              key.FailureList() +
+                              "); it may be applied on the replicas that answered"));
   }
 }
 
