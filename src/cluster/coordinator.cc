@@ -221,6 +221,10 @@ void Coordinator::Run(Command command, Done done) {
   }
   const std::vector<int> positions =
       commands::CommandTable::KeyPositions(*spec, static_cast<int>(views.size()));
+  if (spec->flags & commands::kClusterWide) {
+    RunClusterWide(std::move(command), spec, std::move(done));
+    return;
+  }
   if (spec->name == "copy") {
     for (size_t i = 3; i < command.args.size(); ++i) {
       if (EqualsIgnoreCase(command.args[i], "db")) {
@@ -396,6 +400,227 @@ void Coordinator::Split(Command command, const std::vector<int>& key_positions, 
       if (--state->pending == 0) finish(*state);
     });
   }
+}
+
+std::string Coordinator::ExecuteHere(int db, int protocol, const std::vector<std::string>& args,
+                                     const commands::CommandSpec& spec) {
+  commands::ClientState client;
+  client.db = db;
+  client.protocol = protocol;
+  client.authenticated = true;
+  std::string out;
+  resp::ReplyBuilder builder(&out);
+  builder.set_protocol(protocol);
+  const int64_t now_ms = clock_->NowMs();
+  server_->keyspace->set_now_ms(now_ms);
+  std::vector<std::string_view> views(args.begin(), args.end());
+  commands::ExecContext ctx(*server_, client, views, builder, now_ms);
+  commands::Execute(ctx, spec);
+  return out;
+}
+
+void Coordinator::ExecuteOn(
+    const NodeId& node, int db, std::vector<std::string> args,
+    std::function<void(bool ok, std::string reply, std::string failure)> done) {
+  if (node == options_.self) {
+    std::vector<std::string_view> views(args.begin(), args.end());
+    std::string error;
+    const commands::CommandSpec* spec = commands::Resolve(views, &error);
+    if (spec == nullptr) {
+      done(false, "", error);
+      return;
+    }
+    done(true, ExecuteHere(db, 2, args, *spec), "");
+    return;
+  }
+  PeerRequest request{"RING.LOCALEXEC", std::to_string(db)};
+  request.insert(request.end(), args.begin(), args.end());
+  transport_->Send(node, std::move(request), options_.request_timeout_ms,
+                   [done = std::move(done)](DeliveryStatus status, const PeerReply& reply) {
+                     if (status == DeliveryStatus::kOk && reply.kind == PeerReply::Kind::kBulk) {
+                       done(true, reply.str, "");
+                     } else {
+                       done(false, "", FailureReason(status, reply));
+                     }
+                   });
+}
+
+void Coordinator::RunClusterWide(Command command, const commands::CommandSpec* spec, Done done) {
+  const std::string_view name = spec->name;
+  const bool everywhere = effective_replicas() >= ring_->NumMembers();
+  const bool flush = name == "flushdb" || name == "flushall";
+  if (name == "scan") {
+    ScanPage(std::move(command), std::move(done));
+    return;
+  }
+  if (everywhere && !flush) {
+    done(ExecuteHere(command.db, command.protocol, command.args, *spec));
+    return;
+  }
+  // Ask every member; KEYS and DBSIZE gather keys, so each counts once.
+  std::vector<std::string> args = command.args;
+  if (name == "dbsize") args = {"KEYS", "*"};
+  struct Gathered {
+    size_t pending = 0;
+    size_t answered = 0;
+    std::vector<std::pair<NodeId, std::string>> replies;
+    std::vector<std::pair<NodeId, std::string>> failures;
+  };
+  auto gathered = std::make_shared<Gathered>();
+  const std::vector<NodeId> members = ring_->Members();
+  gathered->pending = members.size();
+  auto finish = [this, gathered, command, name = std::string(name), flush, done,
+                 members_count = members.size()]() {
+    std::string failures;
+    for (const auto& [peer, why] : gathered->failures) AppendFailure(&failures, peer, why);
+    std::string out;
+    resp::ReplyBuilder builder(&out);
+    builder.set_protocol(command.protocol);
+    if (flush) {
+      if (gathered->failures.empty()) {
+        builder.Ok();
+      } else {
+        builder.Error("NOQUORUM flush reached " + std::to_string(gathered->answered) + " of " +
+                      std::to_string(members_count) + " nodes (" + failures +
+                      "); the nodes that answered were flushed");
+      }
+      done(std::move(out));
+      return;
+    }
+    // A node's reply that is an error (a bad pattern, say) is the answer.
+    std::vector<resp::Reply> parsed;
+    for (const auto& [peer, bytes] : gathered->replies) {
+      resp::ReplyParser parser;
+      parser.Feed(bytes);
+      resp::Reply reply;
+      if (parser.Next(&reply) != resp::ReplyParser::Result::kReply) continue;
+      if (reply.type == resp::Reply::Type::kError) {
+        done(ErrorReply(command.protocol, reply.str));
+        return;
+      }
+      parsed.push_back(std::move(reply));
+    }
+    if (name == "randomkey") {
+      for (const resp::Reply& reply : parsed) {
+        if (reply.type == resp::Reply::Type::kBulk) {
+          builder.Bulk(reply.str);
+          done(std::move(out));
+          return;
+        }
+      }
+      builder.Null();
+      done(std::move(out));
+      return;
+    }
+    std::vector<std::string> keys;
+    for (const resp::Reply& reply : parsed) {
+      for (const resp::Reply& key : reply.elements) keys.push_back(key.str);
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    if (name == "dbsize") {
+      builder.Integer(static_cast<int64_t>(keys.size()));
+    } else {
+      builder.ArrayHeader(keys.size());
+      for (const std::string& key : keys) builder.Bulk(key);
+    }
+    done(std::move(out));
+  };
+  // This node first, so RANDOMKEY prefers a local key.
+  std::vector<NodeId> order{options_.self};
+  for (const NodeId& member : members) {
+    if (member != options_.self) order.push_back(member);
+  }
+  gathered->replies.reserve(order.size());
+  for (const NodeId& member : order) {
+    ExecuteOn(member, command.db, args,
+              [gathered, member, finish](bool ok, std::string reply, std::string failure) {
+                if (ok) {
+                  ++gathered->answered;
+                  gathered->replies.emplace_back(member, std::move(reply));
+                } else {
+                  gathered->failures.emplace_back(member, std::move(failure));
+                }
+                if (--gathered->pending == 0) finish();
+              });
+  }
+}
+
+void Coordinator::ScanPage(Command command, Done done) {
+  uint64_t cursor = 0;
+  const std::string& text = command.args[1];
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), cursor);
+  const bool everywhere = effective_replicas() >= ring_->NumMembers();
+  if (everywhere || ec != std::errc() || ptr != text.data() + text.size()) {
+    // One node holds the whole keyspace (or the cursor is invalid, which the
+    // local SCAN reports with Redis's error).
+    std::vector<std::string_view> views(command.args.begin(), command.args.end());
+    std::string error;
+    done(
+        ExecuteHere(command.db, command.protocol, command.args, *commands::Resolve(views, &error)));
+    return;
+  }
+  // The node to ask: this one if it replicates the cursor's hash, else the
+  // first reachable replica; and the stretch of hashes around the cursor that
+  // node replicates without a break.
+  const std::vector<NodeId> replicas = ring_->PreferenceList(cursor, effective_replicas());
+  NodeId target = replicas.empty() ? options_.self : replicas[0];
+  if (std::find(replicas.begin(), replicas.end(), options_.self) != replicas.end()) {
+    target = options_.self;
+  } else {
+    for (const NodeId& node : replicas) {
+      if (transport_->IsConnected(node)) {
+        target = node;
+        break;
+      }
+    }
+  }
+  TokenRange stretch{cursor, cursor};
+  for (const TokenRange& range : ring_->RangesOf(target, effective_replicas())) {
+    if (range.Contains(cursor)) stretch = range;
+  }
+  ExecuteOn(target, command.db, command.args,
+            [this, stretch, protocol = command.protocol, done = std::move(done), target](
+                bool ok, std::string reply, std::string failure) {
+              if (!ok) {
+                done(ErrorReply(protocol, "NOQUORUM scan could not reach replica " + target + " (" +
+                                              failure + ")"));
+                return;
+              }
+              resp::ReplyParser parser;
+              parser.Feed(reply);
+              resp::Reply page;
+              if (parser.Next(&page) != resp::ReplyParser::Result::kReply ||
+                  page.type == resp::Reply::Type::kError) {
+                done(ErrorReply(protocol, page.type == resp::Reply::Type::kError
+                                              ? page.str
+                                              : "ERR malformed reply from a replica"));
+                return;
+              }
+              if (page.type != resp::Reply::Type::kArray || page.elements.size() != 2) {
+                done(ErrorReply(protocol, "ERR malformed reply from a replica"));
+                return;
+              }
+              uint64_t next = 0;
+              std::from_chars(page.elements[0].str.data(),
+                              page.elements[0].str.data() + page.elements[0].str.size(), next);
+              // Keys past the stretch belong to other nodes' pages.
+              if (next == 0 || next > stretch.last) {
+                next = stretch.last == UINT64_MAX ? 0 : stretch.last + 1;
+              }
+              std::string out;
+              resp::ReplyBuilder builder(&out);
+              builder.set_protocol(protocol);
+              std::vector<const std::string*> keys;
+              for (const resp::Reply& key : page.elements[1].elements) {
+                if (stretch.Contains(Ring::HashKey(key.str))) keys.push_back(&key.str);
+              }
+              builder.ArrayHeader(2);
+              builder.Bulk(std::to_string(next));
+              builder.ArrayHeader(keys.size());
+              for (const std::string* key : keys) builder.Bulk(*key);
+              done(std::move(out));
+            });
 }
 
 void Coordinator::Coordinate(std::shared_ptr<Op> op) {
@@ -636,6 +861,21 @@ void Coordinator::HandlePeerRequest(const NodeId& from, const PeerRequest& reque
     command.forwarded = true;
     Run(std::move(command),
         [respond = std::move(respond)](std::string reply) { respond(PeerReply::Bulk(reply)); });
+    return;
+  }
+  if (EqualsIgnoreCase(name, "RING.LOCALEXEC") && request.size() >= 3 && db_ok) {
+    std::vector<std::string> args(request.begin() + 2, request.end());
+    std::vector<std::string_view> views(args.begin(), args.end());
+    std::string error;
+    const commands::CommandSpec* spec = commands::Resolve(views, &error);
+    if (spec == nullptr || !(spec->flags & commands::kClusterWide)) {
+      respond(PeerReply::Error(spec == nullptr ? error : "ERR not a cluster-wide command"));
+      return;
+    }
+    std::string reply = ExecuteHere(static_cast<int>(db), 2, args, *spec);
+    after_commit_([respond = std::move(respond), reply = std::move(reply)] {
+      respond(PeerReply::Bulk(reply));
+    });
     return;
   }
   respond(PeerReply::Error("ERR unknown or malformed internal command '" + name + "'"));

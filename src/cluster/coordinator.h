@@ -35,6 +35,17 @@
 //   RING.FETCH db key                                -> [key-object, field, object, ...]
 //   RING.MERGE db key key-object [field object ...]  -> +OK once in the log
 //   RING.FORWARD db protocol command [arg ...]       -> the encoded reply, as a bulk
+//   RING.LOCALEXEC db command [arg ...]              -> the RESP2 reply of a
+//       cluster-wide command (KEYS, SCAN, ...) run on that node's data alone
+//
+// Cluster-wide commands. When every node replicates every key (N >= members)
+// KEYS, SCAN, DBSIZE and RANDOMKEY run on this node's replica, exactly as on
+// a single node. Otherwise KEYS and DBSIZE gather every reachable node's keys
+// and count each key once; RANDOMKEY asks this node, then the others; SCAN
+// pages through the hash space in ring order, asking for each stretch of it
+// one node that replicates the whole stretch (this one when it can), so its
+// cursor, a key hash, covers the cluster and returns each key once. FLUSHDB
+// and FLUSHALL run on every node and fail, naming the nodes, unless all do.
 // A key-object is "" when the replica never saw the key.
 #pragma once
 
@@ -130,6 +141,14 @@ class Coordinator : public commands::KeyRouter {
   void Forward(Command command, std::vector<NodeId> candidates, size_t next, std::string failures,
                Done done);
   void Split(Command command, const std::vector<int>& key_positions, Done done);
+  void RunClusterWide(Command command, const commands::CommandSpec* spec, Done done);
+  void ScanPage(Command command, Done done);
+  // Runs a command on this node's data alone and returns its encoded reply.
+  std::string ExecuteHere(int db, int protocol, const std::vector<std::string>& args,
+                          const commands::CommandSpec& spec);
+  // Runs `args` (RESP2) on `node`'s data alone: here, or with RING.LOCALEXEC.
+  void ExecuteOn(const NodeId& node, int db, std::vector<std::string> args,
+                 std::function<void(bool ok, std::string reply, std::string failure)> done);
 
   // This replica's state of `key` in the wire form of RING.FETCH's reply.
   std::vector<std::string> LocalState(int db, std::string_view key);

@@ -42,6 +42,10 @@ enum CommandFlag : uint32_t {
   // Not a Redis flag: refused on a ring, whose replicas cannot give it its
   // single-node meaning (MULTI, WATCH, MOVE, SWAPDB); the README says why.
   kNoCluster = 1u << 18,
+  // Not a Redis flag: on a ring, acts on the whole cluster's keyspace rather
+  // than one key's replicas (KEYS, SCAN, DBSIZE, RANDOMKEY, FLUSHDB, FLUSHALL);
+  // the router runs it.
+  kClusterWide = 1u << 19,
 };
 
 // Argument documentation for COMMAND DOCS (a flat subset of Redis's schema).

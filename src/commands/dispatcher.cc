@@ -156,8 +156,9 @@ DispatchResult DispatchCommand(ServerContext& server, ClientState& client,
     reply.SimpleString("QUEUED");
     return DispatchResult::kDone;
   }
-  if (server.router != nullptr && spec->first_key > 0 && !(spec->flags & kNoRoute) &&
-      args.size() > static_cast<size_t>(spec->first_key)) {
+  const bool keyed = spec->first_key > 0 && !(spec->flags & kNoRoute) &&
+                     args.size() > static_cast<size_t>(spec->first_key);
+  if (server.router != nullptr && (keyed || (spec->flags & kClusterWide))) {
     // The reply is dropped later if CLIENT REPLY said so for this command.
     const bool drop = client.reply_off || client.reply_skip;
     ClientRegistry* clients = server.clients;

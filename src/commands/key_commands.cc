@@ -741,7 +741,7 @@ void RegisterKeyCommands(CommandTable* table) {
               {{"key", "key"}}});
   table->Add({"keys",
               2,
-              kReadOnly,
+              kReadOnly | kClusterWide,
               0,
               0,
               0,
@@ -755,7 +755,7 @@ void RegisterKeyCommands(CommandTable* table) {
               {{"pattern", "pattern"}}});
   table->Add({"scan",
               -2,
-              kReadOnly,
+              kReadOnly | kClusterWide,
               0,
               0,
               0,
@@ -797,8 +797,8 @@ void RegisterKeyCommands(CommandTable* table) {
               "1.0.0",
               "O(1)",
               {{"key", "key"}, {"newkey", "key"}}});
-  table->Add({"randomkey", 1, kReadOnly, 0, 0, 0, RandomkeyCommand, kGroup, "@keyspace @read @slow",
-              "Return a random key from the keyspace", "1.0.0", "O(1)"});
+  table->Add({"randomkey", 1, kReadOnly | kClusterWide, 0, 0, 0, RandomkeyCommand, kGroup,
+              "@keyspace @read @slow", "Return a random key from the keyspace", "1.0.0", "O(1)"});
   table->Add({"touch",
               -2,
               kReadOnly | kFast,

@@ -426,12 +426,12 @@ void RegisterServerCommands(CommandTable* table) {
               "Rewrite the configuration file with the in memory configuration", "2.8.0", "O(1)"});
   table->Add({"config|help", 2, kLoading | kStale, 0, 0, 0, ConfigHelpCommand, kGroup, "@slow",
               "Show helpful text about the different subcommands", "5.0.0", "O(1)"});
-  table->Add({"dbsize", 1, kReadOnly | kFast, 0, 0, 0, DbSizeCommand, kGroup,
+  table->Add({"dbsize", 1, kReadOnly | kFast | kClusterWide, 0, 0, 0, DbSizeCommand, kGroup,
               "@keyspace @read @fast", "Return the number of keys in the selected database",
               "1.0.0", "O(1)"});
   table->Add({"flushdb",
               -1,
-              kWrite,
+              kWrite | kClusterWide,
               0,
               0,
               0,
@@ -445,7 +445,7 @@ void RegisterServerCommands(CommandTable* table) {
                {"sync", "pure-token", "SYNC", true, false}}});
   table->Add({"flushall",
               -1,
-              kWrite,
+              kWrite | kClusterWide,
               0,
               0,
               0,

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 
 #include "cluster/sim_network.h"
 #include "resp/reply_parser.h"
@@ -300,6 +301,52 @@ TEST(CoordinatorTest, ConcurrentWritesBecomeSiblingsAndCartsMergeFieldByField) {
     resp::Reply resolved = Parse(cluster.Call(i, {"RING.GET", "k"}));
     ASSERT_EQ(resolved.elements[1].elements.size(), 1u) << i;
     EXPECT_EQ(resolved.elements[1].elements[0].str, "both") << i;
+  }
+}
+
+TEST(CoordinatorTest, KeysScanDbsizeAndFlushCoverTheCluster) {
+  for (int nodes : {3, 5}) {
+    SimCluster cluster(8, nodes, 3, 2, 2);
+    std::set<std::string> written;
+    for (int i = 0; i < 60; ++i) {
+      const std::string key = "key:" + std::to_string(i);
+      ASSERT_EQ(cluster.Call(1 + i % nodes, {"SET", key, "v"}), "+OK\r\n");
+      written.insert(key);
+    }
+    cluster.network().RunUntilIdle(10'000);
+    for (int at = 1; at <= nodes; ++at) {
+      EXPECT_EQ(cluster.Call(at, {"DBSIZE"}), ":60\r\n") << nodes << " nodes, at " << at;
+      resp::Reply keys = Parse(cluster.Call(at, {"KEYS", "key:*"}));
+      std::set<std::string> listed;
+      for (const resp::Reply& key : keys.elements) listed.insert(key.str);
+      EXPECT_EQ(listed, written);
+      EXPECT_EQ(keys.elements.size(), 60u);
+      // A full SCAN returns every key exactly once.
+      std::multiset<std::string> scanned;
+      std::string cursor = "0";
+      int pages = 0;
+      do {
+        resp::Reply page = Parse(cluster.Call(at, {"SCAN", cursor, "COUNT", "7"}));
+        ASSERT_EQ(page.elements.size(), 2u);
+        cursor = page.elements[0].str;
+        for (const resp::Reply& key : page.elements[1].elements) scanned.insert(key.str);
+        ASSERT_LT(++pages, 5000);
+      } while (cursor != "0");
+      EXPECT_EQ(scanned, std::multiset<std::string>(written.begin(), written.end()));
+      resp::Reply random = Parse(cluster.Call(at, {"RANDOMKEY"}));
+      EXPECT_EQ(written.count(random.str), 1u);
+    }
+    EXPECT_EQ(cluster.Call(2, {"FLUSHDB"}), "+OK\r\n");
+    EXPECT_EQ(cluster.Call(1, {"DBSIZE"}), ":0\r\n");
+    EXPECT_EQ(cluster.Call(3, {"GET", "key:1"}), "$-1\r\n");
+    cluster.Crash(nodes);
+    const std::string flush = cluster.Call(1, {"FLUSHALL"});
+    EXPECT_EQ(flush.rfind("-NOQUORUM flush reached " + std::to_string(nodes - 1) + " of " +
+                              std::to_string(nodes) + " nodes (node" + std::to_string(nodes) +
+                              ": unreachable)",
+                          0),
+              0u)
+        << flush;
   }
 }
 
