@@ -156,10 +156,10 @@ std::string VersionVector::ToString() const {
 // ----------------------------------------------------------------------- Object
 
 Dot Object::Update(const VersionVector& client_context, const Actor& actor, int64_t timestamp_ms,
-                   bool tombstone, std::string payload) {
+                   bool tombstone, std::string payload, uint64_t floor) {
   std::erase_if(siblings_, [&](const Sibling& s) { return client_context.Contains(s.dot); });
   context_.Join(client_context);
-  const Dot dot{actor, context_.Get(actor) + 1};
+  const Dot dot{actor, std::max(context_.Get(actor), floor) + 1};
   context_.Advance(dot);
   // The new dot was not in the context, so no sibling holds it.
   auto pos = std::lower_bound(siblings_.begin(), siblings_.end(), dot, DotLess);
@@ -168,10 +168,10 @@ Dot Object::Update(const VersionVector& client_context, const Actor& actor, int6
 }
 
 Dot Object::UpdateLocal(const Actor& actor, int64_t timestamp_ms, bool tombstone,
-                        std::string payload) {
+                        std::string payload, uint64_t floor) {
   // Every sibling's dot is in the context, so the write supersedes them all.
   siblings_.clear();
-  const Dot dot{actor, context_.Get(actor) + 1};
+  const Dot dot{actor, std::max(context_.Get(actor), floor) + 1};
   context_.Advance(dot);
   siblings_.push_back(Sibling{dot, timestamp_ms, tombstone, std::move(payload)});
   return dot;

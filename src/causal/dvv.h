@@ -137,11 +137,17 @@ class Object {
   // The coordinator's counter must stay below UINT64_MAX; contexts accepted
   // from clients should come through DecodeContextToken, which caps counters
   // far below that.
+  //
+  // `floor`: the new dot's counter is above it too. A replica that issues its
+  // dots from one counter for all keys never reuses a dot for a key whose
+  // object it forgot (a reaped tombstone) while another replica may still
+  // remember the old dot in a context, which would hide the new write there.
   Dot Update(const VersionVector& client_context, const Actor& actor, int64_t timestamp_ms,
-             bool tombstone, std::string payload);
+             bool tombstone, std::string payload, uint64_t floor = 0);
   // A plain Redis write (SET, DEL, HSET, ...): Update with this object's own
   // context, so the new value supersedes every sibling this replica holds.
-  Dot UpdateLocal(const Actor& actor, int64_t timestamp_ms, bool tombstone, std::string payload);
+  Dot UpdateLocal(const Actor& actor, int64_t timestamp_ms, bool tombstone, std::string payload,
+                  uint64_t floor = 0);
 
   // Joins another replica's state of the same object into this one. A sibling of
   // either side survives unless the other side's context contains its dot while

@@ -555,6 +555,8 @@ void RingSection(ServerContext& server, std::string* out) {
         config.cluster_port != 0 ? config.cluster_port : config.port + 10000);
   FieldU(out, "ring_node_epoch", server.keyspace->actor().epoch);
   FieldU(out, "ring_keys_with_siblings", server.keyspace->keys_with_siblings());
+  Field(out, "ring_tombstone_grace", config.tombstone_grace);
+  FieldU(out, "ring_tombstones_reaped", server.keyspace->reaped_tombstones());
   Field(out, "ring_hints_pending", 0);
   if (server.router != nullptr) server.router->AppendInfo(out);
 }

@@ -443,6 +443,9 @@ void Server::Cron() {
     ctx_->stats.expired_keys += ctx_->keyspace->ActiveExpireCycle(now, 200);
   }
   if (ctx_->keyspace->reclaim_pending()) ctx_->keyspace->ReclaimStep(10000);
+  if (ctx_->keyspace->keep_tombstones()) {
+    ctx_->keyspace->ReapTombstones(now, ctx_->config->tombstone_grace * 1000, 100);
+  }
   // glibc keeps freed memory in its arenas (LevelDB's compaction thread churns
   // through large buffers); hand it back to the OS every few seconds so RSS
   // follows what is actually in use.

@@ -231,6 +231,7 @@ std::vector<ConfigOption> BuildOptions() {
   o.push_back(IntOption("read-quorum", false, &Config::read_quorum, 1, 64));
   o.push_back(IntOption("vnodes", false, &Config::vnodes, 1, 4096));
   o.push_back(StringOption("cluster-secret", false, &Config::cluster_secret));
+  o.push_back(IntOption("tombstone-grace", true, &Config::tombstone_grace, 0, INT64_MAX / 1000));
   o.push_back(IntOption("cluster-request-timeout", false, &Config::cluster_request_timeout, 1,
                         3600 * 1000));
 

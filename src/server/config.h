@@ -66,6 +66,10 @@ struct Config {
   // Deadline of one request to one replica, in ms (a replica that has not
   // answered by then counts as failed for the quorum: "node2: timeout").
   int cluster_request_timeout = 1000;
+  // Seconds a delete's tombstone is kept before it may be forgotten. It must
+  // outlast the longest time a replica can miss the delete (an outage, a
+  // partition), or that replica's older copy comes back.
+  int64_t tombstone_grace = 86400;
 
   // Redis directives ringkv has no use for: kept so CONFIG GET returns what was set.
   std::map<std::string, std::string> passthrough;

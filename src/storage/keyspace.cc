@@ -66,6 +66,8 @@ Status Keyspace::Open() {
   }
   next_physical_id_ = static_cast<uint32_t>(next);
   if (!GetVarint64(&in, &field_seq_)) return Status::Corruption("bad db map");
+  // Dots issued before the restart stayed below the reservation; skip past it.
+  if (GetVarint64(&in, &dot_reserved_)) dot_floor_ = dot_reserved_;
   // A restart with fewer `databases` keeps the extra data reachable again if the
   // setting grows back; a restart with more gets fresh empty databases.
   for (size_t i = 0; i < dbs_.size(); ++i) {
@@ -93,6 +95,7 @@ void Keyspace::SaveMetadata() {
     PutVarint64(&out, db.stats.keys_with_siblings);
   }
   PutVarint64(&out, field_seq_);
+  PutVarint64(&out, dot_reserved_);
   SidePut(kDbMapKey, out);
   metadata_dirty_ = false;
 }
@@ -243,7 +246,7 @@ void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, cons
   if (!LoadKeyRow(db, key, &unused_count, &object_).ok()) object_ = causal::Object();
   CountSiblings(db, object_.LiveCount(), 1);
   EncodeKeyVersion(record, &payload_);
-  object_.UpdateLocal(actor_, now_ms_, false, payload_);
+  IssuedDot(object_.UpdateLocal(actor_, now_ms_, false, payload_, dot_floor_));
   EncodeKeyRow(record.field_count, object_, &scratch_);
   BuildMetaKey(pdb, key, &key_buf_);
   WriteRow(key_buf_, scratch_);
@@ -263,7 +266,7 @@ void Keyspace::RemoveAt(int db, std::string_view key, const KeyRecord& old, int6
     uint64_t unused_count;
     if (!LoadKeyRow(db, key, &unused_count, &object_).ok()) object_ = causal::Object();
     CountSiblings(db, object_.LiveCount(), 0);
-    object_.UpdateLocal(actor_, timestamp_ms, true, {});
+    IssuedDot(object_.UpdateLocal(actor_, timestamp_ms, true, {}, dot_floor_));
     EncodeKeyRow(0, object_, &scratch_);
     BuildMetaKey(pdb, key, &key_buf_);
     WriteRow(key_buf_, scratch_);
@@ -304,7 +307,7 @@ void Keyspace::TombstoneFieldRow(const std::string& raw_key) {
   causal::Object field;
   if (!ReadRow(raw_key, &scratch_).ok() || !DecodeFieldRow(scratch_, &seq, &field).ok()) return;
   if (field.IsDeleted()) return;
-  field.UpdateLocal(actor_, now_ms_, true, {});
+  IssuedDot(field.UpdateLocal(actor_, now_ms_, true, {}, dot_floor_));
   EncodeFieldRow(seq, field, &scratch_);
   WriteRow(raw_key, scratch_);
 }
@@ -341,7 +344,7 @@ bool Keyspace::SetField(int db, std::string_view key, std::string_view field,
     seq = ++field_seq_;
     metadata_dirty_ = true;
   }
-  object_.UpdateLocal(actor_, now_ms_, false, std::string(value));
+  IssuedDot(object_.UpdateLocal(actor_, now_ms_, false, std::string(value), dot_floor_));
   EncodeFieldRow(seq, object_, &scratch_);
   WriteRow(key_buf_, scratch_);
   return created;
@@ -610,9 +613,9 @@ Status Keyspace::PutWithContext(int db, std::string_view key, const causal::Vers
   const size_t live_before = local.LiveCount();
   if (version != nullptr) {
     EncodeKeyVersion(*version, &payload_);
-    local.Update(context, actor_, now_ms_, false, payload_);
+    IssuedDot(local.Update(context, actor_, now_ms_, false, payload_, dot_floor_));
   } else {
-    local.Update(context, actor_, now_ms_, true, {});
+    IssuedDot(local.Update(context, actor_, now_ms_, true, {}, dot_floor_));
   }
   *live_siblings = local.LiveCount();
   // `local` is a copy of the row: returning here leaves the stored row alone.
@@ -640,6 +643,69 @@ void Keyspace::FlushAll() {
 void Keyspace::SwapDb(int a, int b) {
   std::swap(dbs_[a], dbs_[b]);
   metadata_dirty_ = true;
+}
+
+size_t Keyspace::ReapTombstones(int64_t now_ms, int64_t grace_ms, size_t budget) {
+  if (reap_db_ >= num_databases()) reap_db_ = 0;
+  const uint32_t pdb = dbs_[reap_db_].physical_id;
+  const std::string prefix = MetaPrefix(pdb);
+  std::vector<std::string> reapable;  // raw key rows
+  bool finished_db = true;
+  {
+    auto it = NewIterator();
+    causal::Object object;
+    size_t examined = 0;
+    for (it->Seek(MetaSeekKey(pdb, reap_hash_)); it->Valid() && HasPrefix(it->key(), prefix);
+         it->Next()) {
+      uint32_t parsed_db;
+      uint64_t hash, field_count;
+      std::string_view key;
+      if (!ParseMetaKey(View(it->key()), &parsed_db, &hash, &key)) continue;
+      if (examined++ >= budget) {
+        reap_hash_ = hash;
+        finished_db = false;
+        break;
+      }
+      if (!DecodeKeyRow(View(it->value()), &field_count, &object).ok()) continue;
+      if (field_count == 0 && object.Reapable(now_ms, grace_ms)) {
+        reapable.push_back(it->key().ToString());
+      }
+    }
+  }
+  if (finished_db) {
+    reap_hash_ = 0;
+    ++reap_db_;
+  }
+  size_t reaped = 0;
+  for (const std::string& row : reapable) {
+    uint32_t parsed_db;
+    uint64_t hash;
+    std::string_view key;
+    ParseMetaKey(row, &parsed_db, &hash, &key);
+    // Every field row must be a tombstone past its grace too.
+    const std::string field_prefix = FieldPrefix(pdb, key);
+    std::vector<std::string> field_rows;
+    bool all_reapable = true;
+    {
+      auto it = NewIterator();
+      for (it->Seek(field_prefix); it->Valid() && HasPrefix(it->key(), field_prefix); it->Next()) {
+        uint64_t seq;
+        causal::Object field;
+        if (!DecodeFieldRow(View(it->value()), &seq, &field).ok() ||
+            !field.Reapable(now_ms, grace_ms)) {
+          all_reapable = false;
+          break;
+        }
+        field_rows.push_back(it->key().ToString());
+      }
+    }
+    if (!all_reapable) continue;
+    for (const std::string& field_row : field_rows) DeleteRow(field_row);
+    DeleteRow(row);
+    ++reaped;
+  }
+  reaped_tombstones_ += reaped;
+  return reaped;
 }
 
 size_t Keyspace::ActiveExpireCycle(int64_t now_ms, size_t budget) {

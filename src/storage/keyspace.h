@@ -51,6 +51,7 @@ class Keyspace {
   // so that an older version they hold cannot come back) or remove rows
   // outright (a one-node ring: nothing can come back).
   void set_keep_tombstones(bool keep) { keep_tombstones_ = keep; }
+  bool keep_tombstones() const { return keep_tombstones_; }
 
   // The version plain Redis commands see in a key's causal object: the winner
   // by (timestamp, actor) (src/causal), except that a live hash version
@@ -149,6 +150,15 @@ class Keyspace {
   // O(1): swaps what two logical databases point at.
   void SwapDb(int a, int b);
 
+  // Forgets keys whose every version (and every field's) is a tombstone
+  // dated at least `grace_ms` before now_ms, examining up to `budget` key rows
+  // from where the previous call stopped (one database per pass, all in
+  // turn). Safe only once no replica can still hold a version older than the
+  // tombstone (the grace period outlasts outages and hints); dots are never
+  // reused for a forgotten key (see IssuedDot). Returns how many were reaped.
+  size_t ReapTombstones(int64_t now_ms, int64_t grace_ms, size_t budget);
+  uint64_t reaped_tombstones() const { return reaped_tombstones_; }
+
   // Deletes up to `budget` keys whose expiry is <= now_ms. Returns how many.
   size_t ActiveExpireCycle(int64_t now_ms, size_t budget);
   // Deletes up to `budget` entries of flushed databases. Returns true if work remains.
@@ -176,6 +186,17 @@ class Keyspace {
   }
   // True if `object` holds a live hash version.
   static bool HasHashVersion(const causal::Object& object);
+  // Records the counter of a dot this replica issued: later dots, for any
+  // key, go above it, and the persisted reservation stays ahead of it (the
+  // reservation is written in the same batch as the write that crosses it).
+  void IssuedDot(const causal::Dot& dot) {
+    dot_floor_ = dot.counter;
+    if (dot_floor_ >= dot_reserved_) {
+      dot_reserved_ = dot_floor_ + kDotReservation;
+      metadata_dirty_ = true;
+    }
+  }
+  static constexpr uint64_t kDotReservation = 1 << 20;
   // Removes (or, keeping tombstones, deletes causally) every field of a hash.
   void RemoveFields(int db, std::string_view key);
   void TombstoneFieldRow(const std::string& raw_key);
@@ -226,6 +247,14 @@ class Keyspace {
   causal::Actor actor_{"local", 1};
   int64_t now_ms_ = 0;
   bool keep_tombstones_ = false;
+  // This replica's dot counter, shared by all keys (see causal::Object::Update),
+  // and how far ahead of it the stored reservation goes.
+  uint64_t dot_floor_ = 0;
+  uint64_t dot_reserved_ = 0;
+  // Where the tombstone reaper resumes: database index and key hash.
+  int reap_db_ = 0;
+  uint64_t reap_hash_ = 0;
+  uint64_t reaped_tombstones_ = 0;
   std::string key_buf_;  // reused LevelDB key buffer
 };
 

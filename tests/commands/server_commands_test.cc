@@ -136,8 +136,9 @@ TEST(ServerInfoTest, RingSection) {
       Contains(ring, "\r\nring_replicas:3\r\nring_write_quorum:2\r\nring_read_quorum:2\r\n"));
   EXPECT_TRUE(Contains(ring, "\r\nring_effective_replicas:1\r\n"));
   EXPECT_TRUE(Contains(ring, "\r\nring_vnodes:150\r\n"));
-  EXPECT_TRUE(Contains(
-      ring, "\r\nring_node_epoch:1\r\nring_keys_with_siblings:0\r\nring_hints_pending:0\r\n"));
+  EXPECT_TRUE(Contains(ring,
+                       "\r\nring_node_epoch:1\r\nring_keys_with_siblings:0\r\nring_tombstone_"
+                       "grace:86400\r\nring_tombstones_reaped:0\r\nring_hints_pending:0\r\n"));
   h.config().node_id.clear();
   h.server().run_id = "0123456789abcdef0123456789abcdef01234567";
   EXPECT_TRUE(Contains(BulkBody(h.Run({"INFO", "ring"})), "ring_node_id:01234567\r\n"));

@@ -198,5 +198,48 @@ TEST_F(KeyspaceReplicationTest, CorruptStateChangesNothing) {
   EXPECT_EQ(ks(1).Stats(0).keys, 0u);
 }
 
+TEST_F(KeyspaceReplicationTest, TombstonesAreReapedAfterTheGraceAndDotsAreNotReused) {
+  Set(0, "k", "v1");
+  Set(0, "k", "v2");
+  HSet(0, "h", "f", "1");
+  ASSERT_TRUE(Sync(0, 1, "k"));
+  Del(0, "k");
+  Del(0, "h");
+  ASSERT_TRUE(Sync(0, 1, "k"));
+  causal::Object object;
+  uint64_t field_count;
+  ASSERT_TRUE(ks(0).GetKeyObject(0, "k", &object, &field_count).ok());
+  const uint64_t old_counter = object.context().Get(ks(0).actor());
+  ASSERT_GE(old_counter, 3u);
+  constexpr int64_t kGrace = 60'000;
+  // Each call examines one database; 16 calls cover them all.
+  auto reap_all = [&] {
+    size_t reaped = 0;
+    for (int pass = 0; pass < 16; ++pass) reaped += ks(0).ReapTombstones(now_, kGrace, 1000);
+    return reaped;
+  };
+  Tick(kGrace - 1);
+  EXPECT_EQ(reap_all(), 0u);
+  Tick(1);
+  EXPECT_EQ(reap_all(), 2u);
+  EXPECT_TRUE(ks(0).GetKeyObject(0, "k", &object, &field_count).IsNotFound());
+  EXPECT_TRUE(ks(0).GetKeyObject(0, "h", &object, &field_count).IsNotFound());
+  Keyspace::KeyState state;
+  ASSERT_TRUE(ks(0).ExportKey(0, "h", &state).ok());
+  EXPECT_TRUE(state.key_object.empty());
+  EXPECT_TRUE(state.fields.empty());
+  // A new write after the reap gets a dot the other replica's remembered
+  // context does not contain, so it is not mistaken for the old one there.
+  Set(0, "k", "v3");
+  ASSERT_TRUE(ks(0).GetKeyObject(0, "k", &object, &field_count).ok());
+  EXPECT_GT(object.context().Get(ks(0).actor()), old_counter);
+  EXPECT_TRUE(Sync(0, 1, "k"));
+  EXPECT_EQ(Get(1, "k"), "v3");
+  // A live key is never reaped.
+  Tick(10 * kGrace);
+  EXPECT_EQ(reap_all(), 0u);
+  EXPECT_EQ(Get(0, "k"), "v3");
+}
+
 }  // namespace
 }  // namespace ringkv::storage
