@@ -133,6 +133,7 @@ struct Coordinator::Op {
   std::vector<Key> keys;
   size_t unmet = 0;  // keys whose phase quorum is not met yet
   Phase phase = Phase::kRead;
+  bool read_done = false;  // may run locally once earlier commands of its origin have
 };
 
 Coordinator::Coordinator(Options options, const Ring* ring, Transport* transport, Clock* clock,
@@ -202,9 +203,11 @@ std::string Coordinator::ErrorReply(int protocol, std::string_view message) cons
   return out;
 }
 
-void Coordinator::Route(int db, int protocol, std::span<const std::string_view> args,
+void Coordinator::Route(uint64_t client_id, int db, int protocol,
+                        std::span<const std::string_view> args,
                         std::function<void(std::string reply)> done) {
   Command command;
+  command.origin = "c" + std::to_string(client_id);
   command.db = db;
   command.protocol = protocol;
   command.args.assign(args.begin(), args.end());
@@ -304,6 +307,7 @@ void Coordinator::Forward(Command command, std::vector<NodeId> candidates, size_
   request.push_back("RING.FORWARD");
   request.push_back(std::to_string(command.db));
   request.push_back(std::to_string(command.protocol));
+  request.push_back(command.origin);
   for (const std::string& arg : command.args) request.push_back(arg);
   const NodeId peer = candidates[next];
   transport_->Send(
@@ -392,6 +396,7 @@ void Coordinator::Split(Command command, const std::vector<int>& key_positions, 
     Command sub;
     sub.db = command.db;
     sub.protocol = 2;
+    sub.origin = command.origin;
     sub.args.push_back(command.args[0]);
     sub.args.push_back(command.args[key_positions[i]]);
     if (gather == Gather::kOk) sub.args.push_back(command.args[key_positions[i] + 1]);
@@ -634,6 +639,7 @@ void Coordinator::Coordinate(std::shared_ptr<Op> op) {
     if (!key.met) ++op->unmet;
   }
   op->phase = Op::Phase::kRead;
+  order_[op->command.origin].push_back(op);
   if (op->unmet == 0 && !blind) {
     // R = 1: nothing to wait for, but the other replicas still get asked so
     // that read repair can bring them (or us) up to date in the background.
@@ -650,7 +656,27 @@ void Coordinator::Coordinate(std::shared_ptr<Op> op) {
       }
     }
   }
-  if (op->unmet == 0) ExecuteLocally(op);
+  if (op->unmet == 0) {
+    op->read_done = true;
+    ExecuteInOrder(op->command.origin);
+  }
+}
+
+void Coordinator::ExecuteInOrder(const std::string& origin) {
+  auto it = order_.find(origin);
+  if (it == order_.end()) return;
+  std::deque<std::shared_ptr<Op>>& queue = it->second;
+  while (!queue.empty()) {
+    std::shared_ptr<Op> head = queue.front();
+    if (head->phase == Op::Phase::kDone) {
+      queue.pop_front();  // failed its read phase: nothing to run
+      continue;
+    }
+    if (!head->read_done) break;
+    queue.pop_front();
+    ExecuteLocally(head);
+  }
+  if (queue.empty()) order_.erase(it);
 }
 
 void Coordinator::OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, const NodeId& peer,
@@ -672,6 +698,7 @@ void Coordinator::OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, 
     if (!key.met && key.others.size() - key.failed < key.needed) {
       ++stats_.noquorum_reads;
       op->phase = Op::Phase::kDone;
+      ExecuteInOrder(op->command.origin);
       Finish(op, ErrorReply(op->command.protocol,
                             "NOQUORUM read reached " + std::to_string(1 + key.answered) + " of " +
                                 std::to_string(1 + key.needed) + " required replicas (" +
@@ -683,7 +710,10 @@ void Coordinator::OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, 
   key.answers.emplace_back(peer, reply.elements);
   if (!key.met && key.answered >= key.needed) {
     key.met = true;
-    if (--op->unmet == 0) ExecuteLocally(op);
+    if (--op->unmet == 0) {
+      op->read_done = true;
+      ExecuteInOrder(op->command.origin);
+    }
   }
 }
 
@@ -823,7 +853,6 @@ void Coordinator::SendMerge(const NodeId& peer, int db, const std::string& key,
 
 void Coordinator::HandlePeerRequest(const NodeId& from, const PeerRequest& request,
                                     std::function<void(PeerReply)> respond) {
-  (void)from;
   if (request.empty()) {
     respond(PeerReply::Error("ERR empty request"));
     return;
@@ -851,13 +880,14 @@ void Coordinator::HandlePeerRequest(const NodeId& from, const PeerRequest& reque
     return;
   }
   int64_t protocol = 0;
-  if (EqualsIgnoreCase(name, "RING.FORWARD") && request.size() >= 4 && db_ok &&
+  if (EqualsIgnoreCase(name, "RING.FORWARD") && request.size() >= 5 && db_ok &&
       ParseInt(request[2], &protocol) && (protocol == 2 || protocol == 3)) {
     ++stats_.forwarded_in;
     Command command;
     command.db = static_cast<int>(db);
     command.protocol = static_cast<int>(protocol);
-    command.args.assign(request.begin() + 3, request.end());
+    command.origin = from + "/" + request[3];
+    command.args.assign(request.begin() + 4, request.end());
     command.forwarded = true;
     Run(std::move(command),
         [respond = std::move(respond)](std::string reply) { respond(PeerReply::Bulk(reply)); });

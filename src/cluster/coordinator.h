@@ -34,7 +34,7 @@
 // Internal commands, all idempotent (merging a state twice is merging it once):
 //   RING.FETCH db key                                -> [key-object, field, object, ...]
 //   RING.MERGE db key key-object [field object ...]  -> +OK once in the log
-//   RING.FORWARD db protocol command [arg ...]       -> the encoded reply, as a bulk
+//   RING.FORWARD db protocol origin command [arg ...] -> the encoded reply, as a bulk
 //   RING.LOCALEXEC db command [arg ...]              -> the RESP2 reply of a
 //       cluster-wide command (KEYS, SCAN, ...) run on that node's data alone
 //
@@ -50,11 +50,13 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "cluster/ring.h"
@@ -101,7 +103,7 @@ class Coordinator : public commands::KeyRouter {
   ~Coordinator() override;
 
   // commands::KeyRouter.
-  void Route(int db, int protocol, std::span<const std::string_view> args,
+  void Route(uint64_t client_id, int db, int protocol, std::span<const std::string_view> args,
              std::function<void(std::string reply)> done) override;
   std::vector<std::string> PreferenceList(std::string_view key) const override;
   size_t NumMembers() const override { return ring_->NumMembers(); }
@@ -126,6 +128,9 @@ class Coordinator : public commands::KeyRouter {
     int protocol = 2;
     std::vector<std::string> args;
     bool forwarded = false;  // arrived with RING.FORWARD: coordinate here, whatever the ring says
+    // The client the command came from ("c<id>", or "<node>/c<id>" when
+    // forwarded): one origin's commands run on this replica in arrival order.
+    std::string origin;
   };
   using Done = std::function<void(std::string reply)>;
   struct Op;
@@ -134,6 +139,9 @@ class Coordinator : public commands::KeyRouter {
   void Coordinate(std::shared_ptr<Op> op);
   void OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, const NodeId& peer,
                     DeliveryStatus status, const PeerReply& reply);
+  // Runs the commands of `origin` whose read phase is over, in arrival order,
+  // up to the first still reading.
+  void ExecuteInOrder(const std::string& origin);
   void ExecuteLocally(const std::shared_ptr<Op>& op);
   void OnMergeReply(const std::shared_ptr<Op>& op, size_t key_index, const NodeId& peer,
                     DeliveryStatus status, const PeerReply& reply);
@@ -169,6 +177,8 @@ class Coordinator : public commands::KeyRouter {
   commands::ServerContext* server_;
   AfterCommit after_commit_;
   Stats stats_;
+  // Per origin, the commands coordinated here that have not run locally yet.
+  std::unordered_map<std::string, std::deque<std::shared_ptr<Op>>> order_;
 };
 
 }  // namespace ringkv::cluster

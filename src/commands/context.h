@@ -46,6 +46,10 @@ struct ClientState {
   bool watch_dirty = false;  // a WATCHed key changed: EXEC answers nil
   std::vector<std::pair<int, std::string>> watched;
 
+  // Commands handed to the ring's router so far (the sequence numbers of
+  // ClientRegistry::DeliverReply).
+  uint64_t routed_commands = 0;
+
   // Set by QUIT, CLIENT KILL, protocol errors: close once replies are written.
   bool close_after_reply = false;
 
@@ -64,10 +68,11 @@ class ClientRegistry {
   // Marks a client for closing once its pending replies are written.
   virtual bool KillClient(uint64_t id) = 0;
   virtual size_t NumClients() const = 0;
-  // Appends the reply of a command the router finished later to the client's
-  // output and resumes reading its next commands. A client that has gone away
-  // is ignored.
-  virtual void DeliverReply(uint64_t client_id, std::string_view reply) = 0;
+  // Hands over the reply of the client's `seq`-th routed command (counted by
+  // ClientState::routed_commands), which the router finished later. Replies
+  // reach the client in command order whatever order they finish in. A client
+  // that has gone away is ignored.
+  virtual void DeliverReply(uint64_t client_id, uint64_t seq, std::string_view reply) = 0;
 };
 
 // Which clients WATCH which (db, key), so a write can flag them.
@@ -95,11 +100,14 @@ class WatchRegistry {
 class KeyRouter {
  public:
   virtual ~KeyRouter() = default;
-  // Takes over a validated keyed command of a client in database `db` that
-  // speaks RESP `protocol`. `done` receives the encoded reply exactly once,
-  // possibly before Route returns, and only after the writes it acknowledges
-  // are in this node's log.
-  virtual void Route(int db, int protocol, std::span<const std::string_view> args,
+  // Takes over a validated keyed command of client `client_id` in database
+  // `db` that speaks RESP `protocol`. `done` receives the encoded reply
+  // exactly once, possibly before Route returns, and only after the writes it
+  // acknowledges are in this node's log. A client may have several commands
+  // in flight: the router applies one client's commands to each replica in the
+  // order they were routed.
+  virtual void Route(uint64_t client_id, int db, int protocol,
+                     std::span<const std::string_view> args,
                      std::function<void(std::string reply)> done) = 0;
   // The replicas of `key`, primary first (RING.PREFLIST).
   virtual std::vector<std::string> PreferenceList(std::string_view key) const = 0;

@@ -47,7 +47,27 @@ void CountError(ServerContext& server, std::string_view reply_bytes) {
   ++server.stats.errors[std::string(reply_bytes.substr(1, end - 1))];
 }
 
+// Whether a command goes to the ring's router: it names keys (and is not one
+// that inspects this node alone) or acts on the whole cluster.
+bool Routed(const CommandSpec& spec, std::span<const std::string_view> args) {
+  const bool keyed = spec.first_key > 0 && !(spec.flags & kNoRoute) &&
+                     args.size() > static_cast<size_t>(spec.first_key);
+  return keyed || (spec.flags & kClusterWide);
+}
+
 }  // namespace
+
+bool RoutesToRing(const ServerContext& server, const ClientState& client,
+                  std::span<const std::string_view> args) {
+  if (server.router == nullptr || client.in_multi) return false;
+  std::string error;
+  const CommandSpec* spec = Resolve(args, &error);
+  if (spec == nullptr || (spec->flags & kNoCluster)) return false;
+  if (!client.authenticated && !server.config->requirepass.empty() && !(spec->flags & kNoAuth)) {
+    return false;
+  }
+  return Routed(*spec, args);
+}
 
 const CommandSpec* Resolve(std::span<const std::string_view> args, std::string* error,
                            const CommandSpec** top_level) {
@@ -156,17 +176,16 @@ DispatchResult DispatchCommand(ServerContext& server, ClientState& client,
     reply.SimpleString("QUEUED");
     return DispatchResult::kDone;
   }
-  const bool keyed = spec->first_key > 0 && !(spec->flags & kNoRoute) &&
-                     args.size() > static_cast<size_t>(spec->first_key);
-  if (server.router != nullptr && (keyed || (spec->flags & kClusterWide))) {
+  if (server.router != nullptr && Routed(*spec, args)) {
     // The reply is dropped later if CLIENT REPLY said so for this command.
     const bool drop = client.reply_off || client.reply_skip;
     ClientRegistry* clients = server.clients;
     const uint64_t id = client.id;
-    server.router->Route(client.db, client.protocol, args,
-                         [&server, clients, id, drop](std::string bytes) {
+    const uint64_t seq = client.routed_commands++;
+    server.router->Route(id, client.db, client.protocol, args,
+                         [&server, clients, id, seq, drop](std::string bytes) {
                            CountError(server, bytes);
-                           clients->DeliverReply(id, drop ? std::string_view() : bytes);
+                           clients->DeliverReply(id, seq, drop ? std::string_view() : bytes);
                          });
     return DispatchResult::kPending;
   }

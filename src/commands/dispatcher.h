@@ -26,6 +26,12 @@ DispatchResult Dispatch(ServerContext& server, ClientState& client,
                         std::span<const std::string_view> args, resp::ReplyBuilder& reply,
                         int64_t now_ms);
 
+// True if Dispatch would hand `args` to the ring's router (so it may run while
+// the client's earlier routed commands are still in flight). False for
+// everything that runs here, rejections included.
+bool RoutesToRing(const ServerContext& server, const ClientState& client,
+                  std::span<const std::string_view> args);
+
 // Executes an already validated command (EXEC runs its queue through this).
 void Execute(ExecContext& ctx, const CommandSpec& spec);
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <deque>
 
 #include "commands/dispatcher.h"
 #include "commands/info.h"
@@ -20,6 +21,8 @@ constexpr size_t kReadBufferSize = 64 * 1024;
 // Reply buffers that grew past this are released once they drain, so one large
 // reply does not pin memory for the life of the connection.
 constexpr size_t kIdleBufferCapacity = 64 * 1024;
+// Routed commands one client may have in flight at once (pipelining).
+constexpr size_t kMaxRoutedInFlight = 128;
 
 constexpr std::string_view kProtectedModeError =
     "-DENIED Redis is running in protected mode because protected mode is enabled and no "
@@ -78,10 +81,19 @@ struct Server::Connection {
   bool writing = false;
   bool closing = false;
   bool queued_for_flush = false;
-  // A command went to the ring's router: its reply comes through
-  // DeliverReply, and the client's next commands wait for it (replies stay in
-  // order).
-  bool awaiting_reply = false;
+  // Replies of the client's routed commands still in flight, in command
+  // order; `pending_base` is the sequence number of the first. Routed commands
+  // may pipeline (up to kMaxRoutedInFlight); a command that runs here waits in
+  // `held` until every earlier reply is out, so replies and effects keep the
+  // client's order.
+  struct PendingReply {
+    bool ready = false;
+    std::string bytes;
+  };
+  std::deque<PendingReply> pending;
+  uint64_t pending_base = 0;
+  std::vector<std::string> held;
+  bool has_held = false;
   int64_t soft_limit_since_ms = 0;  // when the output first went over the soft limit
 };
 
@@ -254,22 +266,49 @@ void Server::ProcessInput(Connection* conn) {
   limits.unauthenticated = !conn->state.authenticated;
   conn->parser.set_limits(limits);
   conn->state.last_interaction_ms = NowMs();
-  while (!conn->state.close_after_reply && !conn->closing && !conn->awaiting_reply) {
-    const auto result = conn->parser.Next();
-    if (result == resp::RequestParser::Result::kNeedMore) break;
-    if (result == resp::RequestParser::Result::kError) {
-      ++ctx_->stats.protocol_errors;
-      spdlog::debug("Protocol error ({}) from client: id={} addr={}", conn->parser.error(),
-                    conn->state.id, conn->state.addr);
-      conn->reply.Error(conn->parser.error());
-      conn->state.close_after_reply = true;
-      break;
+  std::vector<std::string_view> held_args;
+  while (!conn->state.close_after_reply && !conn->closing) {
+    std::span<const std::string_view> args;
+    if (conn->has_held) {
+      if (!conn->pending.empty()) break;
+      held_args.assign(conn->held.begin(), conn->held.end());
+      args = held_args;
+    } else {
+      if (conn->pending.size() >= kMaxRoutedInFlight) break;
+      const auto result = conn->parser.Next();
+      if (result == resp::RequestParser::Result::kNeedMore) break;
+      if (result == resp::RequestParser::Result::kError) {
+        ++ctx_->stats.protocol_errors;
+        spdlog::debug("Protocol error ({}) from client: id={} addr={}", conn->parser.error(),
+                      conn->state.id, conn->state.addr);
+        if (conn->pending.empty()) {
+          conn->reply.Error(conn->parser.error());
+        } else {
+          // After the replies still in flight.
+          std::string bytes;
+          resp::ReplyBuilder builder(&bytes);
+          builder.set_protocol(conn->state.protocol);
+          builder.Error(conn->parser.error());
+          conn->pending.push_back({true, std::move(bytes)});
+        }
+        conn->state.close_after_reply = true;
+        break;
+      }
+      args = conn->parser.args();
+      if (!conn->pending.empty() && !commands::RoutesToRing(*ctx_, conn->state, args)) {
+        conn->held.assign(args.begin(), args.end());
+        conn->has_held = true;
+        break;
+      }
     }
-    const auto& args = conn->parser.args();
     const commands::DispatchResult dispatched =
         commands::Dispatch(*ctx_, conn->state, args, conn->reply, NowMs());
     conn->reply.set_protocol(conn->state.protocol);
-    if (dispatched == commands::DispatchResult::kPending) conn->awaiting_reply = true;
+    if (dispatched == commands::DispatchResult::kPending) conn->pending.emplace_back();
+    if (conn->has_held) {
+      conn->has_held = false;
+      conn->held.clear();
+    }
     if (limits.unauthenticated && conn->state.authenticated) {
       limits.unauthenticated = false;
       conn->parser.set_limits(limits);
@@ -324,15 +363,22 @@ void Server::RunAfterCommit(std::function<void()> fn) {
   after_commit_.push_back(std::move(fn));
 }
 
-void Server::DeliverReply(uint64_t client_id, std::string_view reply) {
+void Server::DeliverReply(uint64_t client_id, uint64_t seq, std::string_view reply) {
   // Deferred to the check phase: the client's next commands then run where
   // every command's writes are committed before replies leave.
-  RunAfterCommit([this, client_id, bytes = std::string(reply)] {
+  RunAfterCommit([this, client_id, seq, bytes = std::string(reply)]() mutable {
     auto it = connections_.find(client_id);
     if (it == connections_.end() || it->second->closing) return;
     Connection* conn = it->second;
-    conn->reply.Raw(bytes);
-    conn->awaiting_reply = false;
+    if (seq < conn->pending_base || seq - conn->pending_base >= conn->pending.size()) return;
+    Connection::PendingReply& slot = conn->pending[seq - conn->pending_base];
+    slot.ready = true;
+    slot.bytes = std::move(bytes);
+    while (!conn->pending.empty() && conn->pending.front().ready) {
+      conn->reply.Raw(conn->pending.front().bytes);
+      conn->pending.pop_front();
+      ++conn->pending_base;
+    }
     ProcessInput(conn);
     if (!conn->closing) ScheduleFlush(conn);
   });
@@ -394,7 +440,9 @@ void Server::Flush(Connection* conn) {
     conn->out.clear();
     if (conn->out.capacity() > kIdleBufferCapacity) std::string().swap(conn->out);
   }
-  if (conn->state.close_after_reply) Close(conn);
+  // Replies still in flight go out first (a protocol error after pipelined
+  // routed commands closes the connection only after them).
+  if (conn->state.close_after_reply && conn->pending.empty()) Close(conn);
 }
 
 void Server::OnWrite(uv_write_t* req, int status) {

@@ -43,7 +43,7 @@ class Server : public commands::ClientRegistry {
   void ForEachClient(const std::function<void(const commands::ClientState&)>& visit) override;
   bool KillClient(uint64_t id) override;
   size_t NumClients() const override { return connections_.size(); }
-  void DeliverReply(uint64_t client_id, std::string_view reply) override;
+  void DeliverReply(uint64_t client_id, uint64_t seq, std::string_view reply) override;
 
   // Runs `fn` right after the next group commit, before replies are written:
   // acknowledgements that must not leave before the writes they acknowledge

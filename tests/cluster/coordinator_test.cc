@@ -84,10 +84,13 @@ class SimCluster {
   SimReplica& replica(int i) { return *replicas_[i - 1]; }
   size_t size() const { return replicas_.size(); }
 
-  // Starts a command at node `i`; the reply lands in *out when it comes.
-  void Start(int i, std::vector<std::string> args, std::optional<std::string>* out) {
+  // Starts a command at node `i` for client `client` (0: a new client); the
+  // reply lands in *out when it comes.
+  void Start(int i, std::vector<std::string> args, std::optional<std::string>* out,
+             uint64_t client = 0) {
     std::vector<std::string_view> views(args.begin(), args.end());
-    replica(i).coordinator->Route(0, 2, views, [out](std::string reply) { *out = reply; });
+    replica(i).coordinator->Route(client != 0 ? client : 1000 + next_client_++, 0, 2, views,
+                                  [out](std::string reply) { *out = reply; });
   }
 
   // Runs a command at node `i` until its reply arrives (or 10 virtual s pass).
@@ -124,6 +127,7 @@ class SimCluster {
 
   SimNetwork network_;
   Ring ring_;
+  uint64_t next_client_ = 1;
   std::vector<std::unique_ptr<SimReplica>> replicas_;
 };
 
@@ -347,6 +351,43 @@ TEST(CoordinatorTest, KeysScanDbsizeAndFlushCoverTheCluster) {
                           0),
               0u)
         << flush;
+  }
+}
+
+// A client may pipeline: its commands still apply in the order it sent them,
+// whatever order the replicas answer in.
+TEST(CoordinatorTest, PipelinedCommandsOfOneClientApplyInOrder) {
+  for (uint64_t seed = 30; seed < 36; ++seed) {
+    SimCluster cluster(seed, 3, 3, 2, 2);
+    cluster.network().set_latency_range(1, 50);
+    constexpr int kCommands = 40;
+    std::vector<std::optional<std::string>> replies(kCommands);
+    for (int i = 0; i < kCommands; ++i) {
+      if (i % 4 == 3) {
+        cluster.Start(1, {"GET", "n"}, &replies[i], /*client=*/7);
+      } else if (i % 4 == 2) {
+        cluster.Start(1, {"SET", "s", std::to_string(i)}, &replies[i], /*client=*/7);
+      } else {
+        cluster.Start(1, {"INCR", "n"}, &replies[i], /*client=*/7);
+      }
+    }
+    ASSERT_TRUE(cluster.network().RunUntil(
+        [&] {
+          return std::all_of(replies.begin(), replies.end(),
+                             [](const auto& r) { return r.has_value(); });
+        },
+        60'000));
+    int counter = 0;
+    for (int i = 0; i < kCommands; ++i) {
+      if (i % 4 == 3) {
+        EXPECT_EQ(*replies[i], Bulk(std::to_string(counter))) << "seed " << seed << " #" << i;
+      } else if (i % 4 == 2) {
+        EXPECT_EQ(*replies[i], "+OK\r\n");
+      } else {
+        EXPECT_EQ(*replies[i], ":" + std::to_string(++counter) + "\r\n")
+            << "seed " << seed << " #" << i;
+      }
+    }
   }
 }
 

@@ -34,7 +34,7 @@ class FakeRegistry : public commands::ClientRegistry {
     return false;
   }
   size_t NumClients() const override { return clients.size(); }
-  void DeliverReply(uint64_t, std::string_view) override {}
+  void DeliverReply(uint64_t, uint64_t, std::string_view) override {}
 
   std::vector<commands::ClientState*> clients;
   std::vector<uint64_t> killed;
