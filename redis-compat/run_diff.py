@@ -8,6 +8,7 @@ redis-compat/README.md.  Python 3 standard library only.
     python3 run_diff.py --ringkv build/ringkv-server --redis /usr/bin/redis-server
     python3 run_diff.py --target 127.0.0.1:7000 --redis redis-server   # running server
     python3 run_diff.py --redis redis-server --dump --only strings_incr  # show redis replies
+    python3 run_diff.py --ringkv build/ringkv-server --cluster 3   # node 1 of a 3-node cluster
 
 The final line is exactly "N passed, M failed" (N/M count scripts) and the exit
 status is 0 only if every script passed.
@@ -36,6 +37,131 @@ TEST_PASSWORD = b"compat-secret"
 HELLO_MASKED_FIELDS = (b"id", b"version")
 
 FLAG_DIRECTIVES = ("@sort", "@sort-pairs", "@ignore-reply", "@match-type", "@capture")
+
+
+# --------------------------------------------------------------------------------------
+# Intended differences per mode (data, not looser comparisons)
+# --------------------------------------------------------------------------------------
+
+class Allowed:
+    """One intended difference: in scripts matching `script` (glob on the name without
+    .txt), optionally only at script line `line`, a command whose text as shown in
+    reports matches `command` (case-insensitive glob, e.g. "COPY * * DB *") may differ
+    from redis, provided ringkv's raw reply is exactly `reply` (bytes, or a tuple of
+    alternatives such as the RESP2 and RESP3 forms of nil; None: any reply). Every use
+    is counted and reported; nothing else is loosened."""
+
+    def __init__(self, script, command, reply, reason, line=None):
+        self.script = script
+        self.command = command
+        self.reply = (reply,) if isinstance(reply, bytes) else reply
+        self.reason = reason
+        self.line = line
+
+    def matches(self, stem, ref_obs, tgt_obs):
+        if ref_obs is None or tgt_obs is None:
+            return False  # a missing or extra observation is never intended
+        if not fnmatch.fnmatchcase(stem, self.script):
+            return False
+        if self.line is not None and ref_obs.line != self.line:
+            return False
+        if not fnmatch.fnmatchcase(ref_obs.what.upper(), self.command.upper()):
+            return False
+        if self.reply is None:
+            return True
+        v = tgt_obs.value
+        return v in self.reply
+
+    def __str__(self):
+        return "%s%s: %s%s" % (
+            self.script, "" if self.line is None else ":%d" % self.line, self.command,
+            "" if self.reply is None else " -> " + " | ".join(repr(r) for r in self.reply))
+
+
+_NIL = (b"$-1\r\n", b"_\r\n")  # RESP2 and RESP3 nil
+_NIL3 = b"_\r\n"  # after @resp3 in the script, whatever the pass
+
+
+def _not_in_cluster(name):
+    return b"-ERR %s is not supported in cluster mode (see the README's cluster section)\r\n" % name
+
+
+# The cluster answers these with an error by design (README, cluster section): they
+# need one node to own every key of a database (transactions, whole-db moves).
+_CLUSTER_REFUSED = "refused in cluster mode by design (README cluster section)"
+
+ALLOWED_DIFFERENCES = {
+    "single": [],
+    "cluster": [
+        Allowed("*", "MULTI", _not_in_cluster(b"MULTI"), _CLUSTER_REFUSED),
+        Allowed("*", "WATCH *", _not_in_cluster(b"WATCH"), _CLUSTER_REFUSED),
+        Allowed("*", "MOVE * *", _not_in_cluster(b"MOVE"), _CLUSTER_REFUSED),
+        Allowed("*", "SWAPDB * *", _not_in_cluster(b"SWAPDB"), _CLUSTER_REFUSED),
+        Allowed("*", "COPY * * DB *",
+                b"-ERR COPY with DB is not supported in cluster mode (see the README's "
+                b"cluster section)\r\n", _CLUSTER_REFUSED),
+        # Knock-on effects of those refusals, pinned to the script line and to the
+        # exact reply ringkv gives when the refused command changed nothing.
+        Allowed("connection_basic", "SET x 1", b"+OK\r\n",
+                "runs instead of being queued: MULTI (line 37) is refused", line=38),
+        Allowed("pipeline", "INCR a", b":3\r\n",
+                "runs instead of being queued: MULTI (line 15) is refused", line=16),
+        Allowed("pipeline", "INCR a", b":4\r\n",
+                "runs instead of being queued: MULTI (line 15) is refused", line=17),
+        Allowed("pipeline", "EXEC", b"-ERR EXEC without MULTI\r\n",
+                "MULTI (line 15) is refused", line=18),
+        Allowed("resp3_replies", "GET missing", _NIL3,
+                "runs instead of being queued: MULTI (line 47) is refused", line=48),
+        Allowed("resp3_replies", "HGETALL one", b"%1\r\n$1\r\nf\r\n$1\r\nv\r\n",
+                "runs instead of being queued: MULTI (line 47) is refused", line=49),
+        Allowed("resp3_replies", "EXEC", b"-ERR EXEC without MULTI\r\n",
+                "MULTI (line 47) is refused", line=50),
+        Allowed("resp3_replies", "GET s", b"$7\r\nchanged\r\n",
+                "runs instead of being queued: WATCH (51) and MULTI (56) are refused", line=57),
+        Allowed("resp3_replies", "EXEC", b"-ERR EXEC without MULTI\r\n",
+                "MULTI (line 56) is refused", line=58),
+        Allowed("resp3_replies", "GET s", b"$5\r\nagain\r\n",
+                "runs instead of being queued: WATCH (77) and MULTI (81) are refused", line=82),
+        Allowed("resp3_replies", "EXEC", b"-ERR EXEC without MULTI\r\n",
+                "MULTI (line 81) is refused", line=83),
+        Allowed("hash_order", "HKEYS cart3", b"*0\r\n",
+                "cart3 stayed in db 0: MOVE cart3 1 (line 21) is refused", line=23),
+        Allowed("keys_rename_copy_move", "GET other", _NIL,
+                "nothing in db 1: COPY src other DB 1 (line 69) is refused", line=71),
+        Allowed("keys_rename_copy_move", "EXISTS x", b":0\r\n",
+                "nothing in db 2: COPY src x DB 1 DB 2 (line 85) is refused", line=87),
+        Allowed("keys_rename_copy_move", "EXISTS m", b":1\r\n",
+                "m stayed in db 0: MOVE m 1 (line 97) is refused", line=98),
+        Allowed("keys_rename_copy_move", "GET m", _NIL,
+                "m stayed in db 0: MOVE m 1 (line 97) is refused", line=100),
+        Allowed("keys_rename_copy_move", "TTL mt", b":-2\r\n",
+                "mt stayed in db 0: MOVE mt 3 (line 119) is refused", line=121),
+        Allowed("keys_rename_copy_move", "HGET mh f", _NIL,
+                "mh stayed in db 3: MOVE mh 0 (line 123) is refused", line=125),
+        Allowed("server_select_swapdb_flush", "GET k", b"$3\r\ndb0\r\n",
+                "db 0 and 1 not swapped: SWAPDB 0 1 (line 10) is refused", line=11),
+        Allowed("server_select_swapdb_flush", "DBSIZE", b":1\r\n",
+                "db 0 and 1 not swapped: SWAPDB 0 1 (line 10) is refused", line=12),
+        Allowed("server_select_swapdb_flush", "HGET h f", _NIL,
+                "db 0 and 1 not swapped: SWAPDB 0 1 (line 10) is refused", line=13),
+        Allowed("server_select_swapdb_flush", "GET k", b"$3\r\ndb1\r\n",
+                "db 0 and 1 not swapped: SWAPDB 0 1 (line 10) is refused", line=15),
+        Allowed("server_select_swapdb_flush", "GET k", b"$3\r\ndb0\r\n",
+                "db 0 and 15 not swapped: SWAPDB 0 15 (line 21) is refused", line=22),
+        Allowed("server_select_swapdb_flush", "TTL t", b":100\r\n",
+                "db 0 and 2 not swapped: SWAPDB 0 2 (line 37) is refused", line=38),
+        Allowed("server_select_swapdb_flush", "TTL t", b":-2\r\n",
+                "db 0 and 2 not swapped: SWAPDB 0 2 (line 37) is refused", line=40),
+    ],
+}
+
+# Scripts that cannot say anything in a mode, with the reason.
+SKIPPED_SCRIPTS = {
+    "single": {},
+    "cluster": {
+        "multi_exec_watch": "built on MULTI/EXEC/WATCH, which cluster mode refuses by design",
+    },
+}
 
 
 class ScriptError(Exception):
@@ -361,9 +487,11 @@ def free_port():
 class Server:
     """A server process we start (or an external address if argv is None)."""
 
-    def __init__(self, label, argv_fn=None, host="127.0.0.1", port=None, keep=False):
+    def __init__(self, label, argv_fn=None, host="127.0.0.1", port=None, keep=False,
+                 die_with_parent=False):
         self.label = label
         self.argv_fn = argv_fn
+        self.die_with_parent = die_with_parent
         self.host = host
         self.port = port
         self.keep = keep
@@ -396,7 +524,9 @@ class Server:
             try:
                 self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                              stdin=subprocess.DEVNULL, cwd=datadir,
-                                             start_new_session=True)
+                                             start_new_session=True,
+                                             preexec_fn=_die_with_parent
+                                             if self.die_with_parent else None)
             except OSError as e:
                 raise RuntimeError("%s: cannot run %s: %s" % (self.label, argv[0], e))
             finally:
@@ -438,6 +568,192 @@ class Server:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
         elif self.tmpdir:
             print("kept %s temp dir: %s" % (self.label, self.tmpdir))
+
+    def endpoints(self):
+        """(label, host, port) of every process the per-script reset must empty."""
+        return [(self.label, self.host, self.port)]
+
+    def exit_status(self):
+        return self.proc.returncode if self.proc else None
+
+
+def _die_with_parent():
+    """preexec_fn: the child gets SIGKILL when the runner dies, even by SIGKILL (Linux)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def info_fields(reply):
+    """INFO reply bytes (RESP2 bulk or RESP3 verbatim) -> {field: value} (str)."""
+    node = parse_reply(reply)
+    text = node.head.decode("utf-8", "replace")
+    if node.type == "=" and text[3:4] == ":":
+        text = text[4:]
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#") and ":" in line:
+            k, _, v = line.partition(":")
+            out[k] = v
+    return out
+
+
+class ClusterServer:
+    """A ringkv cluster of `size` nodes started by the runner. Commands go to node 1
+    (host/port below); the per-script reset empties every node. Same interface as a
+    managed Server: start() starts every node on fresh ports and data dirs and waits
+    until every node's INFO ring shows ring_members and ring_alive equal to `size`;
+    a node that dies gets the whole cluster restarted, empty."""
+
+    managed = True
+
+    def __init__(self, label, binary, size, replicas, write_quorum, read_quorum, keep=False,
+                 ready_timeout=30.0):
+        self.label = label
+        self.binary = binary
+        self.size = size
+        self.replicas = replicas
+        self.write_quorum = write_quorum
+        self.read_quorum = read_quorum
+        self.keep = keep
+        self.ready_timeout = ready_timeout
+        self.host = "127.0.0.1"
+        self.port = None
+        self.nodes = []  # dicts: name, port, cport, dir, log, proc
+        self.tmpdir = None
+        self.warned_reset = False
+        self.crashes = []
+        self.generation = 0  # bumped by every (re)start: fresh data dirs each time
+        self.start_seconds = []  # how long each start took until the ring was ready
+
+    def _argv(self, node, seeds):
+        return [self.binary, "--port", str(node["port"]), "--bind", "127.0.0.1",
+                "--cluster-port", str(node["cport"]), "--dir", node["dir"],
+                "--node-id", node["name"], "--seeds", seeds,
+                "--replicas", str(self.replicas), "--write-quorum", str(self.write_quorum),
+                "--read-quorum", str(self.read_quorum), "--loglevel", "notice"]
+
+    def start(self, ready_timeout=None):
+        ready_timeout = ready_timeout or self.ready_timeout
+        if self.tmpdir is None:
+            self.tmpdir = tempfile.mkdtemp(prefix="ringkv-compat-%s-" % self.label)
+        t0 = time.monotonic()
+        err = None
+        for _attempt in range(3):
+            self.generation += 1
+            err = self._start_once(ready_timeout)
+            if err is None:
+                self.start_seconds.append(time.monotonic() - t0)
+                return
+            self.stop()
+        raise RuntimeError("%s did not start: %s\n--- log tails ---\n%s"
+                           % (self.label, err, self.log_tail()))
+
+    def _start_once(self, ready_timeout):
+        ports = set()
+        while len(ports) < 2 * self.size:  # distinct free ports, client and cluster
+            ports.add(free_port())
+        ports = sorted(ports)
+        self.nodes = []
+        for i in range(self.size):
+            name = "node%d" % (i + 1)
+            base = os.path.join(self.tmpdir, "g%d-%s" % (self.generation, name))
+            os.makedirs(base + "-data", exist_ok=True)
+            self.nodes.append({"name": name, "port": ports[2 * i], "cport": ports[2 * i + 1],
+                               "dir": base + "-data", "log": base + ".log", "proc": None})
+        self.port = self.nodes[0]["port"]
+        seeds = ",".join("127.0.0.1:%d" % n["cport"] for n in self.nodes)
+        for node in self.nodes:
+            argv = self._argv(node, seeds)
+            log = open(node["log"], "wb")
+            try:
+                node["proc"] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                                stdin=subprocess.DEVNULL, cwd=node["dir"],
+                                                start_new_session=True,
+                                                preexec_fn=_die_with_parent)
+            except OSError as e:
+                raise RuntimeError("%s: cannot run %s: %s" % (self.label, argv[0], e))
+            finally:
+                log.close()
+        deadline = time.monotonic() + ready_timeout
+        for node in self.nodes:
+            err = wait_ready(self.host, node["port"], deadline, node["proc"])
+            if err:
+                return "%s: %s" % (node["name"], err)
+        # Ready when every node sees every node as a live ring member.
+        want = str(self.size)
+        last = {}
+        while time.monotonic() < deadline:
+            pending = []
+            for node in self.nodes:
+                if node["proc"].poll() is not None:
+                    return "%s exited with status %s" % (node["name"], node["proc"].returncode)
+                try:
+                    c = Conn(self.host, node["port"], timeout=2.0)
+                    try:
+                        f = info_fields(c.command([b"INFO", b"ring"], timeout=2.0))
+                    finally:
+                        c.close()
+                    last[node["name"]] = "ring_members:%s ring_alive:%s" % (
+                        f.get("ring_members"), f.get("ring_alive"))
+                    if f.get("ring_members") != want or f.get("ring_alive") != want:
+                        pending.append(node["name"])
+                except (OSError, Closed, Timeout, BadReply) as e:
+                    last[node["name"]] = "%s: %s" % (type(e).__name__, e)
+                    pending.append(node["name"])
+            if not pending:
+                return None
+            time.sleep(0.05)  # poll interval, bounded by the deadline above
+        return "ring not formed before deadline (%s)" % ", ".join(
+            "%s %s" % kv for kv in sorted(last.items()))
+
+    def alive(self):
+        return bool(self.nodes) and all(n["proc"] is not None and n["proc"].poll() is None
+                                        for n in self.nodes)
+
+    def exit_status(self):
+        return ", ".join("%s %s" % (n["name"], n["proc"].returncode) for n in self.nodes
+                         if n["proc"] is not None and n["proc"].poll() is not None) or None
+
+    def log_tail(self, n=20):
+        out = []
+        for node in self.nodes:
+            if not os.path.exists(node["log"]):
+                continue
+            with open(node["log"], "rb") as f:
+                lines = f.read().decode("utf-8", "replace").splitlines()
+            out.append("[%s port %d]" % (node["name"], node["port"]))
+            out += lines[-n:]
+        return "\n".join(out)
+
+    def stop(self):
+        procs = [n["proc"] for n in self.nodes if n["proc"] is not None]
+        for n in self.nodes:
+            n["proc"] = None
+        for p in procs:
+            if p.poll() is None:
+                try:
+                    p.terminate()
+                except OSError:
+                    pass
+        for p in procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=5)
+
+    def cleanup(self):
+        self.stop()
+        if self.tmpdir and not self.keep:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+        elif self.tmpdir:
+            print("kept %s temp dir: %s" % (self.label, self.tmpdir))
+
+    def endpoints(self):
+        return [("%s %s" % (self.label, n["name"]), self.host, n["port"]) for n in self.nodes]
 
 
 # --------------------------------------------------------------------------------------
@@ -606,7 +922,7 @@ class Session:
         if srv.managed and not srv.alive():
             # The server died in the middle of the script: report it once, restart it
             # (empty) and go on, so the rest of the script still says something.
-            srv.crashes.append((line, srv.proc.returncode if srv.proc else None, srv.log_tail()))
+            srv.crashes.append((line, srv.exit_status(), srv.log_tail()))
             for cc in self.conns.values():
                 cc.close()
             self.conns = {}
@@ -862,10 +1178,44 @@ def show_value(v, limit=400):
 # --------------------------------------------------------------------------------------
 
 def reset_server(server, timeout):
+    """Empties every process of the server (one, or each node of a cluster) and, for
+    a cluster, checks that no node holds keys any more (FLUSHALL may be node-local)."""
+    endpoints = server.endpoints()
+    for label, host, port in endpoints:
+        err = reset_endpoint(server, label, host, port, timeout)
+        if err:
+            return err if len(endpoints) == 1 else "%s: %s" % (label, err)
+        if server.endpoints() != endpoints:
+            return None  # restarted on fresh data dirs: every node is empty
+    if len(endpoints) == 1:
+        return None
+    deadline = time.monotonic() + 5.0
+    while True:
+        dirty = []
+        for label, host, port in endpoints:
+            try:
+                c = Conn(host, port, timeout)
+                try:
+                    f = info_fields(c.command([b"INFO", b"keyspace"], timeout))
+                    if any(k.startswith("db") for k in f):
+                        dirty.append("%s %s" % (label, " ".join("%s:%s" % kv for kv in sorted(f.items()))))
+                        c.command([b"FLUSHALL"], timeout)
+                finally:
+                    c.close()
+            except (OSError, Closed, Timeout, BadReply) as e:
+                return "%s: keyspace check failed: %s" % (label, type(e).__name__)
+        if not dirty:
+            return None
+        if time.monotonic() > deadline:
+            return "keys left after FLUSHALL on every node: %s" % "; ".join(dirty)
+        time.sleep(0.05)  # let in-flight replication land, bounded by the deadline above
+
+
+def reset_endpoint(server, label, host, port, timeout):
     """Fresh admin connection: clear requirepass if a script left it set, FLUSHALL.
     A started server that cannot FLUSHALL (yet) is restarted on a fresh data dir."""
     try:
-        c = Conn(server.host, server.port, timeout)
+        c = Conn(host, port, timeout)
     except OSError as e:
         return "connect failed: %s" % e
     try:
@@ -878,7 +1228,7 @@ def reset_server(server, timeout):
             return None
         if not server.warned_reset:
             print("note: %s: FLUSHALL replied %r; %s" % (
-                server.label, r, "restarting it on a fresh data dir before each script"
+                label, r, "restarting it on a fresh data dir before each script"
                 if server.managed else "emptying databases with FLUSHDB or KEYS+DEL"))
             server.warned_reset = True
         if server.managed:
@@ -1037,6 +1387,14 @@ def main():
     ap.add_argument("--list", action="store_true", help="list scripts and exit")
     ap.add_argument("--summary", action="store_true",
                     help="at the end, group all mismatches by command")
+    ap.add_argument("--cluster", type=int, default=0, metavar="N",
+                    help="start an N-node ringkv cluster (N >= 2) and run every script "
+                    "against node 1; the cluster-mode list of intended differences applies")
+    ap.add_argument("--replicas", type=int, default=3, help="--cluster: replicas (N)")
+    ap.add_argument("--write-quorum", type=int, default=2, help="--cluster: write quorum (W)")
+    ap.add_argument("--read-quorum", type=int, default=2, help="--cluster: read quorum (R)")
+    ap.add_argument("--show-allowed", action="store_true",
+                    help="print every intended difference that was allowed, with both replies")
     args = ap.parse_args()
 
     scripts = select_scripts(args.only)
@@ -1050,6 +1408,14 @@ def main():
         return 1
     if not args.dump and not args.ringkv and not args.target:
         ap.error("one of --ringkv, --target or --dump is required")
+    if args.cluster and (args.cluster < 2 or not args.ringkv or args.target or args.dump):
+        ap.error("--cluster N needs N >= 2 and --ringkv (not --target or --dump)")
+    mode = "cluster" if args.cluster else "single"
+    allowed_list = ALLOWED_DIFFERENCES[mode]
+    allowed_used = {}  # Allowed -> count
+    skipped = []
+    ran = []  # names (without .txt) of the scripts actually run
+    t_start = time.monotonic()
     protocols = [int(p) for p in args.protocols.split(",") if p.strip()]
     args.redis = resolve_binary(args.redis)
     if args.ringkv:
@@ -1063,12 +1429,16 @@ def main():
 
     ref = Server("redis", lambda port, d: [args.redis, "--port", str(port), "--bind", "127.0.0.1",
                                            "--save", "", "--appendonly", "no",
-                                           "--daemonize", "no", "--dir", d], keep=args.keep)
+                                           "--daemonize", "no", "--dir", d], keep=args.keep,
+                 die_with_parent=bool(args.cluster))
     tgt = None
     if not args.dump:
         if args.target:
             host, _, port = args.target.rpartition(":")
             tgt = Server("target", None, host=host or "127.0.0.1", port=int(port))
+        elif args.cluster:
+            tgt = ClusterServer("ringkv", args.ringkv, args.cluster, args.replicas,
+                                args.write_quorum, args.read_quorum, keep=args.keep)
         else:
             tgt = Server("ringkv", lambda port, d: [args.ringkv, "--port", str(port),
                                                     "--bind", "127.0.0.1", "--dir", d,
@@ -1080,8 +1450,19 @@ def main():
         ref.start()
         if tgt:
             tgt.start()
+        if args.cluster:
+            print("cluster: %d nodes, N=%d W=%d R=%d, node 1 on port %d (ring ready in %.1f s)"
+                  % (args.cluster, args.replicas, args.write_quorum, args.read_quorum,
+                     tgt.port, tgt.start_seconds[-1]))
         for path in scripts:
             name = os.path.basename(path)
+            skip_reason = SKIPPED_SCRIPTS[mode].get(name[:-4])
+            if skip_reason:
+                skipped.append(name)
+                print("skip %s (%s mode): %s" % (name, mode, skip_reason))
+                continue
+            n_allowed = 0
+            ran.append(name[:-4])
             try:
                 items = parse_script(path)
             except (ScriptError, OSError) as e:
@@ -1094,7 +1475,7 @@ def main():
                 for srv in (ref, tgt):
                     if srv and not srv.alive():
                         print("!! %s exited with status %s (during or before %s); log tail:\n%s"
-                              % (srv.label, srv.proc.returncode if srv.proc else "?", name,
+                              % (srv.label, "?" if srv.exit_status() is None else srv.exit_status(), name,
                                  srv.log_tail()))
                         ok = False
                         srv.start()
@@ -1108,6 +1489,19 @@ def main():
                 if args.dump:
                     print("== %s [%s]" % (name, tag))
                 mism = run_script_once(items, ref, tgt, proto, args)
+                real = []
+                for a, b in mism:
+                    rule = next((r for r in allowed_list if r.matches(name[:-4], a, b)), None)
+                    if rule is None:
+                        real.append((a, b))
+                        continue
+                    allowed_used[rule] = allowed_used.get(rule, 0) + 1
+                    n_allowed += 1
+                    if args.show_allowed:
+                        print("allowed %s:%d [%s] %s  (%s)" % (name, a.line, tag, a.what, rule.reason))
+                        print("    redis : %s" % show_value(a.value))
+                        print("    %-6s: %s" % (tgt.label, show_value(b.value)))
+                mism = real
                 for srv in (ref, tgt):
                     for line, status, tail in (srv.crashes if srv else []):
                         print("!! %s died (status %s) at or before %s:%d [%s]; restarted. Log tail:\n%s"
@@ -1132,7 +1526,8 @@ def main():
             if ok:
                 passed += 1
                 if not args.dump:
-                    print("ok   %s" % name)
+                    print("ok   %s%s" % (name, " (%d intended %s-mode differences)" % (n_allowed, mode)
+                                         if n_allowed else ""))
             else:
                 failed += 1
                 print("FAIL %s" % name)
@@ -1148,6 +1543,16 @@ def main():
             tgt.cleanup()
     if args.summary and all_mismatches:
         print_summary(all_mismatches, tgt.label if tgt else "target")
+    if allowed_list and not args.dump:
+        print("== intended %s-mode differences (%d allowed replies):" % (mode, sum(allowed_used.values())))
+        for rule in allowed_list:
+            if any(fnmatch.fnmatchcase(stem, rule.script) for stem in ran):
+                print("  %4d  %s  [%s]" % (allowed_used.get(rule, 0), rule, rule.reason))
+    if skipped:
+        print("%d skipped in %s mode: %s" % (len(skipped), mode, " ".join(skipped)))
+    if args.cluster:
+        print("cluster run took %.1f s (%d cluster start(s), %.1f s)"
+              % (time.monotonic() - t_start, len(tgt.start_seconds), sum(tgt.start_seconds)))
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 and not interrupted else 1
 

@@ -100,6 +100,22 @@ bool SameState(const std::vector<std::string>& a, const std::vector<std::string>
   return pairs(a) == pairs(b);
 }
 
+// True if a well-formed COPY names an existing destination database other
+// than the client's (this ring does not replicate across databases). A
+// malformed one is left to COPY itself, so it gets Redis's error.
+bool CopiesToAnotherDb(int db, const std::vector<std::string>& args, int num_databases) {
+  int64_t target = db;
+  for (size_t i = 3; i < args.size(); ++i) {
+    if (EqualsIgnoreCase(args[i], "replace")) continue;
+    if (EqualsIgnoreCase(args[i], "db") && i + 1 < args.size() && ParseInt(args[i + 1], &target)) {
+      ++i;
+      continue;
+    }
+    return false;
+  }
+  return target != db && target >= 0 && target < num_databases;
+}
+
 }  // namespace
 
 // One command coordinated here: its keys, the replicas of each and the
@@ -228,15 +244,12 @@ void Coordinator::Run(Command command, Done done) {
     RunClusterWide(std::move(command), spec, std::move(done));
     return;
   }
-  if (spec->name == "copy") {
-    for (size_t i = 3; i < command.args.size(); ++i) {
-      if (EqualsIgnoreCase(command.args[i], "db")) {
-        done(ErrorReply(command.protocol,
-                        "ERR COPY with DB is not supported in cluster mode (see the README's "
-                        "cluster section)"));
-        return;
-      }
-    }
+  if (spec->name == "copy" &&
+      CopiesToAnotherDb(command.db, command.args, server_->keyspace->num_databases())) {
+    done(ErrorReply(command.protocol,
+                    "ERR COPY with DB is not supported in cluster mode (see the README's "
+                    "cluster section)"));
+    return;
   }
 
   auto op = std::make_shared<Op>();
@@ -482,6 +495,14 @@ void Coordinator::RunClusterWide(Command command, const commands::CommandSpec* s
     resp::ReplyBuilder builder(&out);
     builder.set_protocol(command.protocol);
     if (flush) {
+      // Every node checks the arguments the same way: a malformed FLUSHDB is
+      // refused by all of them, with Redis's error.
+      for (const auto& [peer, bytes] : gathered->replies) {
+        if (!bytes.empty() && bytes[0] == '-') {
+          done(ErrorReply(command.protocol, std::string_view(bytes).substr(1, bytes.size() - 3)));
+          return;
+        }
+      }
       if (gathered->failures.empty()) {
         builder.Ok();
       } else {
