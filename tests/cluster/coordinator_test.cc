@@ -340,6 +340,8 @@ TEST(CoordinatorTest, KeysScanDbsizeAndFlushCoverTheCluster) {
       resp::Reply random = Parse(cluster.Call(at, {"RANDOMKEY"}));
       EXPECT_EQ(written.count(random.str), 1u);
     }
+    EXPECT_EQ(cluster.Call(2, {"FLUSHDB", "FOO"}), "-ERR syntax error\r\n");
+    EXPECT_EQ(cluster.Call(1, {"DBSIZE"}), ":60\r\n");
     EXPECT_EQ(cluster.Call(2, {"FLUSHDB"}), "+OK\r\n");
     EXPECT_EQ(cluster.Call(1, {"DBSIZE"}), ":0\r\n");
     EXPECT_EQ(cluster.Call(3, {"GET", "key:1"}), "$-1\r\n");
