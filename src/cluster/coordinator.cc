@@ -740,9 +740,11 @@ void Coordinator::OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, 
 
 void Coordinator::ExecuteLocally(const std::shared_ptr<Op>& op) {
   const bool is_write = (op->spec->flags & commands::kWrite) != 0;
+  // A blind write always issues a new version, so it need not look first.
+  const bool blind = IsBlindWrite(op->spec->name, op->command.args);
   const int db = op->command.db;
   std::vector<std::vector<std::string>> before;
-  if (is_write) {
+  if (is_write && !blind) {
     for (const Op::Key& key : op->keys) before.push_back(LocalState(db, key.key));
   }
 
@@ -758,6 +760,7 @@ void Coordinator::ExecuteLocally(const std::shared_ptr<Op>& op) {
   std::vector<std::string_view> views(op->command.args.begin(), op->command.args.end());
   commands::ExecContext ctx(*server_, client, views, builder, now_ms);
   commands::Execute(ctx, *op->spec);
+  const bool refused = !out.empty() && out[0] == '-';  // e.g. a syntax error: nothing written
 
   // Keys the command changed go to their replicas; the others only get read
   // repair.
@@ -768,7 +771,7 @@ void Coordinator::ExecuteLocally(const std::shared_ptr<Op>& op) {
   for (size_t i = 0; i < op->keys.size(); ++i) {
     Op::Key& key = op->keys[i];
     std::vector<std::string> after = LocalState(db, key.key);
-    if (is_write && !SameState(after, before[i])) {
+    if (is_write && (blind ? !refused : !SameState(after, before[i]))) {
       key.needed = std::min(write_needed, key.others.size());
       key.answered = key.failed = 0;
       key.failures.clear();
