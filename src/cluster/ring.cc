@@ -16,20 +16,85 @@ using uint128 = unsigned __int128;
 constexpr uint128 kHashSpace = uint128{1} << 64;
 constexpr uint64_t kMaxHash = ~uint64_t{0};
 
+// Seeds of the two per-node hashes of NodeTokens (arbitrary, fixed forever:
+// changing them moves every token of every cluster).
+constexpr uint64_t kPhaseSeed = 0x7068617365ull;     // "phase"
+constexpr uint64_t kMultiplierSeed = 0x6d756c74ull;  // "mult"
+
+bool IsPrime(uint64_t n) {
+  if (n < 2) return false;
+  for (uint64_t d = 2; d * d <= n; ++d) {
+    if (n % d == 0) return false;
+  }
+  return true;
+}
+
+uint64_t PowMod(uint64_t base, uint64_t exp, uint64_t mod) {
+  uint64_t result = 1 % mod;
+  base %= mod;
+  while (exp > 0) {
+    if (exp & 1) result = static_cast<uint64_t>(uint128{result} * base % mod);
+    base = static_cast<uint64_t>(uint128{base} * base % mod);
+    exp >>= 1;
+  }
+  return result;
+}
+
+bool IsPrimitiveRoot(uint64_t a, uint64_t p) {
+  if (a % p == 0) return false;
+  uint64_t rest = p - 1;
+  for (uint64_t q = 2; q * q <= rest; ++q) {
+    if (rest % q != 0) continue;
+    if (PowMod(a, (p - 1) / q, p) == 1) return false;
+    while (rest % q == 0) rest /= q;
+  }
+  return rest == 1 || PowMod(a, (p - 1) / rest, p) != 1;
+}
+
+// The lattice NodeTokens places tokens on for `vnodes` slices: the smallest
+// prime p > vnodes, and the primitive root a of p nearest to p / golden ratio
+// (any primitive root measures the same; this picks one without tuning).
+struct Lattice {
+  uint64_t p;
+  uint64_t a;
+};
+
+Lattice LatticeFor(size_t vnodes) {
+  uint64_t p = vnodes + 1;
+  while (!IsPrime(p)) ++p;
+  if (p == 2) return {2, 1};
+  const uint64_t target = static_cast<uint64_t>(0.6180339887498949 * static_cast<double>(p));
+  for (uint64_t d = 0;; ++d) {
+    if (target + d < p && IsPrimitiveRoot(target + d, p)) return {p, target + d};
+    if (d < target && target - d >= 2 && IsPrimitiveRoot(target - d, p)) return {p, target - d};
+  }
+}
+
 }  // namespace
 
 Ring::Ring(size_t vnodes) : vnodes_(std::max<size_t>(vnodes, 1)) {}
 
 std::vector<uint64_t> Ring::NodeTokens(std::string_view node, size_t vnodes) {
   vnodes = std::max<size_t>(vnodes, 1);
+  const Lattice lattice = LatticeFor(vnodes);
+  const uint64_t phase = XXH3_64bits_withSeed(node.data(), node.size(), kPhaseSeed);
+  const uint64_t multiplier =
+      1 + XXH3_64bits_withSeed(node.data(), node.size(), kMultiplierSeed) % (lattice.p - 1);
   std::vector<uint64_t> tokens(vnodes);
+  // Slice i shows lattice point a^i * m mod p. The powers a^i are distinct for
+  // i < p - 1, so slices never repeat a point; when vnodes < p - 1 (vnodes + 1
+  // not prime) a few points are left out, which costs little.
+  uint64_t power = 1;
   for (size_t i = 0; i < vnodes; ++i) {
-    // Slice i is [i * 2^64 / vnodes, (i + 1) * 2^64 / vnodes); the hash picks
-    // the offset inside it by fixed-point scaling, so every slice width works.
+    const uint64_t point = static_cast<uint64_t>(uint128{power} * multiplier % lattice.p);
+    // Offset in the slice, as a 64-bit fraction: phase + point / p (mod 1).
+    const uint64_t offset = phase + static_cast<uint64_t>((uint128{point} << 64) / lattice.p);
+    // Slice i is [i * 2^64 / vnodes, (i + 1) * 2^64 / vnodes); fixed-point
+    // scaling puts the offset inside it whatever the slice width.
     const uint128 begin = kHashSpace * i / vnodes;
     const uint128 width = kHashSpace * (i + 1) / vnodes - begin;
-    const uint64_t h = XXH3_64bits_withSeed(node.data(), node.size(), i);
-    tokens[i] = static_cast<uint64_t>(begin + ((uint128{h} * width) >> 64));
+    tokens[i] = static_cast<uint64_t>(begin + ((uint128{offset} * width) >> 64));
+    power = static_cast<uint64_t>(uint128{power} * lattice.a % lattice.p);
   }
   return tokens;
 }

@@ -10,7 +10,9 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <random>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -345,50 +347,81 @@ TEST(RingTest, RangesOfAgreeWithPreferenceList) {
   }
 }
 
+// Hashes of "bal:0" .. "bal:999999", computed once: the keys the balance
+// tests count primaries of.
+const std::vector<uint64_t>& MillionHashes() {
+  static const std::vector<uint64_t>* hashes = [] {
+    auto* v = new std::vector<uint64_t>();
+    v->reserve(1000000);
+    char key[32];
+    for (size_t i = 0; i < 1000000; ++i) {
+      const int len = std::snprintf(key, sizeof(key), "bal:%zu", i);
+      v->push_back(Ring::HashKey(std::string_view(key, static_cast<size_t>(len))));
+    }
+    return v;
+  }();
+  return *hashes;
+}
+
 struct Share {
   double analytic = 0;
   double sampled = 0;
 };
 
-// Analytic (Ownership) and sampled (primary owner of the 300k sample keys)
-// shares of each member.
-std::map<NodeId, Share> Shares(const Ring& ring) {
+// Analytic (Ownership) and sampled (primary owner of each of `hashes`) shares
+// of each member.
+std::map<NodeId, Share> Shares(const Ring& ring, const std::vector<uint64_t>& hashes) {
   std::map<NodeId, Share> shares;
   for (const NodeId& id : ring.Members()) shares[id].analytic = ring.Ownership(id);
-  std::map<NodeId, size_t> counts;
-  for (uint64_t h : SampleHashes()) ++counts[ring.PreferenceList(h, 1)[0]];
+  // WalkFrom passes references to the ring's own ids, so count by address.
+  std::vector<std::pair<const NodeId*, size_t>> counts;
+  for (uint64_t h : hashes) {
+    ring.WalkFrom(h, [&](const NodeId& id) {
+      auto it =
+          std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == &id; });
+      if (it == counts.end()) {
+        counts.emplace_back(&id, 1);
+      } else {
+        ++it->second;
+      }
+      return false;
+    });
+  }
   for (const auto& [id, count] : counts) {
-    shares[id].sampled = static_cast<double>(count) / SampleHashes().size();
+    shares[*id].sampled = static_cast<double>(count) / hashes.size();
   }
   return shares;
 }
 
+// The id sets the acceptance bound is asserted for, and two more that are
+// printed and checked the same way.
 const std::vector<std::vector<NodeId>>& BalanceIdSets() {
   static const std::vector<std::vector<NodeId>> sets = {
       {"node1", "node2", "node3"},
+      {"ringkv-0", "ringkv-1", "ringkv-2"},
+      {"a", "b", "c"},
       {"10.0.0.1:7379", "10.0.0.2:7379", "10.0.0.3:7379"},
       {"127.0.0.1:7379", "127.0.0.1:7380", "127.0.0.1:7381"},
-      {"a", "b", "c"},
-      {"ringkv-0", "ringkv-1", "ringkv-2"},
   };
   return sets;
 }
 
 // Checks that Ownership() agrees with the sample keys and that every member's
 // share of a 3-node ring is within `tolerance` of 1/3 by both measures.
-void ExpectBalanced(size_t vnodes, double tolerance) {
+void ExpectBalanced(size_t vnodes, double tolerance, const std::vector<uint64_t>& hashes) {
   for (const std::vector<NodeId>& ids : BalanceIdSets()) {
     const Ring ring = MakeRing(ids, vnodes);
     double total = 0;
     std::string line;
-    for (const auto& [id, share] : Shares(ring)) {
+    for (const auto& [id, share] : Shares(ring, hashes)) {
       total += share.analytic;
       char buf[128];
-      std::snprintf(buf, sizeof(buf), "  %s %.2f%% (sampled %.2f%%)", id.c_str(),
-                    100 * share.analytic, 100 * share.sampled);
+      std::snprintf(buf, sizeof(buf), "  %s %.2f%% (%zuk keys %.2f%%)", id.c_str(),
+                    100 * share.analytic, hashes.size() / 1000, 100 * share.sampled);
       line += buf;
-      // 300k samples: the sampled share's standard error is 0.09 points.
-      EXPECT_NEAR(share.sampled, share.analytic, 0.005) << id << " vnodes=" << vnodes;
+      // The sampled share's standard error is 0.05 points for 1M keys, 0.09
+      // for 300k.
+      EXPECT_NEAR(share.sampled, share.analytic, 0.004) << id << " vnodes=" << vnodes;
       EXPECT_NEAR(share.analytic, 1.0 / 3, tolerance) << id << " vnodes=" << vnodes;
       EXPECT_NEAR(share.sampled, 1.0 / 3, tolerance) << id << " vnodes=" << vnodes;
     }
@@ -397,57 +430,83 @@ void ExpectBalanced(size_t vnodes, double tolerance) {
   }
 }
 
-// With tokens placed per node, a node's share of a 3-node ring has a standard
-// deviation of about 0.23/sqrt(vnodes): 1.9 points at 150 vnodes, so +-2
-// points holds for only about half of all id sets (see SpreadOverRandomIdSets).
-// This bound (3 standard deviations) catches a biased placement, not chance.
-TEST(RingBalanceTest, ThreeNodesDefaultVnodes) { ExpectBalanced(Ring::kDefaultVnodes, 0.06); }
+// The acceptance bound: each of 3 nodes owns 33.3% +- 2 points.
+TEST(RingBalanceTest, ThreeNodesWithinTwoPointsDefaultVnodes) {
+  ExpectBalanced(Ring::kDefaultVnodes, 0.02, MillionHashes());
+}
 
-// At 2048 vnodes the standard deviation is 0.5 points and +-2 points holds.
-TEST(RingBalanceTest, ThreeNodesWithinTwoPointsAt2048Vnodes) { ExpectBalanced(2048, 0.02); }
+TEST(RingBalanceTest, ThreeNodesWithinTwoPointsAt2048Vnodes) {
+  ExpectBalanced(2048, 0.02, SampleHashes());
+}
+
+// A random node id, from a seeded generator, in one of a few common shapes.
+NodeId RandomId(std::mt19937_64& rng) {
+  const uint64_t r = rng();
+  switch (r % 4) {
+    case 0:
+      return "node" + std::to_string(rng() % 100000);
+    case 1:
+      return "10." + std::to_string(rng() % 256) + "." + std::to_string(rng() % 256) + "." +
+             std::to_string(rng() % 256) + ":7379";
+    case 2:
+      return "ringkv-" + std::to_string(rng() % 1000) + ".svc";
+    default:
+      return std::to_string(rng());
+  }
+}
 
 struct Spread {
-  double stddev = 0;      // of one node's share around 1/3
-  double within_two = 0;  // fraction of id sets with every share within 1/3 +- 0.02
-  double worst = 0;       // largest deviation seen
+  int sets = 0;
+  int within_two = 0;  // id sets with every share within 1/k +- 2 points
+  double median = 0;   // of each set's largest deviation from 1/k, points
+  double p90 = 0;
+  double worst = 0;
 };
 
-// Shares of 400 three-node rings with unrelated ids.
-Spread SpreadOverIdSets(size_t vnodes) {
-  constexpr int kSets = 400;
-  double sum_sq = 0;
-  int within = 0;
+// Exact shares (Ownership) of `sets` rings of k random ids.
+Spread SpreadOverRandomIdSets(size_t k, int sets, size_t vnodes, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<double> deviations;
   Spread spread;
-  for (int set = 0; set < kSets; ++set) {
+  spread.sets = sets;
+  for (int set = 0; set < sets; ++set) {
     Ring ring(vnodes);
-    for (int i = 0; i < 3; ++i)
-      ring.AddNode("10." + std::to_string(set) + ".0." + std::to_string(i));
+    while (ring.NumMembers() < k) ring.AddNode(RandomId(rng));
     double worst = 0;
     for (const NodeId& id : ring.Members()) {
-      const double deviation = ring.Ownership(id) - 1.0 / 3;
-      sum_sq += deviation * deviation;
-      worst = std::max(worst, std::fabs(deviation));
+      worst = std::max(worst, std::fabs(ring.Ownership(id) - 1.0 / k));
     }
-    if (worst <= 0.02) ++within;
-    spread.worst = std::max(spread.worst, worst);
+    if (worst <= 0.02) ++spread.within_two;
+    deviations.push_back(100 * worst);
   }
-  spread.stddev = std::sqrt(sum_sq / (3 * kSets));
-  spread.within_two = static_cast<double>(within) / kSets;
+  std::sort(deviations.begin(), deviations.end());
+  spread.median = deviations[deviations.size() / 2];
+  spread.p90 = deviations[deviations.size() * 9 / 10];
+  spread.worst = deviations.back();
   std::printf(
-      "vnodes=%zu, %d id sets: share stddev %.2f points, all within +-2 points in %.0f%%, "
-      "worst %.2f points\n",
-      vnodes, kSets, 100 * spread.stddev, 100 * spread.within_two, 100 * spread.worst);
+      "vnodes=%zu, %d random sets of %zu ids: all shares within 1/%zu +- 2 points in %d; "
+      "largest deviation per set: median %.2f, p90 %.2f, worst %.2f points\n",
+      vnodes, sets, k, k, spread.within_two, spread.median, spread.p90, spread.worst);
   return spread;
 }
 
-TEST(RingBalanceTest, SpreadOverRandomIdSets) {
-  // Unconstrained random tokens measure 2.25 points at 150 vnodes and 0.61
-  // at 2048; one token per slice does better.
-  const Spread default_vnodes = SpreadOverIdSets(Ring::kDefaultVnodes);
-  EXPECT_LT(default_vnodes.stddev, 0.021);
-  const Spread many_vnodes = SpreadOverIdSets(2048);
-  EXPECT_LT(many_vnodes.stddev, 0.006);
-  EXPECT_GE(many_vnodes.within_two, 0.99);
+TEST(RingBalanceTest, RandomIdSets) {
+  // Independent random tokens (and the previous one-random-token-per-slice
+  // placement) measured 43% of 3-node sets within +-2 points, median 2.2
+  // points. Most failures here are near misses; about 2% of sets have two
+  // nodes with the same lattice multiplier and are far off (see ring.h).
+  const Spread three = SpreadOverRandomIdSets(3, 400, Ring::kDefaultVnodes, 1);
+  EXPECT_GE(three.within_two, 0.8 * three.sets);
+  EXPECT_LT(three.median, 1.4);
+  EXPECT_LT(three.p90, 2.6);
+  for (size_t k : {4, 5}) {
+    const Spread spread = SpreadOverRandomIdSets(k, 200, Ring::kDefaultVnodes, k);
+    EXPECT_GE(spread.within_two, 0.75 * spread.sets) << k;
+    EXPECT_LT(spread.median, 1.5) << k;
+  }
+  const Spread many = SpreadOverRandomIdSets(3, 200, 2048, 2048);
+  EXPECT_GE(many.within_two, 0.98 * many.sets);
+  EXPECT_LT(many.median, 0.5);
 }
 
 TEST(RingMovementTest, AddingFourthNodeMovesOnlyItsShare) {
@@ -493,6 +552,30 @@ TEST(RingMovementTest, AddingFourthNodeMovesOnlyItsShare) {
   EXPECT_LE(primary_moved, 1.1 * n / 4);
   EXPECT_NEAR(primary_moved / n, after.Ownership("node4"), 0.005);
   EXPECT_GT(mod_n_moved / n, 0.6);
+}
+
+TEST(RingMovementTest, AddingFourthNodeToRandomSets) {
+  // Existing tokens never move, so adding a node moves exactly the hashes it
+  // comes to own: its Ownership() after the join.
+  std::mt19937_64 rng(4);
+  constexpr int kSets = 200;
+  int within = 0;
+  std::vector<double> moved;
+  for (int set = 0; set < kSets; ++set) {
+    Ring ring;
+    while (ring.NumMembers() < 3) ring.AddNode(RandomId(rng));
+    NodeId added = RandomId(rng);
+    while (ring.Contains(added)) added = RandomId(rng);
+    ring.AddNode(added);
+    moved.push_back(ring.Ownership(added));
+    if (moved.back() <= 1.1 / 4) ++within;
+  }
+  std::sort(moved.begin(), moved.end());
+  std::printf(
+      "3 -> 4 nodes, %d random sets: moved <= 1.1 x 1/4 in %d; moved fraction median %.2f%%, "
+      "worst %.2f%%\n",
+      kSets, within, 100 * moved[kSets / 2], 100 * moved.back());
+  EXPECT_GE(within, 0.95 * kSets);
 }
 
 TEST(RingMovementTest, AddingTenthNodeChangesFewReplicaSets) {
