@@ -207,6 +207,22 @@ class ClusterNode {
       ring_.AddNode(id);
       SaveMembers(config_->dir, members_);
       spdlog::info("Node {} joined the ring ({} members)", id, members_.size());
+      WarnIfUnbalanced();
+    }
+  }
+
+  // Tokens come from node ids alone; a rare pair of ids lands badly (see
+  // src/cluster/ring.h). Say so, since the fix is choosing another node-id.
+  void WarnIfUnbalanced() {
+    const double fair = 1.0 / static_cast<double>(ring_.NumMembers());
+    for (const std::string& member : ring_.Members()) {
+      const double share = ring_.Ownership(member);
+      if (share < 0.5 * fair || share > 1.5 * fair) {
+        spdlog::warn(
+            "Ring imbalance: node {} is the primary for {:.1f}% of keys (fair share {:.1f}%); "
+            "a different node-id for it gives different tokens",
+            member, 100 * share, 100 * fair);
+      }
     }
   }
 
