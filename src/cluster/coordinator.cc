@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <utility>
 
 #include "commands/dispatcher.h"
@@ -147,6 +148,10 @@ struct Coordinator::Op {
   const commands::CommandSpec* spec = nullptr;
   Done done;
   std::vector<Key> keys;
+  // The hash fields the command names when it has one key and names them
+  // (HSET, HGET, ...): only these travel. Null: the whole key.
+  std::optional<std::vector<std::string>> fields;
+  const std::vector<std::string>* scope() const { return fields ? &*fields : nullptr; }
   size_t unmet = 0;  // keys whose phase quorum is not met yet
   Phase phase = Phase::kRead;
   bool read_done = false;  // may run locally once earlier commands of its origin have
@@ -276,6 +281,12 @@ void Coordinator::Run(Command command, Done done) {
   }
 
   if (all_local || command.forwarded || op->keys.empty()) {
+    const std::vector<int> field_positions =
+        commands::CommandTable::FieldPositions(*spec, static_cast<int>(command.args.size()));
+    if (!field_positions.empty() && op->keys.size() == 1) {
+      op->fields.emplace();
+      for (int position : field_positions) op->fields->push_back(command.args[position]);
+    }
     op->command = std::move(command);
     op->spec = spec;
     op->done = std::move(done);
@@ -670,6 +681,7 @@ void Coordinator::Coordinate(std::shared_ptr<Op> op) {
     for (size_t i = 0; i < op->keys.size(); ++i) {
       for (const NodeId& peer : op->keys[i].others) {
         PeerRequest request{"RING.FETCH", std::to_string(op->command.db), op->keys[i].key};
+        if (op->fields) request.insert(request.end(), op->fields->begin(), op->fields->end());
         transport_->Send(peer, std::move(request), options_.request_timeout_ms,
                          [this, op, i, peer](DeliveryStatus status, const PeerReply& reply) {
                            OnFetchReply(op, i, peer, status, reply);
@@ -707,7 +719,7 @@ void Coordinator::OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, 
                   MergeState(op->command.db, key.key, reply.elements);
   if (op->phase != Op::Phase::kRead) {
     // A late answer: what it taught us is merged; now teach it what it lacks.
-    if (ok) RepairIfStale(op->command.db, key.key, peer, reply.elements);
+    if (ok) RepairIfStale(op->command.db, key.key, op->scope(), peer, reply.elements);
     return;
   }
   if (!ok) {
@@ -745,7 +757,7 @@ void Coordinator::ExecuteLocally(const std::shared_ptr<Op>& op) {
   const int db = op->command.db;
   std::vector<std::vector<std::string>> before;
   if (is_write && !blind) {
-    for (const Op::Key& key : op->keys) before.push_back(LocalState(db, key.key));
+    for (const Op::Key& key : op->keys) before.push_back(LocalState(db, key.key, op->scope()));
   }
 
   commands::ClientState client;
@@ -770,7 +782,7 @@ void Coordinator::ExecuteLocally(const std::shared_ptr<Op>& op) {
   std::vector<std::pair<size_t, std::vector<std::string>>> to_replicate;
   for (size_t i = 0; i < op->keys.size(); ++i) {
     Op::Key& key = op->keys[i];
-    std::vector<std::string> after = LocalState(db, key.key);
+    std::vector<std::string> after = LocalState(db, key.key, op->scope());
     if (is_write && (blind ? !refused : !SameState(after, before[i]))) {
       key.needed = std::min(write_needed, key.others.size());
       key.answered = key.failed = 0;
@@ -840,9 +852,11 @@ void Coordinator::Finish(const std::shared_ptr<Op>& op, std::string reply) {
       [done = std::move(op->done), reply = std::move(reply)]() mutable { done(std::move(reply)); });
 }
 
-std::vector<std::string> Coordinator::LocalState(int db, std::string_view key) {
+std::vector<std::string> Coordinator::LocalState(int db, std::string_view key,
+                                                 const std::vector<std::string>* fields) {
   storage::Keyspace::KeyState state;
-  Status s = server_->keyspace->ExportKey(db, key, &state);
+  Status s = fields != nullptr ? server_->keyspace->ExportKeyFields(db, key, *fields, &state)
+                               : server_->keyspace->ExportKey(db, key, &state);
   if (!s.ok() && !s.IsNotFound()) {
     spdlog::error("Cannot read the state of a key for replication: {}", s.ToString());
   }
@@ -856,9 +870,10 @@ bool Coordinator::MergeState(int db, std::string_view key, const std::vector<std
   return server_->keyspace->MergeKey(db, key, state, &changed).ok();
 }
 
-void Coordinator::RepairIfStale(int db, const std::string& key, const NodeId& peer,
+void Coordinator::RepairIfStale(int db, const std::string& key,
+                                const std::vector<std::string>* fields, const NodeId& peer,
                                 const std::vector<std::string>& peer_state) {
-  std::vector<std::string> local = LocalState(db, key);
+  std::vector<std::string> local = LocalState(db, key, fields);
   if (SameState(local, peer_state)) return;
   ++stats_.read_repairs;
   SendMerge(peer, db, key, local, [](DeliveryStatus, const PeerReply&) {});
@@ -885,9 +900,11 @@ void Coordinator::HandlePeerRequest(const NodeId& from, const PeerRequest& reque
   int64_t db = -1;
   if (request.size() >= 3) ParseInt(request[1], &db);
   const bool db_ok = db >= 0 && db < server_->keyspace->num_databases();
-  if (EqualsIgnoreCase(name, "RING.FETCH") && request.size() == 3 && db_ok) {
+  if (EqualsIgnoreCase(name, "RING.FETCH") && request.size() >= 3 && db_ok) {
     ++stats_.fetches_served;
-    respond(PeerReply::Array(LocalState(static_cast<int>(db), request[2])));
+    std::vector<std::string> fields(request.begin() + 3, request.end());
+    respond(PeerReply::Array(
+        LocalState(static_cast<int>(db), request[2], request.size() > 3 ? &fields : nullptr)));
     return;
   }
   if (EqualsIgnoreCase(name, "RING.MERGE") && request.size() >= 4 && db_ok) {

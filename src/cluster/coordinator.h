@@ -32,7 +32,9 @@
 // write says it may be applied on the replicas that answered.
 //
 // Internal commands, all idempotent (merging a state twice is merging it once):
-//   RING.FETCH db key                                -> [key-object, field, object, ...]
+//   RING.FETCH db key [field ...]                    -> [key-object, field, object, ...]
+//       (with fields: only those fields; HSET and HGET need no more, and a
+//       replica then answers with point reads instead of scanning the hash)
 //   RING.MERGE db key key-object [field object ...]  -> +OK once in the log
 //   RING.FORWARD db protocol origin command [arg ...] -> the encoded reply, as a bulk
 //   RING.LOCALEXEC db command [arg ...]              -> the RESP2 reply of a
@@ -158,13 +160,16 @@ class Coordinator : public commands::KeyRouter {
   void ExecuteOn(const NodeId& node, int db, std::vector<std::string> args,
                  std::function<void(bool ok, std::string reply, std::string failure)> done);
 
-  // This replica's state of `key` in the wire form of RING.FETCH's reply.
-  std::vector<std::string> LocalState(int db, std::string_view key);
+  // This replica's state of `key` in the wire form of RING.FETCH's reply: the
+  // whole key, or the key object and only `fields` when the command names its
+  // hash fields (non-null `fields`).
+  std::vector<std::string> LocalState(int db, std::string_view key,
+                                      const std::vector<std::string>* fields = nullptr);
   // Merges a peer's wire state into this replica; false if it is malformed.
   bool MergeState(int db, std::string_view key, const std::vector<std::string>& wire);
   // Sends this replica's state of `key` to `peer` if `peer_state` lacks any of it.
-  void RepairIfStale(int db, const std::string& key, const NodeId& peer,
-                     const std::vector<std::string>& peer_state);
+  void RepairIfStale(int db, const std::string& key, const std::vector<std::string>* fields,
+                     const NodeId& peer, const std::vector<std::string>& peer_state);
   void SendMerge(const NodeId& peer, int db, const std::string& key,
                  const std::vector<std::string>& state, ReplyCallback done);
   std::vector<NodeId> Replicas(std::string_view key) const;

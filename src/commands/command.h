@@ -71,6 +71,13 @@ struct CommandSpec {
   std::string_view since;
   std::string_view complexity;
   std::vector<ArgDoc> arguments = {};
+  // Hash field arguments, as first/last/step like the key positions (0: the
+  // command reads or writes the hash as a whole, or is no hash command). Set
+  // with CommandTable::SetFieldPositions. The cluster ships only these fields
+  // of the key between replicas.
+  int first_field = 0;
+  int last_field = 0;
+  int field_step = 0;
 };
 
 class CommandTable {
@@ -91,6 +98,12 @@ class CommandTable {
 
   // Positions of key arguments in argv according to spec (COMMAND GETKEYS).
   static std::vector<int> KeyPositions(const CommandSpec& spec, int argc);
+
+  // Declares which arguments of a registered command are hash fields (`last`
+  // < 0 counts from the end, as for keys).
+  void SetFieldPositions(std::string_view name, int first, int last, int step);
+  // Positions of hash field arguments in argv; empty if the command names none.
+  static std::vector<int> FieldPositions(const CommandSpec& spec, int argc);
 
  private:
   std::vector<std::unique_ptr<CommandSpec>> storage_;

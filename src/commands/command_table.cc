@@ -66,6 +66,25 @@ std::vector<int> CommandTable::KeyPositions(const CommandSpec& spec, int argc) {
   return keys;
 }
 
+void CommandTable::SetFieldPositions(std::string_view name, int first, int last, int step) {
+  auto it = by_name_.find(Lower(name));
+  if (it == by_name_.end()) return;
+  auto* spec = const_cast<CommandSpec*>(it->second);  // owned by storage_
+  spec->first_field = first;
+  spec->last_field = last;
+  spec->field_step = step;
+}
+
+std::vector<int> CommandTable::FieldPositions(const CommandSpec& spec, int argc) {
+  std::vector<int> fields;
+  if (spec.first_field <= 0) return fields;
+  const int last = spec.last_field < 0 ? argc + spec.last_field : spec.last_field;
+  for (int i = spec.first_field; i <= last && i < argc; i += std::max(1, spec.field_step)) {
+    fields.push_back(i);
+  }
+  return fields;
+}
+
 const CommandTable& Commands() {
   static const CommandTable* table = [] {
     auto* t = new CommandTable();

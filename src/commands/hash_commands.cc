@@ -856,6 +856,18 @@ void RegisterHashCommands(CommandTable* table) {
               "6.2.0",
               "O(N) where N is the number of fields returned",
               {key, {"options", "block", "", true, false}}});
+  // Commands that touch only the fields they name (the rest read or write
+  // the whole hash).
+  table->SetFieldPositions("hset", 2, -2, 2);
+  table->SetFieldPositions("hmset", 2, -2, 2);
+  table->SetFieldPositions("hsetnx", 2, 2, 1);
+  table->SetFieldPositions("hget", 2, 2, 1);
+  table->SetFieldPositions("hexists", 2, 2, 1);
+  table->SetFieldPositions("hstrlen", 2, 2, 1);
+  table->SetFieldPositions("hincrby", 2, 2, 1);
+  table->SetFieldPositions("hincrbyfloat", 2, 2, 1);
+  table->SetFieldPositions("hmget", 2, -1, 1);
+  table->SetFieldPositions("hdel", 2, -1, 1);
 }
 
 }  // namespace ringkv::commands

@@ -497,6 +497,39 @@ Status Keyspace::ExportKey(int db, std::string_view key, KeyState* state) {
   return Status::OK();
 }
 
+Status Keyspace::ExportKeyFields(int db, std::string_view key, std::span<const std::string> fields,
+                                 KeyState* state) {
+  state->key_object.clear();
+  state->fields.clear();
+  const uint32_t pdb = dbs_[db].physical_id;
+  BuildMetaKey(pdb, key, &key_buf_);
+  Status s = ReadRow(key_buf_, &scratch_);
+  if (s.IsNotFound()) return Status::OK();
+  if (!s.ok()) return s;
+  uint64_t field_count;
+  s = DecodeKeyRow(scratch_, &field_count, &object_);
+  if (!s.ok()) return s;
+  object_.Encode(&state->key_object);
+  for (const std::string& field : fields) {
+    if (std::any_of(state->fields.begin(), state->fields.end(),
+                    [&](const auto& entry) { return entry.first == field; })) {
+      continue;  // named twice
+    }
+    BuildFieldKey(pdb, key, field, &key_buf_);
+    s = ReadRow(key_buf_, &scratch_);
+    if (s.IsNotFound()) continue;
+    if (!s.ok()) return s;
+    uint64_t seq;
+    causal::Object object;
+    s = DecodeFieldRow(scratch_, &seq, &object);
+    if (!s.ok()) return s;
+    std::string encoded;
+    object.Encode(&encoded);
+    state->fields.emplace_back(field, std::move(encoded));
+  }
+  return Status::OK();
+}
+
 Status Keyspace::MergeKey(int db, std::string_view key, const KeyState& state, bool* changed) {
   *changed = false;
   if (state.key_object.empty()) return Status::OK();

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -114,6 +115,11 @@ class Keyspace {
   };
   // Reads the state of `key` (committed or staged).
   Status ExportKey(int db, std::string_view key, KeyState* state);
+  // The key's object and only the named fields' objects (those this replica
+  // has), by point reads: what a command that names its fields (HSET, HGET,
+  // ...) needs, without scanning the hash.
+  Status ExportKeyFields(int db, std::string_view key, std::span<const std::string> fields,
+                         KeyState* state);
   // Merges another replica's state of `key` into this one (causal::Object::
   // Merge for the key and for each field), keeping key counts, the expiry
   // index and WATCH in step with what plain commands now see. Sets *changed
