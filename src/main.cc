@@ -200,7 +200,10 @@ class ClusterNode {
     // Requests travel only on our own connections: reach a node that found us.
     std::string host;
     int port = 0;
-    if (!address.empty() && ringkv::net::SplitHostPort(address, &host, &port)) {
+    // A wildcard address (a node bound to 0.0.0.0 announces it) reaches
+    // whoever dials it, ourselves included: only the seeds reach such a node.
+    if (!address.empty() && ringkv::net::SplitHostPort(address, &host, &port) &&
+        host != "0.0.0.0" && host != "::") {
       transport_.AddSeed(host, port);
     }
     if (members_.insert(id).second) {
