@@ -356,6 +356,45 @@ TEST(CoordinatorTest, KeysScanDbsizeAndFlushCoverTheCluster) {
   }
 }
 
+// A peer that sends garbage gets an error and changes nothing.
+TEST(CoordinatorTest, MalformedPeerRequestsAreRefusedAndChangeNothing) {
+  SimCluster cluster(9, 3, 3, 2, 2);
+  ASSERT_EQ(cluster.Call(1, {"SET", "k", "v"}), "+OK\r\n");
+  cluster.network().RunUntilIdle(10'000);
+  Coordinator& coordinator = *cluster.replica(2).coordinator;
+  std::vector<PeerReply> replies;
+  auto send = [&](PeerRequest request) {
+    coordinator.HandlePeerRequest("node1", request,
+                                  [&](PeerReply reply) { replies.push_back(std::move(reply)); });
+  };
+  send({"RING.MERGE", "0", "k", "not an object"});
+  send({"RING.MERGE", "0", "k", "", "field-without-object"});
+  send({"RING.MERGE", "99", "k", ""});
+  send({"RING.FETCH", "-1", "k"});
+  send({"RING.FORWARD", "0", "4", "c1", "GET", "k"});
+  send({"RING.LOCALEXEC", "0", "GET", "k"});
+  send({"RING.NOPE"});
+  send({});
+  ASSERT_EQ(replies.size(), 8u);
+  for (const PeerReply& reply : replies) {
+    EXPECT_EQ(reply.kind, PeerReply::Kind::kError) << reply.str;
+  }
+  EXPECT_EQ(coordinator.stats().merge_rejected, 2u);
+  EXPECT_EQ(cluster.Local(2, "k"), "v");
+  EXPECT_EQ(cluster.Call(2, {"GET", "k"}), Bulk("v"));
+}
+
+// A command is forwarded to a reachable replica when the first one is down.
+TEST(CoordinatorTest, ForwardingPrefersReachableReplicas) {
+  SimCluster cluster(10, 5, 3, 2, 2);
+  const std::string key = KeyNotOn(cluster.ring(), 3, "node1");
+  const auto replicas = cluster.ring().PreferenceList(Ring::HashKey(key), 3);
+  cluster.Crash(std::stoi(replicas[0].substr(4)));
+  EXPECT_EQ(cluster.Call(1, {"SET", key, "v"}), "+OK\r\n");
+  EXPECT_EQ(cluster.Call(1, {"GET", key}), Bulk("v"));
+  EXPECT_GE(cluster.replica(1).coordinator->stats().forwarded, 2u);
+}
+
 // A client may pipeline: its commands still apply in the order it sent them,
 // whatever order the replicas answer in.
 TEST(CoordinatorTest, PipelinedCommandsOfOneClientApplyInOrder) {
