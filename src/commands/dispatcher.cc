@@ -1,6 +1,7 @@
 #include "commands/dispatcher.h"
 
 #include <chrono>
+#include <memory>
 
 #include "commands/util.h"
 
@@ -126,6 +127,8 @@ void Execute(ExecContext& ctx, const CommandSpec& spec) {
 
 namespace {
 
+DispatchResult ExecThroughRouter(ServerContext& server, ClientState& client, int64_t now_ms);
+
 DispatchResult DispatchCommand(ServerContext& server, ClientState& client,
                                std::span<const std::string_view> args, resp::ReplyBuilder& reply,
                                int64_t now_ms) {
@@ -176,6 +179,10 @@ DispatchResult DispatchCommand(ServerContext& server, ClientState& client,
     reply.SimpleString("QUEUED");
     return DispatchResult::kDone;
   }
+  if (server.router != nullptr && spec->name == "exec" && client.in_multi &&
+      !client.multi_aborted) {
+    return ExecThroughRouter(server, client, now_ms);
+  }
   if (server.router != nullptr && Routed(*spec, args)) {
     // The reply is dropped later if CLIENT REPLY said so for this command.
     const bool drop = client.reply_off || client.reply_skip;
@@ -195,6 +202,69 @@ DispatchResult DispatchCommand(ServerContext& server, ClientState& client,
   ExecContext ctx(server, client, args, reply, now_ms);
   Execute(ctx, *spec);
   return DispatchResult::kDone;
+}
+
+// EXEC on a ring: the queued commands run in order, each routed to its keys'
+// replicas like any command (so one client's commands apply in order on each
+// replica), and their replies are gathered into EXEC's array. Not atomic:
+// other clients' commands may interleave, and a failed command does not undo
+// the others (README, cluster section).
+DispatchResult ExecThroughRouter(ServerContext& server, ClientState& client, int64_t now_ms) {
+  std::vector<std::vector<std::string>> queued;
+  queued.swap(client.queued);
+  client.in_multi = false;
+  server.watches.UnwatchAll(&client);
+  struct Gathered {
+    std::vector<std::string> replies;
+    size_t pending = 0;
+  };
+  auto gathered = std::make_shared<Gathered>();
+  gathered->replies.resize(queued.size());
+  gathered->pending = queued.size() + 1;  // +1 until every command is started
+  ClientRegistry* clients = server.clients;
+  const uint64_t id = client.id;
+  const uint64_t seq = client.routed_commands++;
+  const bool drop = client.reply_off || client.reply_skip;
+  const int protocol = client.protocol;
+  auto finish = [&server, clients, id, seq, drop, protocol, gathered] {
+    std::string out;
+    resp::ReplyBuilder builder(&out);
+    builder.set_protocol(protocol);
+    builder.ArrayHeader(gathered->replies.size());
+    for (const std::string& reply : gathered->replies) {
+      CountError(server, reply);
+      out += reply;
+    }
+    clients->DeliverReply(id, seq, drop ? std::string_view() : out);
+  };
+  std::vector<std::string_view> args;
+  for (size_t i = 0; i < queued.size(); ++i) {
+    args.assign(queued[i].begin(), queued[i].end());
+    std::string error;
+    const CommandSpec* spec = Resolve(args, &error);
+    if (spec != nullptr && Routed(*spec, args)) {
+      server.router->Route(id, client.db, client.protocol, args,
+                           [gathered, i, finish](std::string reply) {
+                             gathered->replies[i] = std::move(reply);
+                             if (--gathered->pending == 0) finish();
+                           });
+      continue;
+    }
+    std::string out;
+    resp::ReplyBuilder builder(&out);
+    builder.set_protocol(client.protocol);
+    if (spec == nullptr) {  // cannot happen: validated when queued
+      builder.Error(error);
+    } else {
+      server.keyspace->set_now_ms(now_ms);
+      ExecContext inner(server, client, args, builder, now_ms);
+      Execute(inner, *spec);
+    }
+    gathered->replies[i] = std::move(out);
+    --gathered->pending;
+  }
+  if (--gathered->pending == 0) finish();
+  return DispatchResult::kPending;
 }
 
 }  // namespace
