@@ -106,9 +106,9 @@ void UnwatchCommand(ExecContext& ctx) {
 
 void RegisterTransactionCommands(CommandTable* table) {
   constexpr std::string_view kGroup = "transactions";
-  table->Add(
-      {"multi", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 0, 0,
-       0, MultiCommand, kGroup, "@fast @transaction", "Starts a transaction.", "1.2.0", "O(1)"});
+  table->Add({"multi", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 0, 0, 0,
+              MultiCommand, kGroup, "@fast @transaction", "Starts a transaction.", "1.2.0",
+              "O(1)"});
   table->Add({"exec", 1, kNoScript | kLoading | kStale | kSkipSlowlog | kNoQueue, 0, 0, 0,
               ExecCommand, kGroup, "@slow @transaction", "Executes all commands in a transaction.",
               "1.2.0", "Depends on commands in the transaction"});
