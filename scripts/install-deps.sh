@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git clang-format
   libuv1-dev libleveldb-dev libsnappy-dev libspdlog-dev libfmt-dev libxxhash-dev libssl-dev
+  libjemalloc-dev
   libgtest-dev libgmock-dev libhiredis-dev
   redis-server redis-tools python3 nodejs npm
 )
