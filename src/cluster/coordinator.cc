@@ -799,13 +799,36 @@ void Coordinator::ExecuteLocally(const std::shared_ptr<Op>& op) {
       }
     }
   }
-  for (auto& [index, state] : to_replicate) {
-    for (const NodeId& peer : op->keys[index].others) {
-      SendMerge(peer, db, op->keys[index].key, state,
-                [this, op, index, peer](DeliveryStatus status, const PeerReply& reply) {
-                  OnMergeReply(op, index, peer, status, reply);
-                });
+  // One message per peer, however many of the command's keys it replicates
+  // (an MSET of ten keys sends two messages on a 3-node ring, not twenty).
+  std::vector<std::pair<NodeId, std::vector<size_t>>> by_peer;  // indexes into to_replicate
+  for (size_t j = 0; j < to_replicate.size(); ++j) {
+    for (const NodeId& peer : op->keys[to_replicate[j].first].others) {
+      auto it = std::find_if(by_peer.begin(), by_peer.end(),
+                             [&](const auto& entry) { return entry.first == peer; });
+      if (it == by_peer.end()) it = by_peer.insert(by_peer.end(), {peer, {}});
+      it->second.push_back(j);
     }
+  }
+  for (auto& [peer, entries] : by_peer) {
+    std::vector<size_t> indexes;
+    PeerRequest request{"RING.MERGE", std::to_string(db)};
+    for (size_t j : entries) {
+      const auto& [index, state] = to_replicate[j];
+      indexes.push_back(index);
+      if (entries.size() > 1) request.push_back(std::to_string(state.size()));
+      request.push_back(op->keys[index].key);
+      request.insert(request.end(), state.begin(), state.end());
+    }
+    if (entries.size() > 1) {
+      request[0] = "RING.MERGEMANY";
+      request.insert(request.begin() + 2, std::to_string(entries.size()));
+    }
+    transport_->Send(peer, std::move(request), options_.request_timeout_ms,
+                     [this, op, indexes = std::move(indexes), peer = peer](DeliveryStatus status,
+                                                                           const PeerReply& reply) {
+                       for (size_t index : indexes) OnMergeReply(op, index, peer, status, reply);
+                     });
   }
   if (op->unmet == 0) {
     op->phase = Op::Phase::kDone;
@@ -917,6 +940,40 @@ void Coordinator::HandlePeerRequest(const NodeId& from, const PeerRequest& reque
       return;
     }
     ++stats_.merges_served;
+    after_commit_([respond = std::move(respond)] { respond(PeerReply::Status("OK")); });
+    return;
+  }
+  int64_t count = 0;
+  if (EqualsIgnoreCase(name, "RING.MERGEMANY") && request.size() >= 3 && db_ok &&
+      ParseInt(request[2], &count) && count > 0) {
+    // [count] then per key: [wire size] [key] [wire...]. Parsed whole before
+    // anything is merged.
+    std::vector<std::pair<std::string_view, storage::Keyspace::KeyState>> keys;
+    size_t pos = 3;
+    bool ok = true;
+    for (int64_t i = 0; i < count && ok; ++i) {
+      int64_t size = 0;
+      ok = pos + 1 < request.size() && ParseInt(request[pos], &size) && size > 0 &&
+           static_cast<uint64_t>(size) <= request.size() - pos - 2;
+      if (!ok) break;
+      storage::Keyspace::KeyState state;
+      ok = FromWire(std::span(request).subspan(pos + 2, static_cast<size_t>(size)), &state);
+      keys.emplace_back(request[pos + 1], std::move(state));
+      pos += 2 + static_cast<size_t>(size);
+    }
+    ok = ok && pos == request.size();
+    for (size_t i = 0; ok && i < keys.size(); ++i) {
+      bool changed = false;
+      ok =
+          server_->keyspace->MergeKey(static_cast<int>(db), keys[i].first, keys[i].second, &changed)
+              .ok();
+    }
+    if (!ok) {
+      ++stats_.merge_rejected;
+      respond(PeerReply::Error("ERR corrupt key state"));
+      return;
+    }
+    stats_.merges_served += keys.size();
     after_commit_([respond = std::move(respond)] { respond(PeerReply::Status("OK")); });
     return;
   }

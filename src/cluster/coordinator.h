@@ -36,6 +36,9 @@
 //       (with fields: only those fields; HSET and HGET need no more, and a
 //       replica then answers with point reads instead of scanning the hash)
 //   RING.MERGE db key key-object [field object ...]  -> +OK once in the log
+//   RING.MERGEMANY db count [size key key-object [field object ...]] ...
+//       -> +OK once in the log: several keys of one command in one message
+//       (size counts the key-object and field/object elements)
 //   RING.FORWARD db protocol origin command [arg ...] -> the encoded reply, as a bulk
 //   RING.LOCALEXEC db command [arg ...]              -> the RESP2 reply of a
 //       cluster-wide command (KEYS, SCAN, ...) run on that node's data alone

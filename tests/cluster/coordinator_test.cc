@@ -163,6 +163,8 @@ TEST(CoordinatorTest, WriteOnOneNodeIsReadOnEveryOther) {
   EXPECT_EQ(cluster.Call(3, {"HSET", "h", "b", "3", "c", "4"}), ":1\r\n");
   EXPECT_EQ(cluster.Call(2, {"HGETALL", "h"}),
             "*6\r\n" + Bulk("a") + Bulk("1") + Bulk("b") + Bulk("3") + Bulk("c") + Bulk("4"));
+  // Several keys of one command travel in one message per peer.
+  EXPECT_EQ(cluster.Call(2, {"MSET", "m1", "a", "m2", "b", "m3", "c"}), "+OK\r\n");
   EXPECT_EQ(cluster.Call(1, {"DEL", "cart:1"}), ":1\r\n");
   EXPECT_EQ(cluster.Call(3, {"GET", "cart:1"}), "$-1\r\n");
   // The background replication reaches every replica.
@@ -170,6 +172,8 @@ TEST(CoordinatorTest, WriteOnOneNodeIsReadOnEveryOther) {
   for (int i = 1; i <= 3; ++i) {
     EXPECT_EQ(cluster.Local(i, "n"), "2") << i;
     EXPECT_EQ(cluster.Local(i, "cart:1"), std::nullopt) << i;
+    EXPECT_EQ(cluster.Local(i, "m1"), "a") << i;
+    EXPECT_EQ(cluster.Local(i, "m3"), "c") << i;
   }
 }
 
@@ -373,13 +377,15 @@ TEST(CoordinatorTest, MalformedPeerRequestsAreRefusedAndChangeNothing) {
   send({"RING.FETCH", "-1", "k"});
   send({"RING.FORWARD", "0", "4", "c1", "GET", "k"});
   send({"RING.LOCALEXEC", "0", "GET", "k"});
+  send({"RING.MERGEMANY", "0", "2", "1", "k", ""});
+  send({"RING.MERGEMANY", "0", "1", "5", "k", ""});
   send({"RING.NOPE"});
   send({});
-  ASSERT_EQ(replies.size(), 8u);
+  ASSERT_EQ(replies.size(), 10u);
   for (const PeerReply& reply : replies) {
     EXPECT_EQ(reply.kind, PeerReply::Kind::kError) << reply.str;
   }
-  EXPECT_EQ(coordinator.stats().merge_rejected, 2u);
+  EXPECT_EQ(coordinator.stats().merge_rejected, 4u);
   EXPECT_EQ(cluster.Local(2, "k"), "v");
   EXPECT_EQ(cluster.Call(2, {"GET", "k"}), Bulk("v"));
 }
