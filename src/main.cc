@@ -141,8 +141,14 @@ class ClusterNode {
     ctx->router = &coordinator_;
   }
 
-  // Opens the cluster port on the client bind addresses and connects to the seeds.
-  Status Start() {
+  // Opens the cluster port on the client bind addresses and connects to the
+  // seeds. `ready` runs once every seed is connected (or found to be this node
+  // itself), or after kJoinWaitMs if some seed does not answer: until then
+  // the node would place keys on an incomplete ring.
+  Status Start(std::function<void()> ready) {
+    ready_ = std::move(ready);
+    join_deadline_ms_ = clock_.MonotonicMs() + kJoinWaitMs;
+    clock_.After(10, [this] { CheckJoined(); });
     const int port = config_->cluster_port != 0 ? config_->cluster_port : config_->port + 10000;
     bool listening = false;
     for (const std::string& entry : config_->bind) {
@@ -180,6 +186,26 @@ class ClusterNode {
   void Close() { transport_.Close(); }
 
  private:
+  static constexpr int64_t kJoinWaitMs = 5000;
+
+  void CheckJoined() {
+    if (!ready_) return;
+    const bool joined = transport_.stats().outbound_up >= transport_.num_seeds();
+    const bool late = clock_.MonotonicMs() >= join_deadline_ms_;
+    if (!joined && !late) {
+      clock_.After(10, [this] { CheckJoined(); });
+      return;
+    }
+    if (!joined) {
+      spdlog::warn(
+          "Serving with {} of {} seeds connected after {} ms; the others join when they answer",
+          transport_.stats().outbound_up, transport_.num_seeds(), kJoinWaitMs);
+    }
+    auto ready = std::move(ready_);
+    ready_ = nullptr;
+    ready();
+  }
+
   static ringkv::net::PeerTransport::Options TransportOptions(const ringkv::server::Config& c) {
     ringkv::net::PeerTransport::Options options;
     options.self_id = c.node_id;
@@ -206,6 +232,9 @@ class ClusterNode {
         host != "0.0.0.0" && host != "::") {
       transport_.AddSeed(host, port);
     }
+    // A member is added once our own connection to it is up: before that,
+    // every request to it would fail as unreachable.
+    if (!transport_.IsConnected(id)) return;
     if (members_.insert(id).second) {
       ring_.AddNode(id);
       SaveMembers(config_->dir, members_);
@@ -230,6 +259,8 @@ class ClusterNode {
   }
 
   ringkv::server::Config* config_;
+  std::function<void()> ready_;
+  int64_t join_deadline_ms_ = 0;
   std::set<std::string> members_;
   ringkv::cluster::Ring ring_;
   ringkv::net::PeerTransport transport_;
@@ -318,7 +349,11 @@ int main(int argc, char** argv) {
   std::unique_ptr<ClusterNode> cluster;
   if (!config.seeds.empty()) {
     cluster = std::make_unique<ClusterNode>(loop, &config, &ctx, &server);
-    s = cluster->Start();
+    server.set_paused(true);
+    s = cluster->Start([&server] {
+      spdlog::info("Joined the ring: serving clients");
+      server.set_paused(false);
+    });
     if (!s.ok()) {
       spdlog::critical("Cannot start the cluster port: {}", s.ToString());
       return 1;

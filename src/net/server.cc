@@ -267,7 +267,7 @@ void Server::ProcessInput(Connection* conn) {
   conn->parser.set_limits(limits);
   conn->state.last_interaction_ms = NowMs();
   std::vector<std::string_view> held_args;
-  while (!conn->state.close_after_reply && !conn->closing) {
+  while (!paused_ && !conn->state.close_after_reply && !conn->closing) {
     std::span<const std::string_view> args;
     if (conn->has_held) {
       if (!conn->pending.empty()) break;
@@ -356,6 +356,16 @@ void Server::OnCheck(uv_check_t* handle) {
   auto* self = static_cast<Server*>(handle->data);
   self->FlushAll();
   if (self->ctx_->shutdown_requested) self->Shutdown();
+}
+
+void Server::set_paused(bool paused) {
+  paused_ = paused;
+  if (paused_) return;
+  std::vector<Connection*> all;
+  for (auto& [id, conn] : connections_) all.push_back(conn);
+  for (Connection* conn : all) {
+    if (!conn->closing) ProcessInput(conn);
+  }
 }
 
 void Server::RunAfterCommit(std::function<void()> fn) {

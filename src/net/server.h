@@ -51,6 +51,11 @@ class Server : public commands::ClientRegistry {
   // on it. Writes staged by `fn` itself are committed before any reply leaves.
   void RunAfterCommit(std::function<void()> fn);
 
+  // While paused, connections are accepted and read but their commands wait
+  // (a node joining its ring waits for its peers before it answers). Resuming
+  // runs what every client sent meanwhile.
+  void set_paused(bool paused);
+
   // Runs once when the server shuts down, before its handles close (the
   // wiring closes the peer transport with it).
   void set_shutdown_hook(std::function<void()> hook) { shutdown_hook_ = std::move(hook); }
@@ -99,6 +104,7 @@ class Server : public commands::ClientRegistry {
   uint64_t next_client_id_ = 1;
   uint64_t cron_ticks_ = 0;
   bool shutting_down_ = false;
+  bool paused_ = false;
   // One read buffer for all connections: libuv consumes it before the next read.
   std::unique_ptr<char[]> read_buffer_;
 };
