@@ -455,17 +455,24 @@ bool Keyspace::HasHashVersion(const causal::Object& object) {
       });
 }
 
-Status Keyspace::ExportKey(int db, std::string_view key, KeyState* state) {
+Status Keyspace::ExportKeyObject(int db, std::string_view key, KeyState* state,
+                                 uint64_t* field_count) {
   state->key_object.clear();
   state->fields.clear();
   BuildMetaKey(dbs_[db].physical_id, key, &key_buf_);
   Status s = ReadRow(key_buf_, &scratch_);
-  if (s.IsNotFound()) return Status::OK();
   if (!s.ok()) return s;
-  uint64_t field_count;
-  s = DecodeKeyRow(scratch_, &field_count, &object_);
+  s = DecodeKeyRow(scratch_, field_count, &object_);
   if (!s.ok()) return s;
   object_.Encode(&state->key_object);
+  return Status::OK();
+}
+
+Status Keyspace::ExportKey(int db, std::string_view key, KeyState* state) {
+  uint64_t field_count;
+  Status s = ExportKeyObject(db, key, state, &field_count);
+  if (s.IsNotFound()) return Status::OK();
+  if (!s.ok()) return s;
   // Field rows can only matter if the key is or was a hash: a key whose
   // versions are all live non-hash ones skips the scan (the hot path of
   // strings; the receiver drops fields no hash version covers, see MergeKey).
@@ -499,17 +506,11 @@ Status Keyspace::ExportKey(int db, std::string_view key, KeyState* state) {
 
 Status Keyspace::ExportKeyFields(int db, std::string_view key, std::span<const std::string> fields,
                                  KeyState* state) {
-  state->key_object.clear();
-  state->fields.clear();
-  const uint32_t pdb = dbs_[db].physical_id;
-  BuildMetaKey(pdb, key, &key_buf_);
-  Status s = ReadRow(key_buf_, &scratch_);
+  uint64_t field_count;
+  Status s = ExportKeyObject(db, key, state, &field_count);
   if (s.IsNotFound()) return Status::OK();
   if (!s.ok()) return s;
-  uint64_t field_count;
-  s = DecodeKeyRow(scratch_, &field_count, &object_);
-  if (!s.ok()) return s;
-  object_.Encode(&state->key_object);
+  const uint32_t pdb = dbs_[db].physical_id;
   for (const std::string& field : fields) {
     if (std::any_of(state->fields.begin(), state->fields.end(),
                     [&](const auto& entry) { return entry.first == field; })) {

@@ -190,6 +190,9 @@ class Keyspace {
   void Notify(int db, std::string_view key) {
     if (observer_) observer_(db, key);
   }
+  // Reads and encodes a key's object into state->key_object (fields left
+  // empty); NotFound if this replica never saw the key.
+  Status ExportKeyObject(int db, std::string_view key, KeyState* state, uint64_t* field_count);
   // True if `object` holds a live hash version.
   static bool HasHashVersion(const causal::Object& object);
   // Records the counter of a dot this replica issued: later dots, for any
