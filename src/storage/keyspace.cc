@@ -359,24 +359,34 @@ void Keyspace::DeleteField(int db, std::string_view key, std::string_view field)
   }
 }
 
-void Keyspace::ForEachField(int db, std::string_view key, uint64_t start_hash,
-                            const FieldVisitor& visit) {
-  const std::string prefix = FieldPrefix(dbs_[db].physical_id, key);
+Status Keyspace::VisitFieldRows(uint32_t pdb, std::string_view key, uint64_t start_hash,
+                                bool strict, const FieldRowVisitor& visit) {
+  const std::string prefix = FieldPrefix(pdb, key);
   std::string start = prefix;
   PutFixed64BE(&start, start_hash);
   auto it = NewIterator();
+  FieldRow row;
   causal::Object object;
   for (it->Seek(start); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
-    uint64_t field_hash, seq;
-    std::string_view field;
-    if (!ParseFieldKey(View(it->key()), prefix.size(), &field_hash, &field) ||
-        !DecodeFieldRow(View(it->value()), &seq, &object).ok()) {
+    row.raw_key = View(it->key());
+    if (!ParseFieldKey(row.raw_key, prefix.size(), &row.hash, &row.field) ||
+        !DecodeFieldRow(View(it->value()), &row.seq, &object).ok()) {
+      if (strict) return Status::Corruption("bad hash field row");
       spdlog::warn("skipping corrupt hash field entry");
       continue;
     }
-    if (object.IsDeleted()) continue;
-    if (!visit(field_hash, field, object.Winner()->payload)) break;
+    row.object = &object;
+    if (!visit(row)) break;
   }
+  return Status::OK();
+}
+
+void Keyspace::ForEachField(int db, std::string_view key, uint64_t start_hash,
+                            const FieldVisitor& visit) {
+  VisitFieldRows(dbs_[db].physical_id, key, start_hash, /*strict=*/false, [&](const FieldRow& row) {
+    if (row.object->IsDeleted()) return true;
+    return visit(row.hash, row.field, row.object->Winner()->payload);
+  });
 }
 
 void Keyspace::ForEachFieldInInsertionOrder(int db, std::string_view key,
@@ -389,34 +399,30 @@ void Keyspace::ForEachFieldInInsertionOrder(int db, std::string_view key,
   };
   std::vector<Entry> small;
   bool big = false;
-  const std::string prefix = FieldPrefix(dbs_[db].physical_id, key);
-  auto it = NewIterator();
-  causal::Object object;
-  for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
-    uint64_t field_hash, seq;
-    std::string_view field;
-    if (!ParseFieldKey(View(it->key()), prefix.size(), &field_hash, &field) ||
-        !DecodeFieldRow(View(it->value()), &seq, &object).ok()) {
-      spdlog::warn("skipping corrupt hash field entry");
-      continue;
-    }
-    if (object.IsDeleted()) continue;
-    const std::string& value = object.Winner()->payload;
+  bool stopped = false;
+  VisitFieldRows(dbs_[db].physical_id, key, 0, /*strict=*/false, [&](const FieldRow& row) {
+    if (row.object->IsDeleted()) return true;
+    const std::string& value = row.object->Winner()->payload;
     if (!big && small.size() < kInsertionOrderedFields) {
-      small.push_back({seq, field_hash, std::string(field), value});
-      continue;
+      small.push_back({row.seq, row.hash, std::string(row.field), value});
+      return true;
     }
     if (!big) {
       // Too big for insertion order: hand out what was collected, in the
       // iteration's (hash) order, then stream the rest.
       big = true;
       for (const Entry& e : small) {
-        if (!visit(e.hash, e.field, e.value)) return;
+        if (!visit(e.hash, e.field, e.value)) {
+          stopped = true;
+          return false;
+        }
       }
       small.clear();
     }
-    if (!visit(field_hash, field, value)) return;
-  }
+    stopped = !visit(row.hash, row.field, value);
+    return !stopped;
+  });
+  if (stopped) return;
   if (big) return;
   std::sort(small.begin(), small.end(),
             [](const Entry& a, const Entry& b) { return a.seq < b.seq; });
@@ -481,21 +487,14 @@ Status Keyspace::ExportKey(int db, std::string_view key, KeyState* state) {
       std::any_of(object_.siblings().begin(), object_.siblings().end(),
                   [](const causal::Sibling& sibling) { return sibling.tombstone; });
   if (!may_have_fields) return Status::OK();
-  const std::string prefix = FieldPrefix(dbs_[db].physical_id, key);
   std::vector<std::pair<uint64_t, std::pair<std::string, std::string>>> by_seq;
-  auto it = NewIterator();
-  for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
-    uint64_t field_hash, seq;
-    std::string_view field;
-    causal::Object object;
-    if (!ParseFieldKey(View(it->key()), prefix.size(), &field_hash, &field) ||
-        !DecodeFieldRow(View(it->value()), &seq, &object).ok()) {
-      return Status::Corruption("bad hash field row");
-    }
+  s = VisitFieldRows(dbs_[db].physical_id, key, 0, /*strict=*/true, [&](const FieldRow& row) {
     std::string encoded;
-    object.Encode(&encoded);
-    by_seq.push_back({seq, {std::string(field), std::move(encoded)}});
-  }
+    row.object->Encode(&encoded);
+    by_seq.push_back({row.seq, {std::string(row.field), std::move(encoded)}});
+    return true;
+  });
+  if (!s.ok()) return s;
   // In insertion order, so a replica that learns the fields keeps the order
   // HGETALL shows (Redis's listpack order).
   std::sort(by_seq.begin(), by_seq.end(),
@@ -717,23 +716,14 @@ size_t Keyspace::ReapTombstones(int64_t now_ms, int64_t grace_ms, size_t budget)
     std::string_view key;
     ParseMetaKey(row, &parsed_db, &hash, &key);
     // Every field row must be a tombstone past its grace too.
-    const std::string field_prefix = FieldPrefix(pdb, key);
     std::vector<std::string> field_rows;
     bool all_reapable = true;
-    {
-      auto it = NewIterator();
-      for (it->Seek(field_prefix); it->Valid() && HasPrefix(it->key(), field_prefix); it->Next()) {
-        uint64_t seq;
-        causal::Object field;
-        if (!DecodeFieldRow(View(it->value()), &seq, &field).ok() ||
-            !field.Reapable(now_ms, grace_ms)) {
-          all_reapable = false;
-          break;
-        }
-        field_rows.push_back(it->key().ToString());
-      }
-    }
-    if (!all_reapable) continue;
+    const Status s = VisitFieldRows(pdb, key, 0, /*strict=*/true, [&](const FieldRow& field_row) {
+      all_reapable = field_row.object->Reapable(now_ms, grace_ms);
+      if (all_reapable) field_rows.emplace_back(field_row.raw_key);
+      return all_reapable;
+    });
+    if (!s.ok() || !all_reapable) continue;
     for (const std::string& field_row : field_rows) DeleteRow(field_row);
     DeleteRow(row);
     ++reaped;

@@ -190,6 +190,21 @@ class Keyspace {
   void Notify(int db, std::string_view key) {
     if (observer_) observer_(db, key);
   }
+  // One hash-field row as VisitFieldRows hands it out (valid during the call).
+  struct FieldRow {
+    std::string_view raw_key;
+    uint64_t hash = 0;
+    uint64_t seq = 0;
+    std::string_view field;
+    const causal::Object* object = nullptr;
+  };
+  using FieldRowVisitor = std::function<bool(const FieldRow& row)>;
+  // Visits the field rows of `key` in physical db `pdb`, tombstones included,
+  // in field-hash order from start_hash; `visit` returns false to stop. A
+  // corrupt row ends the visit with Corruption when `strict`, else it is
+  // logged and skipped.
+  Status VisitFieldRows(uint32_t pdb, std::string_view key, uint64_t start_hash, bool strict,
+                        const FieldRowVisitor& visit);
   // Reads and encodes a key's object into state->key_object (fields left
   // empty); NotFound if this replica never saw the key.
   Status ExportKeyObject(int db, std::string_view key, KeyState* state, uint64_t* field_count);
