@@ -293,6 +293,7 @@ int main(int argc, char** argv) {
   engine_options.block_cache_bytes = static_cast<size_t>(config.leveldb_block_cache_size);
   engine_options.write_buffer_bytes = static_cast<size_t>(config.leveldb_write_buffer_size);
   engine_options.bloom_bits_per_key = config.leveldb_bloom_bits;
+  engine_options.compression = config.leveldb_compression;
   std::unique_ptr<ringkv::storage::Engine> engine;
   s = ringkv::storage::Engine::Open(engine_options, &engine);
   if (!s.ok()) {

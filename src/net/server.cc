@@ -23,6 +23,9 @@ constexpr size_t kReadBufferSize = 64 * 1024;
 constexpr size_t kIdleBufferCapacity = 64 * 1024;
 // Routed commands one client may have in flight at once (pipelining).
 constexpr size_t kMaxRoutedInFlight = 128;
+// Batches with fewer staged rows than this are committed on the loop thread:
+// handing them to the writer thread costs more than it overlaps.
+constexpr size_t kAsyncCommitMinRows = 64;
 
 constexpr std::string_view kProtectedModeError =
     "-DENIED Redis is running in protected mode because protected mode is enabled and no "
@@ -76,6 +79,16 @@ struct Server::Connection {
   resp::RequestParser parser;
   std::string out;       // replies not yet handed to the kernel
   std::string inflight;  // bytes owned by the pending uv_write
+  // The first `released` bytes of `out` may be written; the rest wait for the
+  // commits in `marks` (ascending ends and generations): the bytes before
+  // `end` may leave once `generation` is durable.
+  size_t released = 0;
+  struct OutputMark {
+    size_t end;
+    uint64_t generation;
+  };
+  std::vector<OutputMark> marks;
+  bool waiting = false;  // listed in Server::waiting_
   resp::ReplyBuilder reply{&out};
   uv_write_t write_req;
   bool writing = false;
@@ -104,6 +117,11 @@ Server::Server(uv_loop_t* loop, commands::ServerContext* ctx)
   check_.data = this;
   uv_idle_init(loop_, &wake_);
   wake_.data = this;
+  uv_async_init(loop_, &commit_done_, &Server::OnCommitDone);
+  commit_done_.data = this;
+  // The check phase that follows the wake-up finishes the commit and
+  // releases the replies that waited for it.
+  ctx_->keyspace->engine()->set_async_notify([this] { uv_async_send(&commit_done_); });
   uv_timer_init(loop_, &cron_);
   cron_.data = this;
   uv_signal_init(loop_, &sigterm_);
@@ -112,7 +130,9 @@ Server::Server(uv_loop_t* loop, commands::ServerContext* ctx)
   sigint_.data = this;
 }
 
-Server::~Server() = default;
+Server::~Server() { ctx_->keyspace->engine()->set_async_notify(nullptr); }
+
+void Server::OnCommitDone(uv_async_t*) {}
 
 int64_t Server::NowMs() const {
   timeval tv;
@@ -233,6 +253,7 @@ void Server::Accept(uv_stream_t* listener) {
   if (!rejection.empty()) {
     ++ctx_->stats.rejected_connections;
     conn->out.assign(rejection);
+    conn->released = conn->out.size();
     conn->state.close_after_reply = true;
     ScheduleFlush(conn);
     return;
@@ -257,6 +278,10 @@ void Server::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   self->ctx_->stats.total_net_input_bytes += static_cast<uint64_t>(nread);
   conn->parser.Feed(std::string_view(buf->base, static_cast<size_t>(nread)));
   self->ProcessInput(conn);
+  // Within a busy iteration, hand staged writes to the writer as soon as it
+  // is free and release the replies it finished, so clients and the writer
+  // keep working instead of waiting for the end of the iteration.
+  self->AdvanceCommit();
 }
 
 void Server::ProcessInput(Connection* conn) {
@@ -369,8 +394,8 @@ void Server::set_paused(bool paused) {
 }
 
 void Server::RunAfterCommit(std::function<void()> fn) {
-  if (after_commit_.empty() && !shutting_down_) uv_idle_start(&wake_, [](uv_idle_t*) {});
-  after_commit_.push_back(std::move(fn));
+  if (!shutting_down_) uv_idle_start(&wake_, [](uv_idle_t*) {});
+  after_commit_.push_back({ctx_->keyspace->write_generation(), std::move(fn)});
 }
 
 void Server::DeliverReply(uint64_t client_id, uint64_t seq, std::string_view reply) {
@@ -394,41 +419,130 @@ void Server::DeliverReply(uint64_t client_id, uint64_t seq, std::string_view rep
   });
 }
 
-void Server::FlushAll() {
-  // Replies may only leave once the writes they acknowledge are in the log.
-  // After-commit work may stage more writes (a resumed client's next
-  // commands), so commit until nothing is left.
-  Status s = ctx_->keyspace->Commit();
-  while (s.ok() && !after_commit_.empty()) {
-    std::vector<std::function<void()>> work;
-    work.swap(after_commit_);
-    for (auto& fn : work) fn();
-    s = ctx_->keyspace->Commit();
+void Server::RunReadyAfterCommit() {
+  storage::Keyspace& keyspace = *ctx_->keyspace;
+  // Work run here may queue more (a resumed client's next routed command):
+  // it joins the back of the queue and runs in this loop if already durable.
+  while (!after_commit_.empty() &&
+         after_commit_.front().generation <= keyspace.durable_generation()) {
+    std::function<void()> fn = std::move(after_commit_.front().fn);
+    after_commit_.pop_front();
+    fn();
   }
-  if (after_commit_.empty()) uv_idle_stop(&wake_);
-  if (!s.ok()) {
-    spdlog::error("Closing {} clients: their writes could not be logged: {}", flush_list_.size(),
-                  s.ToString());
-    for (Connection* conn : flush_list_) {
-      conn->queued_for_flush = false;
-      conn->out.clear();
-      Close(conn);
+}
+
+void Server::FlushAll() {
+  storage::Keyspace& keyspace = *ctx_->keyspace;
+  Status s = keyspace.FinishCommit(/*wait=*/false);
+  // After-commit work may stage more writes; small batches commit inline at
+  // once, a large one goes to the writer thread and the loop moves on.
+  while (s.ok()) {
+    RunReadyAfterCommit();
+    if (keyspace.commit_in_flight()) break;
+    if (keyspace.row_cache().dirty_count() >= kAsyncCommitMinRows) {
+      keyspace.StartCommit();
+      break;
     }
-    flush_list_.clear();
+    s = keyspace.Commit();
+    if (after_commit_.empty() || after_commit_.front().generation > keyspace.durable_generation())
+      break;
+  }
+  if (after_commit_.empty() || keyspace.commit_in_flight()) uv_idle_stop(&wake_);
+  if (!s.ok()) {
+    DropHeldReplies(s);
     return;
   }
+  ReleaseAndFlush();
+}
+
+void Server::AdvanceCommit() {
+  storage::Keyspace& keyspace = *ctx_->keyspace;
+  bool changed = false;
+  if (keyspace.commit_in_flight() && keyspace.commit_done()) {
+    Status s = keyspace.FinishCommit(/*wait=*/false);
+    if (!s.ok()) {
+      DropHeldReplies(s);
+      return;
+    }
+    changed = true;
+  }
+  if (!keyspace.commit_in_flight() && keyspace.row_cache().dirty_count() >= kAsyncCommitMinRows) {
+    keyspace.StartCommit();
+    changed = true;
+  }
+  if (changed) ReleaseAndFlush();
+}
+
+void Server::DropHeldReplies(const Status& status) {
+  // Every reply still held may acknowledge a write that is not in the log.
+  spdlog::error("Closing clients whose writes could not be logged: {}", status.ToString());
   std::vector<Connection*> batch;
   batch.swap(flush_list_);
+  for (Connection* conn : waiting_) batch.push_back(conn);
+  waiting_.clear();
   for (Connection* conn : batch) {
     conn->queued_for_flush = false;
-    if (!conn->closing) Flush(conn);
+    conn->waiting = false;
+    conn->out.clear();
+    conn->released = 0;
+    conn->marks.clear();
+    Close(conn);
+  }
+}
+
+void Server::ReleaseAndFlush() {
+  storage::Keyspace& keyspace = *ctx_->keyspace;
+  std::vector<Connection*> batch;
+  batch.swap(flush_list_);
+  const uint64_t durable = keyspace.durable_generation();
+  const uint64_t needed = keyspace.write_generation();
+  // Replies whose commit has become durable are released.
+  size_t kept = 0;
+  for (Connection* conn : waiting_) {
+    size_t done = 0;
+    while (done < conn->marks.size() && conn->marks[done].generation <= durable) {
+      conn->released = conn->marks[done++].end;
+    }
+    conn->marks.erase(conn->marks.begin(), conn->marks.begin() + static_cast<ptrdiff_t>(done));
+    if (done > 0 && !conn->queued_for_flush) {
+      conn->queued_for_flush = true;
+      batch.push_back(conn);
+    }
+    if (conn->marks.empty()) {
+      conn->waiting = false;
+    } else {
+      waiting_[kept++] = conn;
+    }
+  }
+  waiting_.resize(kept);
+  // Replies produced since the last mark wait for the commit that covers
+  // every write staged so far (none: they leave now).
+  for (Connection* conn : batch) {
+    conn->queued_for_flush = false;
+    if (conn->closing) continue;
+    const size_t marked = conn->marks.empty() ? conn->released : conn->marks.back().end;
+    if (marked < conn->out.size()) {
+      if (needed <= durable && conn->marks.empty()) {
+        conn->released = conn->out.size();
+      } else if (!conn->marks.empty() && conn->marks.back().generation == needed) {
+        conn->marks.back().end = conn->out.size();
+      } else {
+        conn->marks.push_back({conn->out.size(), needed});
+        if (!conn->waiting) {
+          conn->waiting = true;
+          waiting_.push_back(conn);
+        }
+      }
+    }
+    Flush(conn);
   }
 }
 
 void Server::Flush(Connection* conn) {
   if (conn->writing) return;  // OnWrite sends what accumulated meanwhile
-  if (!conn->out.empty()) {
-    uv_buf_t buf = uv_buf_init(conn->out.data(), static_cast<unsigned>(conn->out.size()));
+  const size_t n = conn->released;
+  if (n > 0) {
+    uv_buf_t buf = uv_buf_init(conn->out.data(), static_cast<unsigned>(n));
     int written = uv_try_write(reinterpret_cast<uv_stream_t*>(&conn->handle), &buf, 1);
     if (written == UV_EAGAIN) written = 0;
     if (written < 0) {
@@ -436,23 +550,27 @@ void Server::Flush(Connection* conn) {
       return;
     }
     ctx_->stats.total_net_output_bytes += static_cast<uint64_t>(written);
-    if (static_cast<size_t>(written) < conn->out.size()) {
-      conn->inflight.assign(conn->out, static_cast<size_t>(written));
-      conn->out.clear();
+    if (static_cast<size_t>(written) < n) {
+      conn->inflight.assign(conn->out, static_cast<size_t>(written), n - written);
       conn->writing = true;
       conn->write_req.data = conn;
       uv_buf_t rest =
           uv_buf_init(conn->inflight.data(), static_cast<unsigned>(conn->inflight.size()));
       uv_write(&conn->write_req, reinterpret_cast<uv_stream_t*>(&conn->handle), &rest, 1,
                &Server::OnWrite);
-      return;
     }
-    conn->out.clear();
-    if (conn->out.capacity() > kIdleBufferCapacity) std::string().swap(conn->out);
+    // The bytes still held move to the front; their marks move with them.
+    conn->out.erase(0, n);
+    conn->released = 0;
+    for (Connection::OutputMark& mark : conn->marks) mark.end -= n;
+    if (conn->writing) return;
+    if (conn->out.empty() && conn->out.capacity() > kIdleBufferCapacity) {
+      std::string().swap(conn->out);
+    }
   }
-  // Replies still in flight go out first (a protocol error after pipelined
-  // routed commands closes the connection only after them).
-  if (conn->state.close_after_reply && conn->pending.empty()) Close(conn);
+  // Replies still in flight or held go out first (a protocol error after
+  // pipelined routed commands closes the connection only after them).
+  if (conn->state.close_after_reply && conn->pending.empty() && conn->out.empty()) Close(conn);
 }
 
 void Server::OnWrite(uv_write_t* req, int status) {
@@ -484,6 +602,10 @@ void Server::OnClose(uv_handle_t* handle) {
   // A closed connection may still sit in the flush list of this iteration.
   auto& list = self->flush_list_;
   list.erase(std::remove(list.begin(), list.end(), conn), list.end());
+  if (conn->waiting) {
+    auto& waiting = self->waiting_;
+    waiting.erase(std::remove(waiting.begin(), waiting.end(), conn), waiting.end());
+  }
   delete conn;
 }
 
@@ -532,6 +654,8 @@ void Server::Shutdown() {
   if (!s.ok()) spdlog::error("Final commit failed: {}", s.ToString());
   s = ctx_->keyspace->engine()->Sync();
   if (!s.ok()) spdlog::error("Final log sync failed: {}", s.ToString());
+  ctx_->keyspace->engine()->set_async_notify(nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&commit_done_), nullptr);
   std::vector<Connection*> all;
   for (auto& [id, conn] : connections_) all.push_back(conn);
   for (Connection* conn : all) Close(conn);

@@ -3,14 +3,21 @@
 // Each loop iteration reads what the sockets have, executes every complete
 // command (pipelining), and appends replies to per-client buffers. A check
 // handle, which libuv runs right after the poll phase, then commits the
-// keyspace's staged writes once (group commit: the write-ahead log is written
-// before any reply of the iteration leaves) and writes each client's replies
-// with one write call.
+// keyspace's staged writes once (group commit) and writes each client's
+// releasable replies with one write call.
+//
+// The commit is pipelined: a large batch goes to the storage engine's writer
+// thread while the loop executes the next commands. A reply may leave only
+// once every write staged before it is in the write-ahead log, so each
+// client's output carries marks (byte offset, commit generation) and is
+// released up to the marks whose generation is durable. Small batches are
+// committed inline, where the thread hand-off would cost more than it saves.
 #pragma once
 
 #include <uv.h>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -73,12 +80,23 @@ class Server : public commands::ClientRegistry {
   static void OnClose(uv_handle_t* handle);
   static void OnCheck(uv_check_t* handle);
   static void OnCron(uv_timer_t* handle);
+  static void OnCommitDone(uv_async_t* handle);
   static void OnSignal(uv_signal_t* handle, int signum);
 
   void Accept(uv_stream_t* listener);
   void ProcessInput(Connection* conn);
   void ScheduleFlush(Connection* conn);
   void FlushAll();
+  // Mid-iteration step of the pipelined commit: finishes a commit the writer
+  // is done with and starts the next when enough is staged.
+  void AdvanceCommit();
+  // Marks new output with the commit it waits for, releases output whose
+  // commit is durable, and writes what is released.
+  void ReleaseAndFlush();
+  // A commit failed: closes every client holding replies.
+  void DropHeldReplies(const Status& status);
+  // Runs the after-commit work whose generation is durable, in order.
+  void RunReadyAfterCommit();
   void Flush(Connection* conn);
   void Close(Connection* conn);
   void Cron();
@@ -94,7 +112,15 @@ class Server : public commands::ClientRegistry {
   // blocking and the check phase runs it promptly even when it was queued
   // from a timer.
   uv_idle_t wake_;
-  std::vector<std::function<void()>> after_commit_;
+  // Woken by the engine's writer thread when a pipelined commit finished.
+  uv_async_t commit_done_;
+  struct AfterCommit {
+    uint64_t generation;  // the commit it waits for
+    std::function<void()> fn;
+  };
+  std::deque<AfterCommit> after_commit_;  // generations never decrease
+  // Connections holding replies that wait for a commit.
+  std::vector<Connection*> waiting_;
   std::function<void()> shutdown_hook_;
   uv_timer_t cron_;
   uv_signal_t sigterm_;

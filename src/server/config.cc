@@ -201,6 +201,7 @@ std::vector<ConfigOption> BuildOptions() {
   o.push_back(MemoryOption("leveldb-block-cache-size", false, &Config::leveldb_block_cache_size));
   o.push_back(MemoryOption("leveldb-write-buffer-size", false, &Config::leveldb_write_buffer_size));
   o.push_back(IntOption("leveldb-bloom-bits", false, &Config::leveldb_bloom_bits, 0, 64));
+  o.push_back(BoolOption("leveldb-compression", false, &Config::leveldb_compression));
   o.push_back(MemoryOption("row-cache-size", false, &Config::row_cache_size));
   // Redis accepts any hz and clamps it to [1, 500].
   o.push_back({"hz", nullptr, true, [](const Config& c) { return std::to_string(c.hz); },

@@ -46,6 +46,9 @@ struct Config {
   // what bounds write throughput (16MB measured ~25% slower on SET -P 16).
   int64_t leveldb_write_buffer_size = 4LL << 20;
   int leveldb_bloom_bits = 10;
+  // Snappy compression of table blocks. Off by default: Redis-style values are
+  // small and rarely compress, and snappy was a quarter of compaction CPU.
+  bool leveldb_compression = false;
   // Cache of recently used rows in front of LevelDB (also remembers absent keys).
   int64_t row_cache_size = 64LL << 20;
   int hz = 10;

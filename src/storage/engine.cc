@@ -77,17 +77,27 @@ Status Engine::Open(const EngineOptions& options, std::unique_ptr<Engine>* engin
   db_options.filter_policy = e->filter_policy_.get();
   db_options.write_buffer_size = options.write_buffer_bytes;
   db_options.max_open_files = options.max_open_files;
+  db_options.compression =
+      options.compression ? leveldb::kSnappyCompression : leveldb::kNoCompression;
   db_options.env = PreadEnv();
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(db_options, options.dir, &db);
   if (!s.ok()) return FromLevelDB(s);
   e->db_.reset(db);
   e->sync_thread_ = std::thread(&Engine::SyncThreadMain, e.get());
+  e->writer_thread_ = std::thread(&Engine::WriterThreadMain, e.get());
   *engine = std::move(e);
   return Status::OK();
 }
 
 Engine::~Engine() {
+  if (async_pending_) FinishAsync();
+  {
+    std::lock_guard<std::mutex> lock(writer_mu_);
+    writer_stopping_ = true;
+  }
+  writer_cv_.notify_all();
+  if (writer_thread_.joinable()) writer_thread_.join();
   {
     std::lock_guard<std::mutex> lock(sync_mu_);
     stopping_ = true;
@@ -103,23 +113,78 @@ Status Engine::Get(std::string_view key, std::string* value) {
       db_->Get(leveldb::ReadOptions(), leveldb::Slice(key.data(), key.size()), value));
 }
 
-Status Engine::Write(leveldb::WriteBatch* batch) {
+leveldb::Status Engine::WriteBatchNow(leveldb::WriteBatch* batch) {
   leveldb::WriteOptions options;
   options.sync = sync_mode_ == SyncMode::kAlways;
   leveldb::Status s = db_->Write(options, batch);
-  ++commits_;
-  if (!s.ok()) {
-    last_error_ = s.ToString();
-    spdlog::error("write to LevelDB failed: {}", last_error_);
-    return FromLevelDB(s);
-  }
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  if (!s.ok()) return s;
   if (options.sync) {
     fsyncs_.fetch_add(1);
     last_fsync_ms_.store(NowMs());
   } else {
     dirty_since_sync_.store(true, std::memory_order_relaxed);
   }
-  return Status::OK();
+  return s;
+}
+
+Status Engine::Write(leveldb::WriteBatch* batch) {
+  leveldb::Status s = WriteBatchNow(batch);
+  if (!s.ok()) {
+    last_error_ = s.ToString();
+    spdlog::error("write to LevelDB failed: {}", last_error_);
+  }
+  return FromLevelDB(s);
+}
+
+void Engine::WriteAsync(leveldb::WriteBatch* batch) {
+  async_pending_ = true;
+  async_done_.store(false, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(writer_mu_);
+    writer_job_ = batch;
+  }
+  writer_cv_.notify_one();
+}
+
+Status Engine::FinishAsync() {
+  if (!async_pending_) return Status::OK();
+  leveldb::Status s;
+  {
+    std::unique_lock<std::mutex> lock(writer_mu_);
+    writer_cv_.wait(lock, [this] { return async_done_.load(std::memory_order_acquire); });
+    s = writer_result_;
+  }
+  async_pending_ = false;
+  if (!s.ok()) {
+    last_error_ = s.ToString();
+    spdlog::error("write to LevelDB failed: {}", last_error_);
+  }
+  return FromLevelDB(s);
+}
+
+void Engine::set_async_notify(std::function<void()> notify) {
+  std::lock_guard<std::mutex> lock(writer_mu_);
+  async_notify_ = std::move(notify);
+}
+
+void Engine::WriterThreadMain() {
+  std::unique_lock<std::mutex> lock(writer_mu_);
+  while (true) {
+    writer_cv_.wait(lock, [this] { return writer_job_ != nullptr || writer_stopping_; });
+    if (writer_job_ == nullptr) return;  // stopping with nothing to write
+    leveldb::WriteBatch* batch = writer_job_;
+    lock.unlock();
+    leveldb::Status s = WriteBatchNow(batch);
+    lock.lock();
+    writer_job_ = nullptr;
+    writer_result_ = s;
+    async_done_.store(true, std::memory_order_release);
+    // Under the lock, so a notifier cleared by set_async_notify is never
+    // called afterwards (the server closes the handle it wakes).
+    if (async_notify_) async_notify_();
+    writer_cv_.notify_all();
+  }
 }
 
 std::unique_ptr<leveldb::Iterator> Engine::NewIterator() {

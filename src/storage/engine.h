@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,6 +41,9 @@ struct EngineOptions {
   // what bounds write throughput (16MB measured ~25% slower on SET -P 16).
   size_t write_buffer_bytes = 4 << 20;
   int bloom_bits_per_key = 10;
+  // Snappy-compress table blocks (costs compaction CPU; saves disk on
+  // compressible values).
+  bool compression = false;
   int max_open_files = 1000;
 };
 
@@ -57,6 +61,22 @@ class Engine {
   // Applies `batch` atomically: when this returns OK the batch is in the
   // write-ahead log (and fsynced first when the mode is kAlways).
   Status Write(leveldb::WriteBatch* batch);
+
+  // Starts writing `batch` on the engine's writer thread, exactly as Write()
+  // would, and returns at once: the event loop goes on executing commands
+  // while LevelDB appends to its log and memtable (a pipelined group commit).
+  // `batch` must stay untouched until FinishAsync(). At most one write is in
+  // flight; the callback set by set_async_notify runs (on the writer thread)
+  // when it is done.
+  void WriteAsync(leveldb::WriteBatch* batch);
+  // True if no write is in flight or the one in flight has finished.
+  bool AsyncDone() const { return !async_pending_ || async_done_.load(std::memory_order_acquire); }
+  bool async_pending() const { return async_pending_; }
+  // Waits for the write in flight (if any) and returns its result.
+  Status FinishAsync();
+  // Called on the writer thread each time an asynchronous write finishes
+  // (the server wakes its loop with it). Null stops the calls.
+  void set_async_notify(std::function<void()> notify);
 
   // Iterator over committed data.
   std::unique_ptr<leveldb::Iterator> NewIterator();
@@ -81,14 +101,28 @@ class Engine {
  private:
   Engine() = default;
   void SyncThreadMain();
+  void WriterThreadMain();
+  // Write() without touching last_error_ (safe on the writer thread).
+  leveldb::Status WriteBatchNow(leveldb::WriteBatch* batch);
 
   std::string dir_;
   std::atomic<SyncMode> sync_mode_{SyncMode::kEverySec};
   std::unique_ptr<leveldb::DB> db_;
   std::unique_ptr<leveldb::Cache> block_cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
-  uint64_t commits_ = 0;
+  std::atomic<uint64_t> commits_{0};
   std::string last_error_;
+
+  // The writer thread and its one job (WriteAsync).
+  std::thread writer_thread_;
+  std::mutex writer_mu_;
+  std::condition_variable writer_cv_;
+  leveldb::WriteBatch* writer_job_ = nullptr;  // guarded by writer_mu_
+  leveldb::Status writer_result_;              // guarded by writer_mu_
+  bool writer_stopping_ = false;               // guarded by writer_mu_
+  std::function<void()> async_notify_;         // guarded by writer_mu_
+  bool async_pending_ = false;                 // loop thread only
+  std::atomic<bool> async_done_{false};
 
   // everysec: the sync thread fsyncs once a second when writes happened since.
   std::thread sync_thread_;

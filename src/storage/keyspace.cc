@@ -31,6 +31,11 @@ Keyspace::Keyspace(Engine* engine, int num_databases, size_t row_cache_bytes)
   next_physical_id_ = static_cast<uint32_t>(num_databases);
 }
 
+Keyspace::~Keyspace() {
+  Status s = FinishCommit(/*wait=*/true);
+  if (!s.ok()) spdlog::error("commit in flight at close failed: {}", s.ToString());
+}
+
 // Db map record: varint next_physical_id, varint reclaim count, reclaim ids,
 // varint db count, then per db: physical id, keys, expires, keys with
 // siblings; then the last hash
@@ -100,43 +105,74 @@ void Keyspace::SaveMetadata() {
   metadata_dirty_ = false;
 }
 
-Status Keyspace::Commit() {
-  if (metadata_dirty_) SaveMetadata();
-  if (!has_staged()) return Status::OK();
+void Keyspace::AddStagedRowsToBatch() {
   cache_.ForEachDirty([this](std::string_view key, bool present, std::string_view value) {
     const leveldb::Slice k(key.data(), key.size());
     if (present) {
-      batch_.Put(k, leveldb::Slice(value.data(), value.size()));
+      batch_->Put(k, leveldb::Slice(value.data(), value.size()));
     } else {
-      batch_.Delete(k);
+      batch_->Delete(k);
     }
   });
-  const bool large = batch_.ApproximateSize() > kRetainedBufferBytes;
-  Status s = engine_->Write(&batch_);
+  side_ops_ = 0;
+}
+
+void Keyspace::ResetBatch(std::unique_ptr<leveldb::WriteBatch>* batch) {
   // Clear() keeps the batch's capacity: after one huge value, give it back.
-  if (large) {
-    batch_ = leveldb::WriteBatch();
+  if ((*batch)->ApproximateSize() > kRetainedBufferBytes) {
+    batch->reset(new leveldb::WriteBatch());
   } else {
-    batch_.Clear();
+    (*batch)->Clear();
   }
   if (scratch_.capacity() > kRetainedBufferBytes) std::string().swap(scratch_);
-  side_ops_ = 0;
-  if (s.ok()) {
+}
+
+Status Keyspace::Commit() {
+  Status s = FinishCommit(/*wait=*/true);
+  if (metadata_dirty_) SaveMetadata();
+  if (!has_staged()) return s;
+  AddStagedRowsToBatch();
+  Status written = engine_->Write(batch_.get());
+  ResetBatch(&batch_);
+  ++started_generation_;
+  durable_generation_ = started_generation_;
+  if (written.ok()) {
     cache_.MarkAllClean();
   } else {
     cache_.DropDirty();
   }
+  return s.ok() ? written : s;
+}
+
+bool Keyspace::StartCommit() {
+  if (engine_->async_pending()) return false;
+  if (metadata_dirty_) SaveMetadata();
+  if (!has_staged()) return false;
+  AddStagedRowsToBatch();
+  cache_.BeginCommit();
+  batch_.swap(in_flight_batch_);
+  ++started_generation_;
+  engine_->WriteAsync(in_flight_batch_.get());
+  return true;
+}
+
+Status Keyspace::FinishCommit(bool wait) {
+  if (!engine_->async_pending() || (!wait && !engine_->AsyncDone())) return Status::OK();
+  Status s = engine_->FinishAsync();
+  cache_.EndCommit(s.ok());
+  ResetBatch(&in_flight_batch_);
+  durable_generation_ = started_generation_;
   return s;
 }
 
 void Keyspace::SidePut(std::string_view raw_key, std::string_view value) {
-  batch_.Put(leveldb::Slice(raw_key.data(), raw_key.size()),
-             leveldb::Slice(value.data(), value.size()));
+  batch_->Put(leveldb::Slice(raw_key.data(), raw_key.size()),
+              leveldb::Slice(value.data(), value.size()));
   ++side_ops_;
 }
 
 void Keyspace::SideDelete(std::string_view raw_key) {
-  batch_.Delete(leveldb::Slice(raw_key.data(), raw_key.size()));
+  batch_->Delete(leveldb::Slice(raw_key.data(), raw_key.size()));
   ++side_ops_;
 }
 

@@ -35,6 +35,8 @@ class Keyspace {
   // `engine` must outlive the keyspace. `row_cache_bytes` bounds the cache of
   // recently used rows kept in front of LevelDB (0 disables it).
   Keyspace(Engine* engine, int num_databases, size_t row_cache_bytes = 64 << 20);
+  // Waits for a commit in flight (its batch belongs to the keyspace).
+  ~Keyspace();
 
   // Loads the database map and key counters persisted by earlier runs.
   Status Open();
@@ -172,10 +174,28 @@ class Keyspace {
   bool reclaim_pending() const { return !reclaim_.empty(); }
 
   // Writes everything staged since the last commit (rows, expiry index, counters
-  // and db map) to LevelDB as one atomic batch. On failure the staged rows are
-  // forgotten, so reads fall back to what LevelDB holds.
+  // and db map) to LevelDB as one atomic batch, after waiting for a commit in
+  // flight. On failure the staged rows are forgotten, so reads fall back to
+  // what LevelDB holds.
   Status Commit();
   bool has_staged() const { return side_ops_ > 0 || cache_.dirty_count() > 0; }
+
+  // Pipelined group commit. Commits are numbered by generation: every write
+  // staged so far is durable (in LevelDB's log) once durable_generation()
+  // reaches write_generation().
+  //
+  // StartCommit hands what is staged to the engine's writer thread and returns
+  // true, unless nothing is staged or a commit is already in flight. Staged
+  // and in-flight rows stay readable and pinned in the row cache, so commands
+  // run on while the batch is written. FinishCommit completes the commit in
+  // flight once the writer is done (at once if `wait`), and returns its
+  // result; on failure its rows are forgotten as with Commit().
+  bool StartCommit();
+  Status FinishCommit(bool wait);
+  bool commit_in_flight() const { return engine_->async_pending(); }
+  bool commit_done() const { return engine_->AsyncDone(); }
+  uint64_t durable_generation() const { return durable_generation_; }
+  uint64_t write_generation() const { return started_generation_ + (has_staged() ? 1 : 0); }
 
   Engine* engine() { return engine_; }
   const RowCache& row_cache() const { return cache_; }
@@ -246,6 +266,10 @@ class Keyspace {
   void SideDelete(std::string_view raw_key);
   // Iterators see committed data only, so they commit first.
   std::unique_ptr<leveldb::Iterator> NewIterator();
+  // Appends the staged rows to batch_ (which holds the side writes).
+  void AddStagedRowsToBatch();
+  // Empties a written batch, releasing its buffer if it grew large.
+  void ResetBatch(std::unique_ptr<leveldb::WriteBatch>* batch);
 
   Engine* engine_;
   std::vector<Db> dbs_;
@@ -263,7 +287,12 @@ class Keyspace {
   }
   ModifiedObserver observer_;
   RowCache cache_;
-  leveldb::WriteBatch batch_;  // side writes; the staged rows join it at commit
+  // Side writes; the staged rows join it at commit.
+  std::unique_ptr<leveldb::WriteBatch> batch_{new leveldb::WriteBatch()};
+  // The batch the writer thread is writing (StartCommit swaps the two).
+  std::unique_ptr<leveldb::WriteBatch> in_flight_batch_{new leveldb::WriteBatch()};
+  uint64_t started_generation_ = 0;
+  uint64_t durable_generation_ = 0;
   size_t side_ops_ = 0;
   std::string scratch_;    // reused encoding buffer
   std::string payload_;    // reused sibling payload buffer

@@ -26,7 +26,9 @@ RowCache::Entry* RowCache::NewEntry(std::string_view key, bool present, std::str
   entry->present = present;
   entry->referenced = true;
   entry->dirty = false;
+  entry->in_flight = false;
   entry->dirty_index = 0;
+  entry->in_flight_index = 0;
   entry->key_size = static_cast<uint32_t>(key.size());
   entry->value_size = static_cast<uint32_t>(value.size());
   entry->capacity = static_cast<uint32_t>(capacity);
@@ -66,8 +68,8 @@ void RowCache::Store(std::string_view key, bool present, std::string_view value,
                  : FindSlot(key, hash);
   Entry* entry = slots_[i].entry;
   if (entry != nullptr) {
-    // A clean fill never overwrites a staged row: the staged one is newer.
-    if (entry->dirty && !dirty) return;
+    // A clean fill never overwrites a staged or in-flight row: it is newer.
+    if ((entry->dirty || entry->in_flight) && !dirty) return;
     if (key.size() + value.size() <= entry->capacity) {
       entry->present = present;
       entry->value_size = static_cast<uint32_t>(value.size());
@@ -76,7 +78,10 @@ void RowCache::Store(std::string_view key, bool present, std::string_view value,
       Entry* bigger = NewEntry(key, present, value);
       bigger->dirty = entry->dirty;
       bigger->dirty_index = entry->dirty_index;
+      bigger->in_flight = entry->in_flight;
+      bigger->in_flight_index = entry->in_flight_index;
       if (entry->dirty) dirty_[entry->dirty_index] = bigger;
+      if (entry->in_flight) in_flight_[entry->in_flight_index] = bigger;
       charge_ -= Charge(*entry);
       ::operator delete(entry);
       entry = bigger;
@@ -140,12 +145,13 @@ void RowCache::Grow() {
 }
 
 void RowCache::EvictUntilWithinCapacity() {
-  // Staged rows cannot be evicted; stop after two sweeps when only they remain.
+  // Staged and in-flight rows cannot be evicted; stop after two sweeps when
+  // only they remain.
   size_t steps = 2 * slots_.size();
-  while (charge_ > capacity_ && count_ > dirty_.size() && steps > 0) {
+  while (charge_ > capacity_ && count_ > dirty_.size() + in_flight_.size() && steps > 0) {
     clock_hand_ &= mask_;
     Slot& slot = slots_[clock_hand_];
-    if (slot.entry == nullptr || slot.entry->dirty) {
+    if (slot.entry == nullptr || slot.entry->dirty || slot.entry->in_flight) {
       ++clock_hand_;
       --steps;
     } else if (slot.entry->referenced) {
@@ -171,14 +177,40 @@ void RowCache::DropDirty() {
   dropped.swap(dirty_);
   for (Entry* e : dropped) {
     e->dirty = false;
+    if (e->in_flight) continue;  // still pinned by the batch being written
     const std::string key(e->key());
     RemoveAt(FindSlot(key, Hash(key)));
   }
 }
 
+void RowCache::BeginCommit() {
+  for (size_t i = 0; i < dirty_.size(); ++i) {
+    Entry* e = dirty_[i];
+    e->dirty = false;
+    e->in_flight = true;
+    e->in_flight_index = static_cast<uint32_t>(i);
+  }
+  in_flight_.swap(dirty_);
+  dirty_.clear();
+}
+
+void RowCache::EndCommit(bool ok) {
+  std::vector<Entry*> done;
+  done.swap(in_flight_);
+  for (Entry* e : done) e->in_flight = false;
+  if (!ok) {
+    for (Entry* e : done) {
+      if (e->dirty) continue;
+      const std::string key(e->key());
+      RemoveAt(FindSlot(key, Hash(key)));
+    }
+  }
+  EvictUntilWithinCapacity();
+}
+
 void RowCache::EvictClean() {
   for (size_t i = 0; i < slots_.size();) {
-    if (slots_[i].entry != nullptr && !slots_[i].entry->dirty) {
+    if (slots_[i].entry != nullptr && !slots_[i].entry->dirty && !slots_[i].entry->in_flight) {
       RemoveAt(i);  // the backward shift may fill slot i: look at it again
     } else {
       ++i;

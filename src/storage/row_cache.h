@@ -6,8 +6,10 @@
 // as *dirty*, which pins it until the Keyspace commits the iteration's batch
 // (ForEachDirty, then MarkAllClean). Reads therefore always see staged writes,
 // and a row is written to LevelDB once per commit however often it changed.
-// Clean rows are a cache: evicted under CLOCK when over capacity, re-read from
-// LevelDB when needed.
+// A commit written by a background thread moves the dirty rows to *in flight*
+// (BeginCommit), still pinned, while new writes stage again; EndCommit unpins
+// them once LevelDB has them. Clean rows are a cache: evicted under CLOCK when
+// over capacity, re-read from LevelDB when needed.
 //
 // An open-addressing table (linear probing, backward-shift deletion) keeps each
 // row's 64-bit hash inline, so a lookup usually touches one slot and one entry.
@@ -27,8 +29,10 @@ class RowCache {
   struct Entry {
     bool present;  // false: the row is known not to exist
     bool referenced;
-    bool dirty;            // staged, not yet committed: never evicted
-    uint32_t dirty_index;  // position in dirty_ while dirty
+    bool dirty;                // staged, not yet committed: never evicted
+    bool in_flight;            // in the batch being written: never evicted
+    uint32_t dirty_index;      // position in dirty_ while dirty
+    uint32_t in_flight_index;  // position in in_flight_ while in flight
     uint32_t key_size;
     uint32_t value_size;
     uint32_t capacity;  // bytes available after the header
@@ -66,7 +70,16 @@ class RowCache {
   void MarkAllClean();
   // The staged rows could not be written: forget them so reads go to LevelDB.
   void DropDirty();
-  // Drops every clean row (staged rows stay).
+  // The staged rows were handed to a background write: they stay pinned (and
+  // readable) as in flight, and the next writes stage afresh. Requires no
+  // commit in flight.
+  void BeginCommit();
+  // The in-flight write finished. On success its rows become cached rows
+  // (unless staged again meanwhile); on failure those not staged again are
+  // forgotten, so reads go to LevelDB.
+  void EndCommit(bool ok);
+  size_t in_flight_count() const { return in_flight_.size(); }
+  // Drops every clean row (staged and in-flight rows stay).
   void EvictClean();
 
   size_t charge() const { return charge_; }
@@ -103,6 +116,7 @@ class RowCache {
   uint64_t misses_ = 0;
   std::vector<Slot> slots_;
   std::vector<Entry*> dirty_;
+  std::vector<Entry*> in_flight_;
 };
 
 }  // namespace ringkv::storage

@@ -63,6 +63,43 @@ TEST(RowCacheTest, DropDirtyForgetsStagedRows) {
   EXPECT_EQ(cache.dirty_count(), 0u);
 }
 
+TEST(RowCacheTest, InFlightRowsStayPinnedAndReadable) {
+  RowCache cache(0);  // no room for clean rows: only pins keep rows
+  cache.Stage("a", "1");
+  cache.Stage("b", "2");
+  cache.BeginCommit();
+  EXPECT_EQ(cache.dirty_count(), 0u);
+  EXPECT_EQ(cache.in_flight_count(), 2u);
+  // Still readable, and a clean fill (an older disk read) cannot replace them.
+  cache.Fill("a", "stale");
+  EXPECT_EQ(cache.Lookup("a")->value(), "1");
+  // Staged again while in flight, with a value that forces a reallocation.
+  cache.Stage("b", std::string(200, 'x'));
+  EXPECT_EQ(cache.dirty_count(), 1u);
+  for (int i = 0; i < 100; ++i) cache.Stage("filler" + std::to_string(i), "f");
+  cache.EndCommit(true);
+  EXPECT_EQ(cache.in_flight_count(), 0u);
+  EXPECT_EQ(cache.Lookup("a"), nullptr);  // committed and clean: evicted at capacity 0
+  ASSERT_NE(cache.Lookup("b"), nullptr);  // staged again: still pinned
+  EXPECT_EQ(cache.Lookup("b")->value(), std::string(200, 'x'));
+  size_t dirty = 0;
+  cache.ForEachDirty([&](std::string_view, bool, std::string_view) { ++dirty; });
+  EXPECT_EQ(dirty, 101u);
+}
+
+TEST(RowCacheTest, FailedInFlightCommitForgetsItsRows) {
+  RowCache cache(1 << 20);
+  cache.Stage("lost", "1");
+  cache.Stage("restaged", "2");
+  cache.BeginCommit();
+  cache.Stage("restaged", "3");
+  cache.EndCommit(false);
+  EXPECT_EQ(cache.Lookup("lost"), nullptr);  // reads go back to LevelDB
+  ASSERT_NE(cache.Lookup("restaged"), nullptr);
+  EXPECT_EQ(cache.Lookup("restaged")->value(), "3");
+  EXPECT_EQ(cache.dirty_count(), 1u);
+}
+
 TEST(RowCacheTest, StaysWithinCapacity) {
   RowCache cache(64 * 1024);
   for (int i = 0; i < 100000; ++i) {
