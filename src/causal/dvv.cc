@@ -113,15 +113,17 @@ void VersionVector::Encode(std::string* out) const {
   }
 }
 
-Status VersionVector::Decode(std::string_view* input, VersionVector* vv) {
+// Decodes into `entries`, reusing its elements (and their strings'
+// buffers): the hot path decodes one row per command, and the thread-local
+// scratch objects below keep that free of allocations once warm.
+Status VersionVector::DecodeEntries(std::string_view* input, std::vector<Dot>* entries) {
   std::string_view in = *input;
   uint64_t count;
   if (!GetVarint64(&in, &count)) return Status::Corruption("version vector: bad entry count");
   if (count > in.size() / kMinVectorEntryBytes) {
     return Status::Corruption("version vector: entry count exceeds input");
   }
-  VersionVector result;
-  result.entries_.reserve(count);
+  entries->resize(count);
   for (uint64_t i = 0; i < count; ++i) {
     std::string_view node;
     uint64_t epoch, counter;
@@ -133,14 +135,23 @@ Status VersionVector::Decode(std::string_view* input, VersionVector* vv) {
       return Status::Corruption("version vector: epoch out of range");
     }
     if (counter == 0) return Status::Corruption("version vector: zero counter");
-    Dot entry{Actor{std::string(node), static_cast<uint32_t>(epoch)}, counter};
-    if (!result.entries_.empty() && !(result.entries_.back().actor < entry.actor)) {
+    Dot& entry = (*entries)[i];
+    entry.actor.node.assign(node);
+    entry.actor.epoch = static_cast<uint32_t>(epoch);
+    entry.counter = counter;
+    if (i > 0 && !((*entries)[i - 1].actor < entry.actor)) {
       return Status::Corruption("version vector: actors not strictly increasing");
     }
-    result.entries_.push_back(std::move(entry));
   }
   *input = in;
-  *vv = std::move(result);
+  return Status::OK();
+}
+
+Status VersionVector::Decode(std::string_view* input, VersionVector* vv) {
+  static thread_local std::vector<Dot> scratch;
+  Status s = DecodeEntries(input, &scratch);
+  if (!s.ok()) return s;
+  vv->entries_.swap(scratch);  // the scratch keeps the old buffers for next time
   return Status::OK();
 }
 
@@ -168,13 +179,20 @@ Dot Object::Update(const VersionVector& client_context, const Actor& actor, int6
 }
 
 Dot Object::UpdateLocal(const Actor& actor, int64_t timestamp_ms, bool tombstone,
-                        std::string payload, uint64_t floor) {
+                        std::string_view payload, uint64_t floor) {
   // Every sibling's dot is in the context, so the write supersedes them all.
-  siblings_.clear();
-  const Dot dot{actor, std::max(context_.Get(actor), floor) + 1};
-  context_.Advance(dot);
-  siblings_.push_back(Sibling{dot, timestamp_ms, tombstone, std::move(payload)});
-  return dot;
+  // The one sibling left is rewritten in place, reusing its buffers.
+  const uint64_t counter = std::max(context_.Get(actor), floor) + 1;
+  context_.Set(actor, counter);
+  siblings_.resize(1);
+  Sibling& sibling = siblings_.front();
+  sibling.dot.actor.node.assign(actor.node);
+  sibling.dot.actor.epoch = actor.epoch;
+  sibling.dot.counter = counter;
+  sibling.timestamp_ms = timestamp_ms;
+  sibling.tombstone = tombstone;
+  sibling.payload.assign(payload);
+  return sibling.dot;
 }
 
 void Object::Merge(const Object& other) {
@@ -267,16 +285,18 @@ Status Object::Decode(std::string_view input, Object* object) {
     return Status::Corruption("causal object: unknown format");
   }
   input.remove_prefix(1);
-  Object result;
-  Status s = VersionVector::Decode(&input, &result.context_);
+  // Decoded into thread-local scratch (reusing its buffers) and swapped in on
+  // success, so *object is untouched on corruption.
+  static thread_local std::vector<Dot> context;
+  static thread_local std::vector<Sibling> siblings;
+  Status s = VersionVector::DecodeEntries(&input, &context);
   if (!s.ok()) return s;
   uint64_t count;
   if (!GetVarint64(&input, &count)) return Status::Corruption("causal object: bad sibling count");
   if (count > input.size() / kMinSiblingBytes) {
     return Status::Corruption("causal object: sibling count exceeds input");
   }
-  const std::vector<Dot> actors(result.context_.begin(), result.context_.end());
-  result.siblings_.reserve(count);
+  siblings.resize(count);
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t index, counter, zigzag;
     std::string_view payload;
@@ -290,20 +310,26 @@ Status Object::Decode(std::string_view input, Object* object) {
       return Status::Corruption("causal object: truncated payload");
     }
     if ((flags & ~kTombstoneFlag) != 0) return Status::Corruption("causal object: unknown flags");
-    if (index >= actors.size())
+    if (index >= context.size()) {
       return Status::Corruption("causal object: actor index out of range");
-    if (counter == 0 || counter > actors[index].counter) {
+    }
+    if (counter == 0 || counter > context[index].counter) {
       return Status::Corruption("causal object: sibling dot not in context");
     }
-    Sibling sibling{Dot{actors[index].actor, counter}, ZigZagDecode(zigzag),
-                    (flags & kTombstoneFlag) != 0, std::string(payload)};
-    if (!result.siblings_.empty() && !(result.siblings_.back().dot < sibling.dot)) {
+    Sibling& sibling = siblings[i];
+    sibling.dot.actor.node.assign(context[index].actor.node);
+    sibling.dot.actor.epoch = context[index].actor.epoch;
+    sibling.dot.counter = counter;
+    sibling.timestamp_ms = ZigZagDecode(zigzag);
+    sibling.tombstone = (flags & kTombstoneFlag) != 0;
+    sibling.payload.assign(payload);
+    if (i > 0 && !(siblings[i - 1].dot < sibling.dot)) {
       return Status::Corruption("causal object: siblings not in strictly increasing dot order");
     }
-    result.siblings_.push_back(std::move(sibling));
   }
   if (!input.empty()) return Status::Corruption("causal object: trailing bytes");
-  *object = std::move(result);
+  object->context_.entries_.swap(context);
+  object->siblings_.swap(siblings);
   return Status::OK();
 }
 

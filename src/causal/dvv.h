@@ -99,6 +99,10 @@ class VersionVector {
   friend bool operator==(const VersionVector&, const VersionVector&) = default;
 
  private:
+  friend class Object;
+  // Decode's parser, writing into `entries` (left partly written on error).
+  static Status DecodeEntries(std::string_view* input, std::vector<Dot>* entries);
+
   std::vector<Dot> entries_;  // sorted by actor; counters > 0
 };
 
@@ -146,8 +150,8 @@ class Object {
              bool tombstone, std::string payload, uint64_t floor = 0);
   // A plain Redis write (SET, DEL, HSET, ...): Update with this object's own
   // context, so the new value supersedes every sibling this replica holds.
-  Dot UpdateLocal(const Actor& actor, int64_t timestamp_ms, bool tombstone, std::string payload,
-                  uint64_t floor = 0);
+  Dot UpdateLocal(const Actor& actor, int64_t timestamp_ms, bool tombstone,
+                  std::string_view payload, uint64_t floor = 0);
 
   // Joins another replica's state of the same object into this one. A sibling of
   // either side survives unless the other side's context contains its dot while

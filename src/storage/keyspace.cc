@@ -140,6 +140,7 @@ Status Keyspace::Commit() {
     cache_.MarkAllClean();
   } else {
     cache_.DropDirty();
+    loaded_.valid = false;
   }
   return s.ok() ? written : s;
 }
@@ -160,6 +161,7 @@ Status Keyspace::FinishCommit(bool wait) {
   if (!engine_->async_pending() || (!wait && !engine_->AsyncDone())) return Status::OK();
   Status s = engine_->FinishAsync();
   cache_.EndCommit(s.ok());
+  if (!s.ok()) loaded_.valid = false;
   ResetBatch(&in_flight_batch_);
   durable_generation_ = started_generation_;
   return s;
@@ -198,10 +200,14 @@ Status Keyspace::ReadRow(const std::string& raw_key, std::string* value) {
 }
 
 void Keyspace::WriteRow(const std::string& raw_key, std::string_view value) {
+  loaded_.valid = false;
   cache_.Stage(raw_key, value);
 }
 
-void Keyspace::DeleteRow(const std::string& raw_key) { cache_.StageAbsent(raw_key); }
+void Keyspace::DeleteRow(const std::string& raw_key) {
+  loaded_.valid = false;
+  cache_.StageAbsent(raw_key);
+}
 
 bool Keyspace::Visible(const causal::Object& object, uint64_t field_count, int64_t now_ms,
                        KeyRecord* record, bool* expired) {
@@ -239,10 +245,25 @@ bool Keyspace::Visible(const causal::Object& object, uint64_t field_count, int64
 
 Status Keyspace::LoadKeyRow(int db, std::string_view key, uint64_t* field_count,
                             causal::Object* object) {
-  BuildMetaKey(dbs_[db].physical_id, key, &key_buf_);
+  const uint32_t pdb = dbs_[db].physical_id;
+  // A write usually follows the read of the same key (SET after its lookup):
+  // object_ then still holds the decoded row.
+  if (object == &object_ && loaded_.valid && loaded_.pdb == pdb && loaded_.key == key) {
+    *field_count = loaded_.field_count;
+    return loaded_.found ? Status::OK() : Status::NotFound();
+  }
+  if (object == &object_) loaded_.valid = false;
+  BuildMetaKey(pdb, key, &key_buf_);
   Status s = ReadRow(key_buf_, &scratch_);
-  if (!s.ok()) return s;
-  return DecodeKeyRow(scratch_, field_count, object);
+  if (s.ok()) s = DecodeKeyRow(scratch_, field_count, object);
+  if (object == &object_ && (s.ok() || s.IsNotFound())) {
+    loaded_.valid = true;
+    loaded_.found = s.ok();
+    loaded_.pdb = pdb;
+    loaded_.key.assign(key);
+    loaded_.field_count = s.ok() ? *field_count : 0;
+  }
+  return s;
 }
 
 Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* record) {
@@ -280,6 +301,7 @@ void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, cons
   MoveExpiry(db, key, old ? old->expire_ms : 0, record.expire_ms);
   uint64_t unused_count;
   if (!LoadKeyRow(db, key, &unused_count, &object_).ok()) object_ = causal::Object();
+  loaded_.valid = false;  // object_ is modified below
   CountSiblings(db, object_.LiveCount(), 1);
   EncodeKeyVersion(record, &payload_);
   IssuedDot(object_.UpdateLocal(actor_, now_ms_, false, payload_, dot_floor_));
@@ -301,6 +323,7 @@ void Keyspace::RemoveAt(int db, std::string_view key, const KeyRecord& old, int6
   if (keep_tombstones_) {
     uint64_t unused_count;
     if (!LoadKeyRow(db, key, &unused_count, &object_).ok()) object_ = causal::Object();
+    loaded_.valid = false;  // object_ is modified below
     CountSiblings(db, object_.LiveCount(), 0);
     IssuedDot(object_.UpdateLocal(actor_, timestamp_ms, true, {}, dot_floor_));
     EncodeKeyRow(0, object_, &scratch_);
@@ -354,10 +377,10 @@ Status Keyspace::GetField(int db, std::string_view key, std::string_view field,
   Status s = ReadRow(key_buf_, &scratch_);
   if (!s.ok()) return s;
   uint64_t seq;
-  s = DecodeFieldRow(scratch_, &seq, &object_);
+  s = DecodeFieldRow(scratch_, &seq, &field_object_);
   if (!s.ok()) return s;
-  if (object_.IsDeleted()) return Status::NotFound();
-  value->assign(object_.Winner()->payload);
+  if (field_object_.IsDeleted()) return Status::NotFound();
+  value->assign(field_object_.Winner()->payload);
   return Status::OK();
 }
 
@@ -372,16 +395,17 @@ bool Keyspace::SetField(int db, std::string_view key, std::string_view field,
   // An existing field keeps its insertion sequence (its place in a small
   // hash's order); a new one (or one deleted before) takes the next.
   uint64_t seq = 0;
-  if (!ReadRow(key_buf_, &scratch_).ok() || !DecodeFieldRow(scratch_, &seq, &object_).ok()) {
-    object_ = causal::Object();
+  if (!ReadRow(key_buf_, &scratch_).ok() ||
+      !DecodeFieldRow(scratch_, &seq, &field_object_).ok()) {
+    field_object_ = causal::Object();
   }
-  const bool created = object_.IsDeleted();
+  const bool created = field_object_.IsDeleted();
   if (created) {
     seq = ++field_seq_;
     metadata_dirty_ = true;
   }
-  IssuedDot(object_.UpdateLocal(actor_, now_ms_, false, std::string(value), dot_floor_));
-  EncodeFieldRow(seq, object_, &scratch_);
+  IssuedDot(field_object_.UpdateLocal(actor_, now_ms_, false, value, dot_floor_));
+  EncodeFieldRow(seq, field_object_, &scratch_);
   WriteRow(key_buf_, scratch_);
   return created;
 }
@@ -501,10 +525,7 @@ Status Keyspace::ExportKeyObject(int db, std::string_view key, KeyState* state,
                                  uint64_t* field_count) {
   state->key_object.clear();
   state->fields.clear();
-  BuildMetaKey(dbs_[db].physical_id, key, &key_buf_);
-  Status s = ReadRow(key_buf_, &scratch_);
-  if (!s.ok()) return s;
-  s = DecodeKeyRow(scratch_, field_count, &object_);
+  Status s = LoadKeyRow(db, key, field_count, &object_);
   if (!s.ok()) return s;
   object_.Encode(&state->key_object);
   return Status::OK();

@@ -296,7 +296,18 @@ class Keyspace {
   size_t side_ops_ = 0;
   std::string scratch_;    // reused encoding buffer
   std::string payload_;    // reused sibling payload buffer
-  causal::Object object_;  // reused decoded row
+  causal::Object object_;        // reused decoded key row
+  causal::Object field_object_;  // reused decoded field row
+  // Which key row object_ holds, as LoadKeyRow left it (found or not); any
+  // row write or change to object_ invalidates it.
+  struct LoadedKeyRow {
+    bool valid = false;
+    bool found = false;
+    uint32_t pdb = 0;
+    std::string key;
+    uint64_t field_count = 0;
+  };
+  LoadedKeyRow loaded_;
   causal::Actor actor_{"local", 1};
   int64_t now_ms_ = 0;
   bool keep_tombstones_ = false;
