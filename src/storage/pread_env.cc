@@ -1,8 +1,6 @@
 #include "storage/pread_env.h"
 
 #include <fcntl.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -55,32 +53,6 @@ class PreadEnvImpl final : public leveldb::EnvWrapper {
     *result = new PreadFile(fname, fd);
     return leveldb::Status::OK();
   }
-
-  // LevelDB runs memtable flushes and compactions on one background thread.
-  // It runs at a lower priority than the event loop and the commit writer,
-  // so a burst of writes is served first and compaction catches up on the
-  // CPU they leave; if it falls far behind, LevelDB's own level-0 slowdown
-  // throttles writers.
-  void Schedule(void (*function)(void* arg), void* arg) override {
-    target()->Schedule(&RunInBackground, new Job{function, arg});
-  }
-
- private:
-  struct Job {
-    void (*function)(void*);
-    void* arg;
-  };
-  static void RunInBackground(void* raw) {
-    thread_local bool lowered = false;
-    if (!lowered) {
-      lowered = true;
-      setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kBackgroundNice);
-    }
-    Job* job = static_cast<Job*>(raw);
-    job->function(job->arg);
-    delete job;
-  }
-  static constexpr int kBackgroundNice = 10;
 };
 
 }  // namespace
