@@ -78,6 +78,8 @@ struct CommandSpec {
   int first_field = 0;
   int last_field = 0;
   int field_step = 0;
+  // Set by CommandTable: the command is a container of "name|sub" commands.
+  bool has_subcommands = false;
 };
 
 class CommandTable {
@@ -91,6 +93,7 @@ class CommandTable {
   const CommandSpec* FindSubcommand(std::string_view parent, std::string_view sub) const;
   // True if `parent` has registered subcommands.
   bool HasSubcommands(std::string_view parent) const;
+  static bool HasSubcommands(const CommandSpec& spec) { return spec.has_subcommands; }
   std::vector<const CommandSpec*> Subcommands(std::string_view parent) const;
 
   // All top-level commands, in registration order.

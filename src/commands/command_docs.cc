@@ -811,7 +811,7 @@ void CommandListCommand(ExecContext& ctx) {
 // The command COMMAND GETKEYS is asked about (Redis's lookupCommand on argv+2).
 const CommandSpec* GetKeysTarget(std::span<const std::string_view> argv) {
   const CommandSpec* spec = Commands().Find(argv[0]);
-  if (spec == nullptr || argv.size() < 2 || !Commands().HasSubcommands(spec->name)) return spec;
+  if (spec == nullptr || argv.size() < 2 || !CommandTable::HasSubcommands(*spec)) return spec;
   return Commands().FindSubcommand(spec->name, argv[1]);
 }
 

@@ -17,14 +17,19 @@ std::string Lower(std::string_view s) {
 
 void CommandTable::Add(CommandSpec spec) {
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
-  const CommandSpec* ptr = owned.get();
+  CommandSpec* ptr = owned.get();
   const std::string name = Lower(ptr->name);
   by_name_[name] = ptr;
   const size_t bar = name.find('|');
   if (bar == std::string::npos) {
     top_level_.push_back(ptr);
+    ptr->has_subcommands = subcommands_.count(name) > 0;
   } else {
-    subcommands_[name.substr(0, bar)].push_back(ptr);
+    const std::string parent = name.substr(0, bar);
+    subcommands_[parent].push_back(ptr);
+    // The table owns every spec: the parent, if registered already, is ours to mark.
+    auto it = by_name_.find(parent);
+    if (it != by_name_.end()) const_cast<CommandSpec*>(it->second)->has_subcommands = true;
   }
   storage_.push_back(std::move(owned));
 }

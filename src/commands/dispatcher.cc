@@ -89,7 +89,7 @@ const CommandSpec* Resolve(std::span<const std::string_view> args, std::string* 
     return nullptr;
   }
   // A container called alone (COMMAND) runs its own handler.
-  if (args.size() >= 2 && table.HasSubcommands(spec->name)) {
+  if (args.size() >= 2 && CommandTable::HasSubcommands(*spec)) {
     const CommandSpec* sub = table.FindSubcommand(spec->name, args[1]);
     if (sub == nullptr) {
       *error = "ERR unknown subcommand '";

@@ -291,6 +291,10 @@ void Server::ProcessInput(Connection* conn) {
   limits.unauthenticated = !conn->state.authenticated;
   conn->parser.set_limits(limits);
   conn->state.last_interaction_ms = NowMs();
+  // Commands of one read share a clock reading, refreshed every few commands
+  // so a long pipeline does not run on a stale time.
+  int64_t now_ms = conn->state.last_interaction_ms;
+  size_t since_clock = 0;
   std::vector<std::string_view> held_args;
   while (!paused_ && !conn->state.close_after_reply && !conn->closing) {
     std::span<const std::string_view> args;
@@ -326,8 +330,12 @@ void Server::ProcessInput(Connection* conn) {
         break;
       }
     }
+    if (++since_clock == 64) {
+      since_clock = 0;
+      now_ms = NowMs();
+    }
     const commands::DispatchResult dispatched =
-        commands::Dispatch(*ctx_, conn->state, args, conn->reply, NowMs());
+        commands::Dispatch(*ctx_, conn->state, args, conn->reply, now_ms);
     conn->reply.set_protocol(conn->state.protocol);
     if (dispatched == commands::DispatchResult::kPending) conn->pending.emplace_back();
     if (conn->has_held) {
