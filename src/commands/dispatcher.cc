@@ -109,6 +109,11 @@ const CommandSpec* Resolve(std::span<const std::string_view> args, std::string* 
 void Execute(ExecContext& ctx, const CommandSpec& spec) {
   const size_t reply_start = ctx.reply.buffer()->size();
   const auto start = std::chrono::steady_clock::now();
+  if (spec.first_key > 0 && spec.last_key != spec.first_key && ctx.argc() > 2 &&
+      ctx.db() < ctx.keyspace().num_databases()) {
+    ctx.keyspace().PrefetchKeyRows(ctx.db(), ctx.args, spec.first_key, spec.last_key,
+                                   spec.key_step);
+  }
   spec.handler(ctx);
   const auto elapsed = std::chrono::steady_clock::now() - start;
   auto& stats = ctx.server.stats;

@@ -266,6 +266,24 @@ Status Keyspace::LoadKeyRow(int db, std::string_view key, uint64_t* field_count,
   return s;
 }
 
+void Keyspace::PrefetchKeyRows(int db, std::span<const std::string_view> args, int first,
+                               int last, int step) {
+  const int argc = static_cast<int>(args.size());
+  const int end = std::min(last < 0 ? argc + last : last, argc - 1);
+  step = std::max(step, 1);
+  const uint32_t pdb = dbs_[db].physical_id;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = first; i <= end; i += step) {
+      BuildMetaKey(pdb, args[i], &key_buf_);
+      if (pass == 0) {
+        cache_.PrefetchSlot(key_buf_);
+      } else {
+        cache_.PrefetchEntry(key_buf_);
+      }
+    }
+  }
+}
+
 Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* record) {
   now_ms_ = now_ms;
   uint64_t field_count;

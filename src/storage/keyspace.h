@@ -115,6 +115,12 @@ class Keyspace {
     std::string key_object;  // empty: this replica has never seen the key
     std::vector<std::pair<std::string, std::string>> fields;  // (field, object)
   };
+  // Prefetches the key rows of `keys` (positions first, last (negative: from
+  // the end) and step of `args`) into the CPU cache: a hint for multi-key
+  // commands, whose row lookups would otherwise each wait on memory in turn.
+  void PrefetchKeyRows(int db, std::span<const std::string_view> args, int first, int last,
+                       int step);
+
   // Reads the state of `key` (committed or staged).
   Status ExportKey(int db, std::string_view key, KeyState* state);
   // The key's object and only the named fields' objects (those this replica

@@ -53,6 +53,19 @@ class RowCache {
   // The entry for `key`, or nullptr if unknown. Valid until the next non-const call.
   const Entry* Lookup(std::string_view key);
 
+  // Memory prefetch hints for a coming Lookup of several rows, so their cache
+  // misses overlap instead of following one another: PrefetchSlot for every
+  // key first, then PrefetchEntry for every key (it reads the slot the first
+  // pass brought in).
+  void PrefetchSlot(std::string_view key) const {
+    __builtin_prefetch(&slots_[Hash(key) & mask_]);
+  }
+  void PrefetchEntry(std::string_view key) const {
+    const uint64_t hash = Hash(key);
+    const Slot& slot = slots_[hash & mask_];
+    if (slot.entry != nullptr && slot.hash == hash) __builtin_prefetch(slot.entry);
+  }
+
   // Caches a row read from LevelDB (clean).
   void Fill(std::string_view key, std::string_view value) { Store(key, true, value, false); }
   void FillAbsent(std::string_view key) { Store(key, false, {}, false); }
