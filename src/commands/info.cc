@@ -403,6 +403,7 @@ void PersistenceSection(ServerContext& server, std::string* out) {
   Field(out, "module_fork_last_cow_size", 0);
   Field(out, "appendfsync", SyncModeName(engine->sync_mode()));
   FieldU(out, "leveldb_commits", engine->commits());
+  FieldU(out, "leveldb_pipelined_commits", engine->async_commits());
   FieldU(out, "leveldb_fsyncs", engine->fsyncs());
   Field(out, "leveldb_last_fsync_time", last_fsync_ms > 0 ? last_fsync_ms / 1000 : -1);
   FieldU(out, "leveldb_disk_bytes", engine->ApproximateDiskBytes());

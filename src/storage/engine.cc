@@ -139,6 +139,7 @@ Status Engine::Write(leveldb::WriteBatch* batch) {
 
 void Engine::WriteAsync(leveldb::WriteBatch* batch) {
   async_pending_ = true;
+  ++async_commits_;
   async_done_.store(false, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(writer_mu_);

@@ -94,6 +94,8 @@ class Engine {
 
   // Counters for INFO.
   uint64_t commits() const { return commits_; }
+  // Of those, the ones written by the writer thread (WriteAsync).
+  uint64_t async_commits() const { return async_commits_; }
   uint64_t fsyncs() const { return fsyncs_.load(); }
   int64_t last_fsync_ms() const { return last_fsync_ms_.load(); }
   const std::string& last_error() const { return last_error_; }
@@ -122,6 +124,7 @@ class Engine {
   bool writer_stopping_ = false;               // guarded by writer_mu_
   std::function<void()> async_notify_;         // guarded by writer_mu_
   bool async_pending_ = false;                 // loop thread only
+  uint64_t async_commits_ = 0;                 // loop thread only
   std::atomic<bool> async_done_{false};
 
   // everysec: the sync thread fsyncs once a second when writes happened since.

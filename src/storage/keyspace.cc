@@ -266,8 +266,8 @@ Status Keyspace::LoadKeyRow(int db, std::string_view key, uint64_t* field_count,
   return s;
 }
 
-void Keyspace::PrefetchKeyRows(int db, std::span<const std::string_view> args, int first,
-                               int last, int step) {
+void Keyspace::PrefetchKeyRows(int db, std::span<const std::string_view> args, int first, int last,
+                               int step) {
   const int argc = static_cast<int>(args.size());
   const int end = std::min(last < 0 ? argc + last : last, argc - 1);
   step = std::max(step, 1);
@@ -413,8 +413,7 @@ bool Keyspace::SetField(int db, std::string_view key, std::string_view field,
   // An existing field keeps its insertion sequence (its place in a small
   // hash's order); a new one (or one deleted before) takes the next.
   uint64_t seq = 0;
-  if (!ReadRow(key_buf_, &scratch_).ok() ||
-      !DecodeFieldRow(scratch_, &seq, &field_object_).ok()) {
+  if (!ReadRow(key_buf_, &scratch_).ok() || !DecodeFieldRow(scratch_, &seq, &field_object_).ok()) {
     field_object_ = causal::Object();
   }
   const bool created = field_object_.IsDeleted();

@@ -300,8 +300,8 @@ class Keyspace {
   uint64_t started_generation_ = 0;
   uint64_t durable_generation_ = 0;
   size_t side_ops_ = 0;
-  std::string scratch_;    // reused encoding buffer
-  std::string payload_;    // reused sibling payload buffer
+  std::string scratch_;          // reused encoding buffer
+  std::string payload_;          // reused sibling payload buffer
   causal::Object object_;        // reused decoded key row
   causal::Object field_object_;  // reused decoded field row
   // Which key row object_ holds, as LoadKeyRow left it (found or not); any

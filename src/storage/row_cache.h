@@ -57,9 +57,7 @@ class RowCache {
   // misses overlap instead of following one another: PrefetchSlot for every
   // key first, then PrefetchEntry for every key (it reads the slot the first
   // pass brought in).
-  void PrefetchSlot(std::string_view key) const {
-    __builtin_prefetch(&slots_[Hash(key) & mask_]);
-  }
+  void PrefetchSlot(std::string_view key) const { __builtin_prefetch(&slots_[Hash(key) & mask_]); }
   void PrefetchEntry(std::string_view key) const {
     const uint64_t hash = Hash(key);
     const Slot& slot = slots_[hash & mask_];

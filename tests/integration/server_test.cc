@@ -39,8 +39,9 @@ TEST_P(KillNineTest, AcknowledgedWritesSurviveKill9) {
     EXPECT_EQ(Command(c, "INCRBY counter 7")->integer, 7);
     // Pipelined: many commands per read, one group commit per loop iteration,
     // large batches written by the writer thread while the loop goes on. The
-    // kill follows the last reply at once: no reply may leave before its write
-    // is in the log.
+    // kill follows the replies at once (INFO's reply, too, waits for every
+    // earlier write): no reply may leave before the writes it follows are in
+    // the log.
     for (int i = 0; i < kKeys; ++i) {
       redisAppendCommand(c.get(), "SET key:%d value:%d", i, i);
     }
@@ -50,6 +51,11 @@ TEST_P(KillNineTest, AcknowledgedWritesSurviveKill9) {
       Reply owned(r);
       ASSERT_EQ(Str(owned), "OK");
     }
+    // The large batches really went through the writer thread.
+    const std::string info = Str(Command(c, "INFO persistence"));
+    const size_t at = info.find("leveldb_pipelined_commits:");
+    ASSERT_NE(at, std::string::npos);
+    EXPECT_GT(std::stoll(info.substr(at + 26)), 0);
   }
   server.Kill(SIGKILL);
   ASSERT_TRUE(server.Start());
