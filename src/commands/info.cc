@@ -404,6 +404,11 @@ void PersistenceSection(ServerContext& server, std::string* out) {
   Field(out, "appendfsync", SyncModeName(engine->sync_mode()));
   FieldU(out, "leveldb_commits", engine->commits());
   FieldU(out, "leveldb_pipelined_commits", engine->async_commits());
+  Field(out, "key_filter_ready", engine->key_filter_ready() ? 1 : 0);
+  FieldU(out, "key_filter_bytes", engine->key_filter_bytes());
+  FieldU(out, "key_filter_negatives", engine->key_filter_negatives());
+  FieldU(out, "key_filter_false_positives", engine->key_filter_false_positives());
+  FieldU(out, "key_filter_rebuilds", engine->key_filter_rebuilds());
   FieldU(out, "leveldb_fsyncs", engine->fsyncs());
   Field(out, "leveldb_last_fsync_time", last_fsync_ms > 0 ? last_fsync_ms / 1000 : -1);
   FieldU(out, "leveldb_disk_bytes", engine->ApproximateDiskBytes());

@@ -7,8 +7,10 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <utility>
 
 #include "storage/pread_env.h"
 
@@ -58,7 +60,61 @@ std::string NewestLogFile(const std::string& dir) {
   return best;
 }
 
+// Adds the keys a batch puts to the serving filter and, during a rebuild, to
+// the one being built. Deletes add nothing: a stale bit is only a false
+// positive.
+class FilterAdder : public leveldb::WriteBatch::Handler {
+ public:
+  FilterAdder(KeyFilter* current, KeyFilter* next) : current_(current), next_(next) {}
+  void Put(const leveldb::Slice& key, const leveldb::Slice& value) override {
+    const uint64_t hash = KeyFilter::Hash(std::string_view(key.data(), key.size()));
+    current_->Add(hash);
+    if (next_ != nullptr) next_->Add(hash);
+  }
+  void Delete(const leveldb::Slice& key) override {}
+
+ private:
+  KeyFilter* const current_;
+  KeyFilter* const next_;
+};
+
 }  // namespace
+
+// The key-existence filter never hides a row.
+//
+// Claim: when a Get finds the serving filter F ready, every key K that LevelDB
+// would return to that Get has been added to F (so MayContain(K) is true).
+//
+// F is filled from two sides. (1) A scan of a LevelDB snapshot S adds every
+// key S holds, then marks F ready. (2) WriteBatchNow adds the keys of every
+// batch put, under filter_mu_, to the serving filter and to the one being
+// built (next_filter_), before LevelDB sees the batch, and keeps filter_mu_
+// until LevelDB has applied it. S is taken under filter_mu_ right after F
+// becomes visible to writers (at Open, before any write can happen: the
+// Engine is not handed out yet; for a rebuild, in the same critical section
+// that publishes next_filter_).
+//
+// Take K's newest put, in batch B with LevelDB sequence number q. Because
+// WriteBatchNow holds filter_mu_ from its adds until B is applied, B was
+// applied either entirely before S was taken or entirely after F was
+// published to writers. Before: q <= S's sequence, K is in S, and the scan
+// added it before marking F ready. After: WriteBatchNow saw F (as
+// key_filter_ or next_filter_) and added K to it before applying B. In both
+// cases the add happens before the Get can observe K: the scan's adds are
+// published by the release in MarkReady (and, for a rebuilt filter, by the
+// seq_cst store that installs it), which the Get's acquire loads read; a
+// write's adds precede its LevelDB Write, and a Get that can see that write
+// (LevelDB's mutex orders them) or that follows its completion (the writer
+// thread's async_done_ release) also sees the bits. A Get racing with a
+// write it cannot yet see may answer NotFound, as LevelDB itself would.
+// Deleted keys keep their bits (false positives), and an overfull filter only
+// answers "maybe" more often. FLUSHDB/FLUSHALL change physical db ids and
+// leave stale bits behind, again only false positives.
+//
+// Growth: when the serving filter holds more than bits/12 keys (full()), the
+// filter thread builds one of at least twice the size from a fresh snapshot
+// while the old one keeps serving and keeps receiving adds; it then swaps it
+// in and deletes the old one once no Get is reading it.
 
 Status Engine::Open(const EngineOptions& options, std::unique_ptr<Engine>* engine) {
   std::error_code ec;
@@ -84,6 +140,14 @@ Status Engine::Open(const EngineOptions& options, std::unique_ptr<Engine>* engin
   leveldb::Status s = leveldb::DB::Open(db_options, options.dir, &db);
   if (!s.ok()) return FromLevelDB(s);
   e->db_.reset(db);
+  if (options.key_filter_bits > 0) {
+    auto* filter = new KeyFilter(options.key_filter_bits);
+    e->filter_bytes_ = filter->bytes();
+    e->key_filter_.store(filter);
+    // No write can happen before Open returns, so this snapshot and the
+    // write path's adds between them cover every key (see above).
+    e->filter_thread_ = std::thread(&Engine::FilterThreadMain, e.get(), db->GetSnapshot());
+  }
   e->sync_thread_ = std::thread(&Engine::SyncThreadMain, e.get());
   e->writer_thread_ = std::thread(&Engine::WriterThreadMain, e.get());
   *engine = std::move(e);
@@ -91,6 +155,13 @@ Status Engine::Open(const EngineOptions& options, std::unique_ptr<Engine>* engin
 }
 
 Engine::~Engine() {
+  {
+    std::lock_guard<std::mutex> lock(filter_mu_);
+    filter_stopping_ = true;
+  }
+  filter_stop_scan_.store(true);
+  filter_cv_.notify_all();
+  if (filter_thread_.joinable()) filter_thread_.join();
   if (async_pending_) FinishAsync();
   {
     std::lock_guard<std::mutex> lock(writer_mu_);
@@ -106,14 +177,55 @@ Engine::~Engine() {
   if (sync_thread_.joinable()) sync_thread_.join();
   if (db_ != nullptr) Sync();
   db_.reset();
+  delete key_filter_.load();
 }
 
 Status Engine::Get(std::string_view key, std::string* value) {
-  return FromLevelDB(
-      db_->Get(leveldb::ReadOptions(), leveldb::Slice(key.data(), key.size()), value));
+  // key_filter_ is null for good or never null (a rebuild replaces it).
+  bool filter_said_maybe = false;
+  if (key_filter_.load(std::memory_order_relaxed) != nullptr) {
+    const uint64_t hash = KeyFilter::Hash(key);
+    // Announce the read before loading the pointer (both seq_cst): the filter
+    // thread deletes a replaced filter only after seeing no reader, so one
+    // loaded here stays alive until the decrement.
+    filter_readers_.fetch_add(1);
+    const KeyFilter* filter = key_filter_.load();
+    const bool ready = filter->ready();
+    const bool maybe = !ready || filter->MayContain(hash);
+    filter_readers_.fetch_sub(1, std::memory_order_release);
+    if (!maybe) {
+      filter_negatives_.fetch_add(1, std::memory_order_relaxed);
+      return Status::NotFound();
+    }
+    filter_said_maybe = ready;
+  }
+  leveldb::Status s =
+      db_->Get(leveldb::ReadOptions(), leveldb::Slice(key.data(), key.size()), value);
+  if (filter_said_maybe && s.IsNotFound()) {
+    filter_false_positives_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return FromLevelDB(s);
+}
+
+bool Engine::key_filter_ready() {
+  if (key_filter_.load(std::memory_order_relaxed) == nullptr) return false;
+  filter_readers_.fetch_add(1);
+  const bool ready = key_filter_.load()->ready();
+  filter_readers_.fetch_sub(1, std::memory_order_release);
+  return ready;
 }
 
 leveldb::Status Engine::WriteBatchNow(leveldb::WriteBatch* batch) {
+  // Held until LevelDB has applied the batch (see the comment above Open).
+  std::unique_lock<std::mutex> filter_lock(filter_mu_, std::defer_lock);
+  if (key_filter_.load(std::memory_order_relaxed) != nullptr) {
+    filter_lock.lock();
+    KeyFilter* current = key_filter_.load(std::memory_order_relaxed);
+    FilterAdder adder(current, next_filter_.get());
+    leveldb::Status s = batch->Iterate(&adder);
+    if (!s.ok()) return s;  // a malformed batch: LevelDB would reject it too
+    if (next_filter_ == nullptr && current->full()) filter_cv_.notify_one();
+  }
   leveldb::WriteOptions options;
   options.sync = sync_mode_ == SyncMode::kAlways;
   leveldb::Status s = db_->Write(options, batch);
@@ -186,6 +298,77 @@ void Engine::WriterThreadMain() {
     if (async_notify_) async_notify_();
     writer_cv_.notify_all();
   }
+}
+
+void Engine::FilterThreadMain(const leveldb::Snapshot* snapshot) {
+  KeyFilter* current = key_filter_.load();
+  uint64_t keys = 0;  // in the last snapshot scanned
+  bool scanned = ScanInto(current, snapshot, &keys);
+  db_->ReleaseSnapshot(snapshot);
+  if (!scanned) return;  // stopping, or a read error: Gets keep reading LevelDB
+  current->MarkReady();
+  std::unique_lock<std::mutex> lock(filter_mu_);
+  while (true) {
+    // Only this thread replaces key_filter_, so `current` stays valid.
+    filter_cv_.wait(lock, [&] { return filter_stopping_ || current->full(); });
+    if (filter_stopping_) return;
+    // At least twice the size, and room for half as many keys again as it
+    // holds, so a big store opened with a small filter gets there in one
+    // rebuild. (An overfull filter undercounts its distinct adds, hence the
+    // scan's exact count.)
+    uint64_t bits = current->bits() * 2;
+    const uint64_t held = std::max(keys, current->distinct_adds());
+    while (bits / KeyFilter::kBitsPerKey < held * 3 / 2) bits *= 2;
+    next_filter_ = std::make_unique<KeyFilter>(bits);
+    KeyFilter* next = next_filter_.get();
+    filter_bytes_.fetch_add(next->bytes());
+    // Under filter_mu_, with next_filter_ already visible to writers.
+    snapshot = db_->GetSnapshot();
+    lock.unlock();
+    spdlog::info("key filter holds ~{} keys in {} bytes: rebuilding it with {} bytes",
+                 current->distinct_adds(), current->bytes(), next->bytes());
+    scanned = ScanInto(next, snapshot, &keys);
+    db_->ReleaseSnapshot(snapshot);
+    lock.lock();
+    if (!scanned) {
+      // Keep serving the full filter (more false positives, never a wrong
+      // answer) rather than rescanning in a loop.
+      filter_bytes_.fetch_sub(next->bytes());
+      next_filter_.reset();
+      return;
+    }
+    next->MarkReady();
+    KeyFilter* old = key_filter_.exchange(next_filter_.release());
+    current = next;
+    lock.unlock();
+    // A Get that loaded `old` incremented filter_readers_ before loading it;
+    // once the count is seen at zero after the exchange, none can hold it.
+    while (filter_readers_.load() != 0) std::this_thread::yield();
+    filter_bytes_.fetch_sub(old->bytes());
+    delete old;
+    filter_rebuilds_.fetch_add(1);
+    lock.lock();
+  }
+}
+
+bool Engine::ScanInto(KeyFilter* filter, const leveldb::Snapshot* snapshot, uint64_t* keys) {
+  leveldb::ReadOptions options;
+  options.snapshot = snapshot;
+  options.fill_cache = false;  // the scan should not evict the hot point-lookup set
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(options));
+  uint64_t scanned = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const leveldb::Slice key = it->key();
+    filter->Add(KeyFilter::Hash(std::string_view(key.data(), key.size())));
+    if (++scanned % 4096 == 0 && filter_stop_scan_.load(std::memory_order_relaxed)) return false;
+  }
+  *keys = scanned;
+  if (!it->status().ok()) {
+    spdlog::error("key filter scan failed, lookups keep reading LevelDB: {}",
+                  it->status().ToString());
+    return false;
+  }
+  return true;
 }
 
 std::unique_ptr<leveldb::Iterator> Engine::NewIterator() {

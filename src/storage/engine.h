@@ -2,6 +2,11 @@
 // atomic batch writes with the configured fsync policy, and the everysec
 // background fsync. Writes are staged above it (Keyspace and its row cache)
 // and arrive here as one batch per event-loop iteration (group commit).
+//
+// In front of LevelDB's point lookups sits a key-existence filter (KeyFilter)
+// of every key ever written: a Get for a row that was never written answers
+// NotFound without entering LevelDB, which is what most commands creating new
+// keys or hash fields ask first. engine.cc explains why it never hides a row.
 #pragma once
 
 #include <leveldb/db.h>
@@ -17,11 +22,13 @@
 #include <string_view>
 #include <thread>
 
+#include "storage/key_filter.h"
 #include "util/status.h"
 
 namespace leveldb {
 class Cache;
 class FilterPolicy;
+class Snapshot;
 }  // namespace leveldb
 
 namespace ringkv::storage {
@@ -45,6 +52,11 @@ struct EngineOptions {
   // compressible values).
   bool compression = false;
   int max_open_files = 1000;
+  // Initial size of the key-existence filter in bits (2^26 = 8 MiB: ~5.6
+  // million rows at the designed 12 bits per row). Not a directive: the filter
+  // doubles itself, rebuilt by a background scan, whenever it fills. 0 turns
+  // the filter off (every Get goes to LevelDB).
+  uint64_t key_filter_bits = uint64_t{1} << 26;
 };
 
 class Engine {
@@ -55,7 +67,9 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Point lookup of committed data. NotFound if absent.
+  // Point lookup of committed data. NotFound if absent. Answers NotFound
+  // without reading LevelDB when the key-existence filter is ready and says
+  // the key was never written. Safe to call from any thread.
   Status Get(std::string_view key, std::string* value);
 
   // Applies `batch` atomically: when this returns OK the batch is in the
@@ -100,12 +114,29 @@ class Engine {
   int64_t last_fsync_ms() const { return last_fsync_ms_.load(); }
   const std::string& last_error() const { return last_error_; }
 
+  // The key-existence filter, for INFO and tests. Ready once the scan of the
+  // keys present at Open has finished (until then every Get reads LevelDB).
+  bool key_filter_ready();
+  // Bytes of the filter serving lookups (plus the one being built, if any).
+  uint64_t key_filter_bytes() const { return filter_bytes_.load(); }
+  // Gets answered NotFound by the filter alone.
+  uint64_t key_filter_negatives() const { return filter_negatives_.load(); }
+  // Gets the filter let through that LevelDB then answered NotFound.
+  uint64_t key_filter_false_positives() const { return filter_false_positives_.load(); }
+  // Completed rebuilds into a filter of twice the size.
+  uint64_t key_filter_rebuilds() const { return filter_rebuilds_.load(); }
+
  private:
   Engine() = default;
   void SyncThreadMain();
   void WriterThreadMain();
   // Write() without touching last_error_ (safe on the writer thread).
   leveldb::Status WriteBatchNow(leveldb::WriteBatch* batch);
+  // Scans the initial filter, then rebuilds a bigger one each time it fills.
+  void FilterThreadMain(const leveldb::Snapshot* snapshot);
+  // Adds every key of `snapshot` to `filter` and sets *keys to their
+  // number. False if stopped or failed.
+  bool ScanInto(KeyFilter* filter, const leveldb::Snapshot* snapshot, uint64_t* keys);
 
   std::string dir_;
   std::atomic<SyncMode> sync_mode_{SyncMode::kEverySec};
@@ -126,6 +157,25 @@ class Engine {
   bool async_pending_ = false;                 // loop thread only
   uint64_t async_commits_ = 0;                 // loop thread only
   std::atomic<bool> async_done_{false};
+
+  // The key-existence filter. key_filter_ serves Get; it is replaced (by the
+  // filter thread only) with next_filter_ once that bigger one is complete,
+  // and deleted when no Get holds it (filter_readers_ counts Gets using it).
+  // filter_mu_ is held from adding a batch's keys until LevelDB has applied
+  // the batch, and while the filter thread publishes next_filter_ and takes
+  // its snapshot: see engine.cc for why that makes the filters complete.
+  std::atomic<KeyFilter*> key_filter_{nullptr};  // owned; null: no filter
+  std::atomic<int> filter_readers_{0};
+  std::mutex filter_mu_;
+  std::condition_variable filter_cv_;
+  std::unique_ptr<KeyFilter> next_filter_;  // guarded by filter_mu_
+  bool filter_stopping_ = false;            // guarded by filter_mu_
+  std::atomic<bool> filter_stop_scan_{false};
+  std::thread filter_thread_;
+  std::atomic<uint64_t> filter_negatives_{0};
+  std::atomic<uint64_t> filter_false_positives_{0};
+  std::atomic<uint64_t> filter_rebuilds_{0};
+  std::atomic<uint64_t> filter_bytes_{0};
 
   // everysec: the sync thread fsyncs once a second when writes happened since.
   std::thread sync_thread_;
