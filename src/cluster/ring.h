@@ -32,22 +32,43 @@
 // unrelated lattice points instead of points one lattice step apart, which
 // would bias the boundary arcs. Measured over 10,000 random sets of 3 ids at
 // 150 vnodes (ring_test.cc prints a smaller run): the median set's largest
-// share deviation is 1.1 points (2.2 with one random token per slice), and
-// 86% of sets have every share within 33.3% +- 2 points (44% before); 4 and 5
-// nodes are alike. What remains is lattice error plus the arcs across slice
-// boundaries, which depend on absolute offsets and are only as even as
-// sampling makes them.
+// share deviation is 1.1 points (2.2 with one random token per slice), p90
+// 2.2, and 86% of sets have every share within 33.3% +- 2 points (44%
+// before); 4 and 5 nodes: 85% and 86%, medians 1.2.
+//
+// Where the rest goes: if each slice were its own circle (a token's gap
+// measured within its slice, wrapping inside it), the same tokens would put
+// 95% of 3-node sets (90% of 4, 89% of 5) within +-2 points, median 0.5:
+// what remains there is multiplier collisions (below) and triples whose
+// three multipliers form a poor 2-D lattice. The other 9% of sets are lost
+// to the arc across each slice boundary, which belongs to the next slice's
+// first token and depends on where the two slices' tokens sit absolutely,
+// not relatively; it adds about 1 point rms per node, as much as with random
+// tokens, and no slice order removes it (every primitive root, random
+// orders, slices paired with mirrored lattice points, and shifts common to
+// all nodes per slice measured the same or worse). Only a rigid relation
+// between neighbouring slices (the same relative layout, shifted) removes
+// it, and that repeats lattice points, so fewer of them and more collisions.
 //
 // Limits: two nodes whose multipliers collide (probability 1/(p-1) per pair,
 // about 2% of 3-node clusters) keep a fixed relative offset in every slice,
 // and one of them can own far less than its share (down to near 0 if the
 // phases also nearly coincide; one random token per slice never went beyond
-// about +-7 points). Such a cluster shows in Ownership(). No placement from
-// ids alone can be exact for every id set at 150 vnodes: with V slices only
-// about V node sequences can be pairwise "orthogonal", so either a rare pair
-// is badly correlated (as here) or every pair is a little correlated (as with
-// random tokens, 1.9 points). More vnodes shrink both. Adding a node never
-// moves existing tokens, so it moves exactly the share it ends up owning.
+// about +-7 points). Such a cluster shows in Ownership(). Within the
+// one-circle-per-slice picture above, no placement with one token per
+// slice derived from each id alone does better: for nodes drawn
+// independently, the mean over pairs of |c|^2, with c the average over the
+// V slices of exp(2 pi i (x_A - x_B)) for the two nodes' offsets, is at
+// least 1/V (with v the vector of exp(2 pi i x) over the slices, the mean of
+// |c|^2 is the squared Frobenius norm of E[v v*] over V^2, and a V x V
+// matrix of trace V has that norm squared at least V). The lattice
+// meets the bound with c = 0 for every pair but the 1/V that collide;
+// anything with more distinct sequences spreads that mass over every pair,
+// whose shares then vary as with random tokens (measured: p near 1,000 or
+// 2^20, 48% and 45% of 3-node sets within +-2 points; offsets f + i * alpha
+// with a per-node real alpha, 40%). More vnodes shrink both limits (2048:
+// over 99%). Adding a node never moves existing tokens, so it moves exactly
+// the share it ends up owning.
 //
 // Not thread-safe: one owner mutates it; const methods may run concurrently
 // with each other.
