@@ -147,6 +147,9 @@ struct Coordinator::Op {
   Command command;
   const commands::CommandSpec* spec = nullptr;
   Done done;
+  // The command's own reply once it ran here; Finish sends it, or the error
+  // it is given instead.
+  std::string reply;
   std::vector<Key> keys;
   // The hash fields the command names when it has one key and names them
   // (HSET, HGET, ...): only these travel. Null: the whole key.
@@ -166,7 +169,9 @@ Coordinator::Coordinator(Options options, const Ring* ring, Transport* transport
       server_(server),
       after_commit_(std::move(after_commit)) {}
 
-Coordinator::~Coordinator() = default;
+Coordinator::~Coordinator() {
+  if (flush_timer_ != 0) clock_->Cancel(flush_timer_);
+}
 
 size_t Coordinator::effective_replicas() const {
   return std::max<size_t>(1, std::min(options_.replicas, ring_->NumMembers()));
@@ -671,6 +676,13 @@ void Coordinator::Coordinate(std::shared_ptr<Op> op) {
     if (!key.met) ++op->unmet;
   }
   op->phase = Op::Phase::kRead;
+  if (op->unmet == 0 && blind && order_.find(op->command.origin) == order_.end()) {
+    // Nothing to wait for and nothing of its origin ahead of it: run it now
+    // (the common case, a blind write, skips the per-origin queue).
+    op->read_done = true;
+    ExecuteLocally(op);
+    return;
+  }
   order_[op->command.origin].push_back(op);
   if (op->unmet == 0 && !blind) {
     // R = 1: nothing to wait for, but the other replicas still get asked so
@@ -799,46 +811,14 @@ void Coordinator::ExecuteLocally(const std::shared_ptr<Op>& op) {
       }
     }
   }
-  // One message per peer, however many of the command's keys it replicates
-  // (an MSET of ten keys sends two messages on a 3-node ring, not twenty).
-  std::vector<std::pair<NodeId, std::vector<size_t>>> by_peer;  // indexes into to_replicate
-  for (size_t j = 0; j < to_replicate.size(); ++j) {
-    for (const NodeId& peer : op->keys[to_replicate[j].first].others) {
-      auto it = std::find_if(by_peer.begin(), by_peer.end(),
-                             [&](const auto& entry) { return entry.first == peer; });
-      if (it == by_peer.end()) it = by_peer.insert(by_peer.end(), {peer, {}});
-      it->second.push_back(j);
-    }
+  for (const auto& [index, state] : to_replicate) {
+    for (const NodeId& peer : op->keys[index].others) QueueMerge(peer, op, index, state);
   }
-  for (auto& [peer, entries] : by_peer) {
-    std::vector<size_t> indexes;
-    PeerRequest request{"RING.MERGE", std::to_string(db)};
-    for (size_t j : entries) {
-      const auto& [index, state] = to_replicate[j];
-      indexes.push_back(index);
-      if (entries.size() > 1) request.push_back(std::to_string(state.size()));
-      request.push_back(op->keys[index].key);
-      request.insert(request.end(), state.begin(), state.end());
-    }
-    if (entries.size() > 1) {
-      request[0] = "RING.MERGEMANY";
-      request.insert(request.begin() + 2, std::to_string(entries.size()));
-    }
-    transport_->Send(peer, std::move(request), options_.request_timeout_ms,
-                     [this, op, indexes = std::move(indexes), peer = peer](DeliveryStatus status,
-                                                                           const PeerReply& reply) {
-                       for (size_t index : indexes) OnMergeReply(op, index, peer, status, reply);
-                     });
-  }
+  op->reply = std::move(out);
   if (op->unmet == 0) {
     op->phase = Op::Phase::kDone;
-    Finish(op, std::move(out));
-    return;
+    Finish(op, "");
   }
-  op->done = [done = std::move(op->done), out = std::move(out)](std::string reply) mutable {
-    // An empty reply means "the quorum was met": send the command's own.
-    done(reply.empty() ? std::move(out) : std::move(reply));
-  };
 }
 
 void Coordinator::OnMergeReply(const std::shared_ptr<Op>& op, size_t key_index, const NodeId& peer,
@@ -870,9 +850,10 @@ void Coordinator::OnMergeReply(const std::shared_ptr<Op>& op, size_t key_index, 
 }
 
 void Coordinator::Finish(const std::shared_ptr<Op>& op, std::string reply) {
+  if (!reply.empty()) op->reply = std::move(reply);
   // The reply acknowledges this replica's part only once it is in the log.
-  after_commit_(
-      [done = std::move(op->done), reply = std::move(reply)]() mutable { done(std::move(reply)); });
+  // (Capturing the op alone keeps the closure small enough to need no heap.)
+  after_commit_([op] { op->done(std::move(op->reply)); });
 }
 
 std::vector<std::string> Coordinator::LocalState(int db, std::string_view key,
@@ -911,6 +892,66 @@ void Coordinator::SendMerge(const NodeId& peer, int db, const std::string& key,
   request.push_back(key);
   request.insert(request.end(), state.begin(), state.end());
   transport_->Send(peer, std::move(request), options_.request_timeout_ms, std::move(done));
+}
+
+void Coordinator::QueueMerge(const NodeId& peer, const std::shared_ptr<Op>& op, size_t key_index,
+                             const std::vector<std::string>& state) {
+  // A batch is capped so that one message stays well under the peer's
+  // request limits and one slow batch holds few replies back.
+  constexpr size_t kMaxBatchKeys = 512;
+  constexpr size_t kMaxBatchBytes = 4 << 20;
+  const int db = op->command.db;
+  auto it = std::find_if(merge_batches_.begin(), merge_batches_.end(),
+                         [&](const MergeBatch& b) { return b.peer == peer && b.db == db; });
+  if (it == merge_batches_.end()) {
+    it = merge_batches_.emplace(merge_batches_.end());
+    it->peer = peer;
+    it->db = db;
+    it->request.resize(3);
+  }
+  MergeBatch& batch = *it;
+  const std::string& key = op->keys[key_index].key;
+  batch.request.push_back(std::to_string(state.size()));
+  batch.request.push_back(key);
+  batch.request.insert(batch.request.end(), state.begin(), state.end());
+  batch.bytes += key.size();
+  for (const std::string& part : state) batch.bytes += part.size();
+  ++batch.keys;
+  batch.waiters.emplace_back(op, key_index);
+  if (batch.keys >= kMaxBatchKeys || batch.bytes >= kMaxBatchBytes) {
+    FlushMerges();
+  } else if (flush_timer_ == 0) {
+    // A zero-delay timer runs at the start of the next loop turn, after every
+    // command this turn read has run: the whole turn shares the batches.
+    flush_timer_ = clock_->After(0, [this] {
+      flush_timer_ = 0;
+      FlushMerges();
+    });
+  }
+}
+
+void Coordinator::FlushMerges() {
+  std::vector<MergeBatch> batches;
+  batches.swap(merge_batches_);
+  for (MergeBatch& batch : batches) {
+    PeerRequest& request = batch.request;
+    if (batch.keys == 1) {
+      // RING.MERGE db key state...: drop the size element.
+      request.erase(request.begin() + 2, request.begin() + 4);
+      request[0] = "RING.MERGE";
+      request[1] = std::to_string(batch.db);
+    } else {
+      request[0] = "RING.MERGEMANY";
+      request[1] = std::to_string(batch.db);
+      request[2] = std::to_string(batch.keys);
+    }
+    transport_->Send(batch.peer, std::move(request), options_.request_timeout_ms,
+                     [this, waiters = std::move(batch.waiters), peer = batch.peer](
+                         DeliveryStatus status, const PeerReply& reply) {
+                       for (const auto& [op, index] : waiters)
+                         OnMergeReply(op, index, peer, status, reply);
+                     });
+  }
 }
 
 void Coordinator::HandlePeerRequest(const NodeId& from, const PeerRequest& request,
@@ -962,6 +1003,14 @@ void Coordinator::HandlePeerRequest(const NodeId& from, const PeerRequest& reque
       pos += 2 + static_cast<size_t>(size);
     }
     ok = ok && pos == request.size();
+    if (ok && keys.size() > 1) {
+      // A batch's keys are unrelated rows: fetch their cache lines together
+      // rather than waiting on each lookup's misses in turn.
+      std::vector<std::string_view> names;
+      names.reserve(keys.size());
+      for (const auto& [name, state] : keys) names.push_back(name);
+      server_->keyspace->PrefetchKeyRows(static_cast<int>(db), names, 0, -1, 1);
+    }
     for (size_t i = 0; ok && i < keys.size(); ++i) {
       bool changed = false;
       ok =

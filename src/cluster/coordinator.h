@@ -37,8 +37,11 @@
 //       replica then answers with point reads instead of scanning the hash)
 //   RING.MERGE db key key-object [field object ...]  -> +OK once in the log
 //   RING.MERGEMANY db count [size key key-object [field object ...]] ...
-//       -> +OK once in the log: several keys of one command in one message
-//       (size counts the key-object and field/object elements)
+//       -> +OK once in the log: several keys in one message (size counts the
+//       key-object and field/object elements). The write phases of all the
+//       commands run in one event-loop turn share one such message per peer
+//       (see FlushMerges), so a pipelining client costs each replica one
+//       request and one ack per turn, not one per command.
 //   RING.FORWARD db protocol origin command [arg ...] -> the encoded reply, as a bulk
 //   RING.LOCALEXEC db command [arg ...]              -> the RESP2 reply of a
 //       cluster-wide command (KEYS, SCAN, ...) run on that node's data alone
@@ -150,6 +153,8 @@ class Coordinator : public commands::KeyRouter {
   void ExecuteLocally(const std::shared_ptr<Op>& op);
   void OnMergeReply(const std::shared_ptr<Op>& op, size_t key_index, const NodeId& peer,
                     DeliveryStatus status, const PeerReply& reply);
+  // Replies to the client once this node's writes are in its log: with
+  // `reply`, or with the command's own reply (op->reply) if `reply` is empty.
   void Finish(const std::shared_ptr<Op>& op, std::string reply);
   void Forward(Command command, std::vector<NodeId> candidates, size_t next, std::string failures,
                Done done);
@@ -175,6 +180,12 @@ class Coordinator : public commands::KeyRouter {
                      const NodeId& peer, const std::vector<std::string>& peer_state);
   void SendMerge(const NodeId& peer, int db, const std::string& key,
                  const std::vector<std::string>& state, ReplyCallback done);
+  // Queues `key`'s new `state` (from op->keys[key_index]) for `peer` in this
+  // turn's merge batch; its ack or failure reaches OnMergeReply.
+  void QueueMerge(const NodeId& peer, const std::shared_ptr<Op>& op, size_t key_index,
+                  const std::vector<std::string>& state);
+  // Sends every queued merge batch, one RING.MERGE(MANY) per (peer, db).
+  void FlushMerges();
   std::vector<NodeId> Replicas(std::string_view key) const;
   std::string ErrorReply(int protocol, std::string_view message) const;
 
@@ -187,6 +198,18 @@ class Coordinator : public commands::KeyRouter {
   Stats stats_;
   // Per origin, the commands coordinated here that have not run locally yet.
   std::unordered_map<std::string, std::deque<std::shared_ptr<Op>>> order_;
+  // Write-phase merges queued this turn, one batch per (peer, db), sent by
+  // FlushMerges from a zero-delay timer (or sooner when a batch is full).
+  struct MergeBatch {
+    NodeId peer;
+    int db = 0;
+    size_t keys = 0;
+    size_t bytes = 0;
+    PeerRequest request;  // starts with 3 slots for name, db and count
+    std::vector<std::pair<std::shared_ptr<Op>, size_t>> waiters;  // (op, key index)
+  };
+  std::vector<MergeBatch> merge_batches_;
+  uint64_t flush_timer_ = 0;  // the pending FlushMerges timer, 0 if none
 };
 
 }  // namespace ringkv::cluster

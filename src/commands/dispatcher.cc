@@ -1,9 +1,9 @@
 #include "commands/dispatcher.h"
 
-#include <chrono>
 #include <memory>
 
 #include "commands/util.h"
+#include "util/cycle_clock.h"
 
 namespace ringkv::commands {
 
@@ -108,21 +108,21 @@ const CommandSpec* Resolve(std::span<const std::string_view> args, std::string* 
 
 void Execute(ExecContext& ctx, const CommandSpec& spec) {
   const size_t reply_start = ctx.reply.buffer()->size();
-  const auto start = std::chrono::steady_clock::now();
+  const uint64_t start = CycleClock::Now();
   if (spec.first_key > 0 && spec.last_key != spec.first_key && ctx.argc() > 2 &&
       ctx.db() < ctx.keyspace().num_databases()) {
     ctx.keyspace().PrefetchKeyRows(ctx.db(), ctx.args, spec.first_key, spec.last_key,
                                    spec.key_step);
   }
   spec.handler(ctx);
-  const auto elapsed = std::chrono::steady_clock::now() - start;
+  const uint64_t end = CycleClock::Now();
   auto& stats = ctx.server.stats;
   ++stats.total_commands_processed;
   auto it = stats.commands.find(spec.name);
   if (it == stats.commands.end())
     it = stats.commands.emplace(std::string(spec.name), Stats::CommandStats{}).first;
   ++it->second.calls;
-  it->second.usec += std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+  it->second.usec += CycleClock::Micros(start, end);
   const std::string& out = *ctx.reply.buffer();
   if (out.size() > reply_start && out[reply_start] == '-') {
     ++it->second.failed_calls;

@@ -177,6 +177,30 @@ TEST(CoordinatorTest, WriteOnOneNodeIsReadOnEveryOther) {
   }
 }
 
+// The write phases of commands started in one turn share one message per
+// peer: 20 SETs from 20 clients cost each of the other two replicas one
+// request, and every client still gets its own acknowledgement.
+TEST(CoordinatorTest, WritesOfOneTurnShareOneMergePerPeer) {
+  SimCluster cluster(7, 3, 3, 2, 2);
+  const uint64_t sent_before = cluster.network().stats().sent;
+  std::vector<std::optional<std::string>> replies(20);
+  for (size_t i = 0; i < replies.size(); ++i) {
+    cluster.Start(1, {"SET", "batch:" + std::to_string(i), "v" + std::to_string(i)}, &replies[i]);
+  }
+  ASSERT_TRUE(cluster.network().RunUntil(
+      [&] { return std::all_of(replies.begin(), replies.end(), [](const auto& r) { return r; }); },
+      10'000));
+  for (const auto& reply : replies) EXPECT_EQ(reply, "+OK\r\n");
+  EXPECT_EQ(cluster.network().stats().sent - sent_before, 2u);
+  cluster.network().RunUntilIdle(10'000);
+  for (int node = 1; node <= 3; ++node) {
+    for (size_t i = 0; i < replies.size(); ++i) {
+      EXPECT_EQ(cluster.Local(node, "batch:" + std::to_string(i)), "v" + std::to_string(i))
+          << node << " " << i;
+    }
+  }
+}
+
 TEST(CoordinatorTest, NonReplicaForwardsToAReplica) {
   SimCluster cluster(2, 5, 3, 2, 2);
   const std::string key = KeyNotOn(cluster.ring(), 3, "node1");
