@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <optional>
 #include <utility>
 
@@ -691,14 +692,7 @@ void Coordinator::Coordinate(std::shared_ptr<Op> op) {
   }
   if (!blind) {
     for (size_t i = 0; i < op->keys.size(); ++i) {
-      for (const NodeId& peer : op->keys[i].others) {
-        PeerRequest request{"RING.FETCH", std::to_string(op->command.db), op->keys[i].key};
-        if (op->fields) request.insert(request.end(), op->fields->begin(), op->fields->end());
-        transport_->Send(peer, std::move(request), options_.request_timeout_ms,
-                         [this, op, i, peer](DeliveryStatus status, const PeerReply& reply) {
-                           OnFetchReply(op, i, peer, status, reply);
-                         });
-      }
+      for (const NodeId& peer : op->keys[i].others) QueueFetch(peer, op, i);
     }
   }
   if (op->unmet == 0) {
@@ -894,22 +888,37 @@ void Coordinator::SendMerge(const NodeId& peer, int db, const std::string& key,
   transport_->Send(peer, std::move(request), options_.request_timeout_ms, std::move(done));
 }
 
+namespace {
+// A batch is capped so that one message stays well under the peer's request
+// limits and one slow batch holds few replies back.
+constexpr size_t kMaxBatchKeys = 512;
+constexpr size_t kMaxBatchBytes = 4 << 20;
+}  // namespace
+
+Coordinator::Batch& Coordinator::BatchFor(std::vector<Batch>* batches, const NodeId& peer, int db) {
+  auto it = std::find_if(batches->begin(), batches->end(),
+                         [&](const Batch& b) { return b.peer == peer && b.db == db; });
+  if (it != batches->end()) return *it;
+  Batch& batch = batches->emplace_back();
+  batch.peer = peer;
+  batch.db = db;
+  batch.request.resize(3);
+  return batch;
+}
+
+void Coordinator::ScheduleFlush() {
+  if (flush_timer_ != 0) return;
+  // A zero-delay timer runs at the start of the next loop turn, after every
+  // command this turn read has run: the whole turn shares the batches.
+  flush_timer_ = clock_->After(0, [this] {
+    flush_timer_ = 0;
+    FlushBatches();
+  });
+}
+
 void Coordinator::QueueMerge(const NodeId& peer, const std::shared_ptr<Op>& op, size_t key_index,
                              const std::vector<std::string>& state) {
-  // A batch is capped so that one message stays well under the peer's
-  // request limits and one slow batch holds few replies back.
-  constexpr size_t kMaxBatchKeys = 512;
-  constexpr size_t kMaxBatchBytes = 4 << 20;
-  const int db = op->command.db;
-  auto it = std::find_if(merge_batches_.begin(), merge_batches_.end(),
-                         [&](const MergeBatch& b) { return b.peer == peer && b.db == db; });
-  if (it == merge_batches_.end()) {
-    it = merge_batches_.emplace(merge_batches_.end());
-    it->peer = peer;
-    it->db = db;
-    it->request.resize(3);
-  }
-  MergeBatch& batch = *it;
+  Batch& batch = BatchFor(&merge_batches_, peer, op->command.db);
   const std::string& key = op->keys[key_index].key;
   batch.request.push_back(std::to_string(state.size()));
   batch.request.push_back(key);
@@ -919,38 +928,102 @@ void Coordinator::QueueMerge(const NodeId& peer, const std::shared_ptr<Op>& op, 
   ++batch.keys;
   batch.waiters.emplace_back(op, key_index);
   if (batch.keys >= kMaxBatchKeys || batch.bytes >= kMaxBatchBytes) {
-    FlushMerges();
-  } else if (flush_timer_ == 0) {
-    // A zero-delay timer runs at the start of the next loop turn, after every
-    // command this turn read has run: the whole turn shares the batches.
-    flush_timer_ = clock_->After(0, [this] {
-      flush_timer_ = 0;
-      FlushMerges();
-    });
+    SendMerges(std::exchange(merge_batches_, {}));
+  } else {
+    ScheduleFlush();
   }
 }
 
-void Coordinator::FlushMerges() {
-  std::vector<MergeBatch> batches;
-  batches.swap(merge_batches_);
-  for (MergeBatch& batch : batches) {
+void Coordinator::QueueFetch(const NodeId& peer, const std::shared_ptr<Op>& op, size_t key_index) {
+  Batch& batch = BatchFor(&fetch_batches_, peer, op->command.db);
+  const std::string& key = op->keys[key_index].key;
+  const std::vector<std::string>* fields = op->scope();
+  batch.request.push_back(std::to_string(fields != nullptr ? fields->size() : 0));
+  batch.request.push_back(key);
+  batch.bytes += key.size();
+  if (fields != nullptr) {
+    batch.request.insert(batch.request.end(), fields->begin(), fields->end());
+    for (const std::string& field : *fields) batch.bytes += field.size();
+  }
+  ++batch.keys;
+  batch.waiters.emplace_back(op, key_index);
+  if (batch.keys >= kMaxBatchKeys || batch.bytes >= kMaxBatchBytes) {
+    SendFetches(std::exchange(fetch_batches_, {}));
+  } else {
+    ScheduleFlush();
+  }
+}
+
+void Coordinator::FlushBatches() {
+  SendFetches(std::exchange(fetch_batches_, {}));
+  SendMerges(std::exchange(merge_batches_, {}));
+}
+
+void Coordinator::SendMerges(std::vector<Batch> batches) {
+  for (Batch& batch : batches) {
     PeerRequest& request = batch.request;
     if (batch.keys == 1) {
-      // RING.MERGE db key state...: drop the size element.
+      // RING.MERGE db key state...: drop the count and size slots.
       request.erase(request.begin() + 2, request.begin() + 4);
       request[0] = "RING.MERGE";
-      request[1] = std::to_string(batch.db);
     } else {
       request[0] = "RING.MERGEMANY";
-      request[1] = std::to_string(batch.db);
       request[2] = std::to_string(batch.keys);
     }
+    request[1] = std::to_string(batch.db);
     transport_->Send(batch.peer, std::move(request), options_.request_timeout_ms,
                      [this, waiters = std::move(batch.waiters), peer = batch.peer](
                          DeliveryStatus status, const PeerReply& reply) {
                        for (const auto& [op, index] : waiters)
                          OnMergeReply(op, index, peer, status, reply);
                      });
+  }
+}
+
+void Coordinator::SendFetches(std::vector<Batch> batches) {
+  for (Batch& batch : batches) {
+    PeerRequest& request = batch.request;
+    if (batch.keys == 1) {
+      // RING.FETCH db key [field ...]: drop the count and size slots.
+      request.erase(request.begin() + 2, request.begin() + 4);
+      request[0] = "RING.FETCH";
+      request[1] = std::to_string(batch.db);
+      transport_->Send(batch.peer, std::move(request), options_.request_timeout_ms,
+                       [this, op = batch.waiters[0].first, index = batch.waiters[0].second,
+                        peer = batch.peer](DeliveryStatus status, const PeerReply& reply) {
+                         OnFetchReply(op, index, peer, status, reply);
+                       });
+      continue;
+    }
+    request[0] = "RING.FETCHMANY";
+    request[1] = std::to_string(batch.db);
+    request[2] = std::to_string(batch.keys);
+    transport_->Send(
+        batch.peer, std::move(request), options_.request_timeout_ms,
+        [this, waiters = std::move(batch.waiters), peer = batch.peer](DeliveryStatus status,
+                                                                      const PeerReply& reply) {
+          // Split the answer into one state per key; a reply that does not
+          // split into exactly one per key fails them all as malformed.
+          std::vector<PeerReply> parts;
+          if (status == DeliveryStatus::kOk && reply.kind == PeerReply::Kind::kArray) {
+            size_t pos = 0;
+            int64_t size = 0;
+            while (pos < reply.elements.size() && parts.size() < waiters.size() &&
+                   ParseInt(reply.elements[pos], &size) && size >= 0 &&
+                   static_cast<uint64_t>(size) < reply.elements.size() - pos) {
+              auto first = reply.elements.begin() + static_cast<std::ptrdiff_t>(pos + 1);
+              parts.push_back(PeerReply::Array({first, first + size}));
+              pos += 1 + static_cast<size_t>(size);
+            }
+            if (pos != reply.elements.size() || parts.size() != waiters.size()) {
+              parts.assign(waiters.size(), PeerReply::Integer(0));  // "malformed state"
+            }
+          }
+          for (size_t i = 0; i < waiters.size(); ++i) {
+            OnFetchReply(waiters[i].first, waiters[i].second, peer, status,
+                         parts.empty() ? reply : parts[i]);
+          }
+        });
   }
 }
 
@@ -971,6 +1044,44 @@ void Coordinator::HandlePeerRequest(const NodeId& from, const PeerRequest& reque
         LocalState(static_cast<int>(db), request[2], request.size() > 3 ? &fields : nullptr)));
     return;
   }
+  int64_t count = 0;
+  if (EqualsIgnoreCase(name, "RING.FETCHMANY") && request.size() >= 3 && db_ok &&
+      ParseInt(request[2], &count) && count > 0) {
+    // [count] then per key: [field count, 0 = whole key] [key] [field ...].
+    // Parsed whole before anything is read.
+    std::vector<std::pair<size_t, size_t>> keys;  // (position of the key, field count)
+    size_t pos = 3;
+    bool ok = true;
+    for (int64_t i = 0; i < count && ok; ++i) {
+      int64_t fields = 0;
+      ok = pos + 1 < request.size() && ParseInt(request[pos], &fields) && fields >= 0 &&
+           static_cast<uint64_t>(fields) <= request.size() - pos - 2;
+      if (!ok) break;
+      keys.emplace_back(pos + 1, static_cast<size_t>(fields));
+      pos += 2 + static_cast<size_t>(fields);
+    }
+    if (!ok || pos != request.size()) {
+      respond(PeerReply::Error("ERR malformed RING.FETCHMANY"));
+      return;
+    }
+    stats_.fetches_served += keys.size();
+    std::vector<std::string_view> names;
+    names.reserve(keys.size());
+    for (const auto& [at, fields] : keys) names.push_back(request[at]);
+    server_->keyspace->PrefetchKeyRows(static_cast<int>(db), names, 0, -1, 1);
+    std::vector<std::string> out;
+    std::vector<std::string> fields;
+    for (const auto& [at, nfields] : keys) {
+      fields.assign(request.begin() + static_cast<std::ptrdiff_t>(at + 1),
+                    request.begin() + static_cast<std::ptrdiff_t>(at + 1 + nfields));
+      std::vector<std::string> state =
+          LocalState(static_cast<int>(db), request[at], nfields > 0 ? &fields : nullptr);
+      out.push_back(std::to_string(state.size()));
+      std::move(state.begin(), state.end(), std::back_inserter(out));
+    }
+    respond(PeerReply::Array(std::move(out)));
+    return;
+  }
   if (EqualsIgnoreCase(name, "RING.MERGE") && request.size() >= 4 && db_ok) {
     storage::Keyspace::KeyState state;
     bool changed = false;
@@ -984,7 +1095,6 @@ void Coordinator::HandlePeerRequest(const NodeId& from, const PeerRequest& reque
     after_commit_([respond = std::move(respond)] { respond(PeerReply::Status("OK")); });
     return;
   }
-  int64_t count = 0;
   if (EqualsIgnoreCase(name, "RING.MERGEMANY") && request.size() >= 3 && db_ok &&
       ParseInt(request[2], &count) && count > 0) {
     // [count] then per key: [wire size] [key] [wire...]. Parsed whole before

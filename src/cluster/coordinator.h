@@ -35,6 +35,11 @@
 //   RING.FETCH db key [field ...]                    -> [key-object, field, object, ...]
 //       (with fields: only those fields; HSET and HGET need no more, and a
 //       replica then answers with point reads instead of scanning the hash)
+//   RING.FETCHMANY db count [size key [field ...]] ...
+//       -> [size key-object [field object ...]] ... : several keys' states in
+//       one message (a request's size counts its fields, 0 for the whole
+//       key; a reply's counts the elements that follow it). The read phases
+//       of the commands run in one event-loop turn share one per peer.
 //   RING.MERGE db key key-object [field object ...]  -> +OK once in the log
 //   RING.MERGEMANY db count [size key key-object [field object ...]] ...
 //       -> +OK once in the log: several keys in one message (size counts the
@@ -184,8 +189,14 @@ class Coordinator : public commands::KeyRouter {
   // turn's merge batch; its ack or failure reaches OnMergeReply.
   void QueueMerge(const NodeId& peer, const std::shared_ptr<Op>& op, size_t key_index,
                   const std::vector<std::string>& state);
-  // Sends every queued merge batch, one RING.MERGE(MANY) per (peer, db).
-  void FlushMerges();
+  // Queues a read of op->keys[key_index] (its op->fields, if any) from
+  // `peer` in this turn's fetch batch; the answer reaches OnFetchReply.
+  void QueueFetch(const NodeId& peer, const std::shared_ptr<Op>& op, size_t key_index);
+  // Sends every queued batch: one RING.MERGE(MANY) and one RING.FETCH(MANY)
+  // per (peer, db).
+  void FlushBatches();
+  // Schedules FlushBatches for the start of the next loop turn (once).
+  void ScheduleFlush();
   std::vector<NodeId> Replicas(std::string_view key) const;
   std::string ErrorReply(int protocol, std::string_view message) const;
 
@@ -198,9 +209,10 @@ class Coordinator : public commands::KeyRouter {
   Stats stats_;
   // Per origin, the commands coordinated here that have not run locally yet.
   std::unordered_map<std::string, std::deque<std::shared_ptr<Op>>> order_;
-  // Write-phase merges queued this turn, one batch per (peer, db), sent by
-  // FlushMerges from a zero-delay timer (or sooner when a batch is full).
-  struct MergeBatch {
+  // Read-phase fetches and write-phase merges queued this turn, one batch per
+  // (peer, db) of each kind, sent by FlushBatches from a zero-delay timer (or
+  // sooner when a batch is full).
+  struct Batch {
     NodeId peer;
     int db = 0;
     size_t keys = 0;
@@ -208,8 +220,13 @@ class Coordinator : public commands::KeyRouter {
     PeerRequest request;  // starts with 3 slots for name, db and count
     std::vector<std::pair<std::shared_ptr<Op>, size_t>> waiters;  // (op, key index)
   };
-  std::vector<MergeBatch> merge_batches_;
-  uint64_t flush_timer_ = 0;  // the pending FlushMerges timer, 0 if none
+  // The batch of `batches` for (peer, db), created if needed.
+  static Batch& BatchFor(std::vector<Batch>* batches, const NodeId& peer, int db);
+  void SendMerges(std::vector<Batch> batches);
+  void SendFetches(std::vector<Batch> batches);
+  std::vector<Batch> merge_batches_;
+  std::vector<Batch> fetch_batches_;
+  uint64_t flush_timer_ = 0;  // the pending FlushBatches timer, 0 if none
 };
 
 }  // namespace ringkv::cluster

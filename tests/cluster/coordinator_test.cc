@@ -201,6 +201,28 @@ TEST(CoordinatorTest, WritesOfOneTurnShareOneMergePerPeer) {
   }
 }
 
+// Likewise reads: 20 GETs and an HGET started in one turn ask each other
+// replica once (RING.FETCHMANY), and each gets its own key's answer.
+TEST(CoordinatorTest, ReadsOfOneTurnShareOneFetchPerPeer) {
+  SimCluster cluster(8, 3, 3, 2, 2);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(cluster.Call(2, {"SET", "r:" + std::to_string(i), "v" + std::to_string(i)}),
+              "+OK\r\n");
+  }
+  ASSERT_EQ(cluster.Call(3, {"HSET", "cart", "apples", "3", "pears", "5"}), ":2\r\n");
+  cluster.network().RunUntilIdle(10'000);
+  const uint64_t sent_before = cluster.network().stats().sent;
+  std::vector<std::optional<std::string>> replies(21);
+  for (int i = 0; i < 20; ++i) cluster.Start(1, {"GET", "r:" + std::to_string(i)}, &replies[i]);
+  cluster.Start(1, {"HGET", "cart", "pears"}, &replies[20]);
+  ASSERT_TRUE(cluster.network().RunUntil(
+      [&] { return std::all_of(replies.begin(), replies.end(), [](const auto& r) { return r; }); },
+      10'000));
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(replies[i], Bulk("v" + std::to_string(i))) << i;
+  EXPECT_EQ(replies[20], Bulk("5"));
+  EXPECT_EQ(cluster.network().stats().sent - sent_before, 2u);
+}
+
 TEST(CoordinatorTest, NonReplicaForwardsToAReplica) {
   SimCluster cluster(2, 5, 3, 2, 2);
   const std::string key = KeyNotOn(cluster.ring(), 3, "node1");
@@ -399,13 +421,16 @@ TEST(CoordinatorTest, MalformedPeerRequestsAreRefusedAndChangeNothing) {
   send({"RING.MERGE", "0", "k", "", "field-without-object"});
   send({"RING.MERGE", "99", "k", ""});
   send({"RING.FETCH", "-1", "k"});
+  send({"RING.FETCHMANY", "0", "2", "0", "k"});
+  send({"RING.FETCHMANY", "0", "1", "5", "k"});
+  send({"RING.FETCHMANY", "0", "0"});
   send({"RING.FORWARD", "0", "4", "c1", "GET", "k"});
   send({"RING.LOCALEXEC", "0", "GET", "k"});
   send({"RING.MERGEMANY", "0", "2", "1", "k", ""});
   send({"RING.MERGEMANY", "0", "1", "5", "k", ""});
   send({"RING.NOPE"});
   send({});
-  ASSERT_EQ(replies.size(), 10u);
+  ASSERT_EQ(replies.size(), 13u);
   for (const PeerReply& reply : replies) {
     EXPECT_EQ(reply.kind, PeerReply::Kind::kError) << reply.str;
   }
