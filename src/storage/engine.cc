@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <utility>
+#include <vector>
 
 #include "storage/pread_env.h"
 
@@ -60,22 +61,25 @@ std::string NewestLogFile(const std::string& dir) {
   return best;
 }
 
-// Adds the keys a batch puts to the serving filter and, during a rebuild, to
-// the one being built. Deletes add nothing: a stale bit is only a false
-// positive.
-class FilterAdder : public leveldb::WriteBatch::Handler {
+// Collects the hashes of the keys a batch puts, prefetching their blocks in
+// the serving filter and, during a rebuild, in the one being built. Deletes
+// add nothing: a stale bit is only a false positive.
+class FilterHasher : public leveldb::WriteBatch::Handler {
  public:
-  FilterAdder(KeyFilter* current, KeyFilter* next) : current_(current), next_(next) {}
+  FilterHasher(const KeyFilter* current, const KeyFilter* next, std::vector<uint64_t>* hashes)
+      : current_(current), next_(next), hashes_(hashes) {}
   void Put(const leveldb::Slice& key, const leveldb::Slice& value) override {
     const uint64_t hash = KeyFilter::Hash(std::string_view(key.data(), key.size()));
-    current_->Add(hash);
-    if (next_ != nullptr) next_->Add(hash);
+    current_->Prefetch(hash);
+    if (next_ != nullptr) next_->Prefetch(hash);
+    hashes_->push_back(hash);
   }
   void Delete(const leveldb::Slice& key) override {}
 
  private:
-  KeyFilter* const current_;
-  KeyFilter* const next_;
+  const KeyFilter* const current_;
+  const KeyFilter* const next_;
+  std::vector<uint64_t>* const hashes_;
 };
 
 }  // namespace
@@ -221,9 +225,18 @@ leveldb::Status Engine::WriteBatchNow(leveldb::WriteBatch* batch) {
   if (key_filter_.load(std::memory_order_relaxed) != nullptr) {
     filter_lock.lock();
     KeyFilter* current = key_filter_.load(std::memory_order_relaxed);
-    FilterAdder adder(current, next_filter_.get());
-    leveldb::Status s = batch->Iterate(&adder);
+    KeyFilter* next = next_filter_.get();
+    // Hash (and prefetch) all keys first, then add them: a batch's cache
+    // misses on the filter overlap instead of following one another.
+    batch_hashes_.clear();
+    FilterHasher hasher(current, next, &batch_hashes_);
+    leveldb::Status s = batch->Iterate(&hasher);
     if (!s.ok()) return s;  // a malformed batch: LevelDB would reject it too
+    for (uint64_t hash : batch_hashes_) {
+      current->Add(hash);
+      if (next != nullptr) next->Add(hash);
+    }
+    if (batch_hashes_.capacity() > 65536) std::vector<uint64_t>().swap(batch_hashes_);
     if (next_filter_ == nullptr && current->full()) filter_cv_.notify_one();
   }
   leveldb::WriteOptions options;

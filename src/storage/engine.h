@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "storage/key_filter.h"
 #include "util/status.h"
@@ -169,6 +170,7 @@ class Engine {
   std::mutex filter_mu_;
   std::condition_variable filter_cv_;
   std::unique_ptr<KeyFilter> next_filter_;  // guarded by filter_mu_
+  std::vector<uint64_t> batch_hashes_;      // guarded by filter_mu_ (WriteBatchNow's scratch)
   bool filter_stopping_ = false;            // guarded by filter_mu_
   std::atomic<bool> filter_stop_scan_{false};
   std::thread filter_thread_;

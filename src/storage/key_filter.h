@@ -48,6 +48,9 @@ class KeyFilter {
   // MayContain(hash) was false just before (such adds are counted in
   // distinct_adds()).
   bool Add(uint64_t hash);
+  // A hint: starts loading the hash's block into the CPU cache, so that the
+  // cache misses of several keys' Add or MayContain overlap.
+  void Prefetch(uint64_t hash) const { __builtin_prefetch(&BlockFor(hash), /*rw=*/1); }
   // False only if no Add(hash) happened before (in the sense above); true
   // for every added hash and, rarely, for others.
   bool MayContain(uint64_t hash) const;
