@@ -133,6 +133,9 @@ struct Stats {
   uint64_t client_output_limit_disconnections = 0;
   uint64_t client_query_buffer_limit_disconnections = 0;
   uint64_t protocol_errors = 0;
+  // Times the loop waited for the commit in flight because too many rows were
+  // staged behind it (INFO leveldb_backpressure_waits).
+  uint64_t commit_backpressure_waits = 0;
   struct CommandStats {
     uint64_t calls = 0;
     uint64_t usec = 0;

@@ -404,6 +404,7 @@ void PersistenceSection(ServerContext& server, std::string* out) {
   Field(out, "appendfsync", SyncModeName(engine->sync_mode()));
   FieldU(out, "leveldb_commits", engine->commits());
   FieldU(out, "leveldb_pipelined_commits", engine->async_commits());
+  FieldU(out, "leveldb_backpressure_waits", server.stats.commit_backpressure_waits);
   Field(out, "key_filter_ready", engine->key_filter_ready() ? 1 : 0);
   FieldU(out, "key_filter_bytes", engine->key_filter_bytes());
   FieldU(out, "key_filter_negatives", engine->key_filter_negatives());

@@ -26,6 +26,12 @@ constexpr size_t kMaxRoutedInFlight = 128;
 // Batches with fewer staged rows than this are committed on the loop thread:
 // handing them to the writer thread costs more than it overlaps.
 constexpr size_t kAsyncCommitMinRows = 64;
+// Backpressure: once this many rows are staged behind a commit still in
+// flight, the loop waits for that commit instead of reading on. Without it a
+// loop faster than LevelDB (a bulk load through one pipelining connection)
+// stages ever larger batches, and the staged rows, the batch being written
+// and the held replies all grow with them.
+constexpr size_t kMaxStagedRows = 16384;
 
 constexpr std::string_view kProtectedModeError =
     "-DENIED Redis is running in protected mode because protected mode is enabled and no "
@@ -466,8 +472,10 @@ void Server::FlushAll() {
 void Server::AdvanceCommit() {
   storage::Keyspace& keyspace = *ctx_->keyspace;
   bool changed = false;
-  if (keyspace.commit_in_flight() && keyspace.commit_done()) {
-    Status s = keyspace.FinishCommit(/*wait=*/false);
+  const bool must_wait = keyspace.row_cache().dirty_count() >= kMaxStagedRows;
+  if (keyspace.commit_in_flight() && (keyspace.commit_done() || must_wait)) {
+    if (must_wait) ++ctx_->stats.commit_backpressure_waits;
+    Status s = keyspace.FinishCommit(/*wait=*/true);
     if (!s.ok()) {
       DropHeldReplies(s);
       return;
