@@ -721,11 +721,17 @@ void Coordinator::ExecuteInOrder(const std::string& origin) {
 void Coordinator::OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, const NodeId& peer,
                                DeliveryStatus status, const PeerReply& reply) {
   Op::Key& key = op->keys[key_index];
-  const bool ok = status == DeliveryStatus::kOk && reply.kind == PeerReply::Kind::kArray &&
-                  MergeState(op->command.db, key.key, reply.elements);
+  bool ok = false;
+  bool same = false;  // the replica holds exactly what this one does
+  if (status == DeliveryStatus::kOk && reply.kind == PeerReply::Kind::kArray) {
+    // Replicas mostly agree: comparing the encoded states is much cheaper
+    // than merging, and equal states have nothing to merge or repair.
+    same = SameState(LocalState(op->command.db, key.key, op->scope()), reply.elements);
+    ok = same || MergeState(op->command.db, key.key, reply.elements);
+  }
   if (op->phase != Op::Phase::kRead) {
     // A late answer: what it taught us is merged; now teach it what it lacks.
-    if (ok) RepairIfStale(op->command.db, key.key, op->scope(), peer, reply.elements);
+    if (ok && !same) RepairIfStale(op->command.db, key.key, op->scope(), peer, reply.elements);
     return;
   }
   if (!ok) {
