@@ -142,6 +142,7 @@ struct Coordinator::Op {
       return out;
     }
     bool met = false;
+    bool replicated = false;  // the command changed it: its write phase sends it
     // The states replicas answered with in the read phase (for read repair).
     std::vector<std::pair<NodeId, std::vector<std::string>>> answers;
   };
@@ -724,14 +725,19 @@ void Coordinator::OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, 
   bool ok = false;
   bool same = false;  // the replica holds exactly what this one does
   if (status == DeliveryStatus::kOk && reply.kind == PeerReply::Kind::kArray) {
-    // Replicas mostly agree: comparing the encoded states is much cheaper
-    // than merging, and equal states have nothing to merge or repair.
-    same = SameState(LocalState(op->command.db, key.key, op->scope()), reply.elements);
+    // Replicas mostly agree on what is only read: comparing the encoded
+    // states is much cheaper than merging, and equal states have nothing to
+    // merge or repair. (A write's replicas mostly differ: it is changing them.)
+    same = (op->spec->flags & commands::kWrite) == 0 &&
+           SameState(LocalState(op->command.db, key.key, op->scope()), reply.elements);
     ok = same || MergeState(op->command.db, key.key, reply.elements);
   }
   if (op->phase != Op::Phase::kRead) {
-    // A late answer: what it taught us is merged; now teach it what it lacks.
-    if (ok && !same) RepairIfStale(op->command.db, key.key, op->scope(), peer, reply.elements);
+    // A late answer: what it taught us is merged; now teach it what it lacks,
+    // unless this command's own write phase is already sending it the key.
+    if (ok && !same && !key.replicated) {
+      RepairIfStale(op->command.db, key.key, op->scope(), peer, reply.elements);
+    }
     return;
   }
   if (!ok) {
@@ -767,8 +773,12 @@ void Coordinator::ExecuteLocally(const std::shared_ptr<Op>& op) {
   // A blind write always issues a new version, so it need not look first.
   const bool blind = IsBlindWrite(op->spec->name, op->command.args);
   const int db = op->command.db;
+  // Whether the command changed a key: for one key, whether it wrote any row
+  // at all; for several, by comparing each key's state before and after.
+  const uint64_t rows_before = server_->keyspace->rows_staged();
+  const bool compare_states = is_write && !blind && op->keys.size() > 1;
   std::vector<std::vector<std::string>> before;
-  if (is_write && !blind) {
+  if (compare_states) {
     for (const Op::Key& key : op->keys) before.push_back(LocalState(db, key.key, op->scope()));
   }
 
@@ -795,7 +805,11 @@ void Coordinator::ExecuteLocally(const std::shared_ptr<Op>& op) {
   for (size_t i = 0; i < op->keys.size(); ++i) {
     Op::Key& key = op->keys[i];
     std::vector<std::string> after = LocalState(db, key.key, op->scope());
-    if (is_write && (blind ? !refused : !SameState(after, before[i]))) {
+    const bool changed = blind            ? !refused
+                         : compare_states ? !SameState(after, before[i])
+                                          : server_->keyspace->rows_staged() != rows_before;
+    if (is_write && changed) {
+      key.replicated = true;
       key.needed = std::min(write_needed, key.others.size());
       key.answered = key.failed = 0;
       key.failures.clear();

@@ -201,11 +201,13 @@ Status Keyspace::ReadRow(const std::string& raw_key, std::string* value) {
 
 void Keyspace::WriteRow(const std::string& raw_key, std::string_view value) {
   loaded_.valid = false;
+  ++rows_staged_;
   cache_.Stage(raw_key, value);
 }
 
 void Keyspace::DeleteRow(const std::string& raw_key) {
   loaded_.valid = false;
+  ++rows_staged_;
   cache_.StageAbsent(raw_key);
 }
 

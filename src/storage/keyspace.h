@@ -201,6 +201,9 @@ class Keyspace {
   bool commit_in_flight() const { return engine_->async_pending(); }
   bool commit_done() const { return engine_->AsyncDone(); }
   uint64_t durable_generation() const { return durable_generation_; }
+  // Key and field rows written or deleted so far (it only grows): a command
+  // that leaves it unchanged changed no key.
+  uint64_t rows_staged() const { return rows_staged_; }
   uint64_t write_generation() const { return started_generation_ + (has_staged() ? 1 : 0); }
 
   Engine* engine() { return engine_; }
@@ -298,6 +301,7 @@ class Keyspace {
   // The batch the writer thread is writing (StartCommit swaps the two).
   std::unique_ptr<leveldb::WriteBatch> in_flight_batch_{new leveldb::WriteBatch()};
   uint64_t started_generation_ = 0;
+  uint64_t rows_staged_ = 0;
   uint64_t durable_generation_ = 0;
   size_t side_ops_ = 0;
   std::string scratch_;          // reused encoding buffer

@@ -223,6 +223,25 @@ TEST(CoordinatorTest, ReadsOfOneTurnShareOneFetchPerPeer) {
   EXPECT_EQ(cluster.network().stats().sent - sent_before, 2u);
 }
 
+// A write that changes nothing (HSETNX of a field that exists) costs its
+// read phase only; one that changes the key also sends it to both replicas,
+// and a late read answer is not "repaired" with a second message.
+TEST(CoordinatorTest, OnlyWritesThatChangeTheKeyAreReplicated) {
+  SimCluster cluster(10, 3, 3, 2, 2);
+  ASSERT_EQ(cluster.Call(1, {"HSET", "cart", "apples", "3"}), ":1\r\n");
+  cluster.network().RunUntilIdle(10'000);
+  uint64_t sent = cluster.network().stats().sent;
+  EXPECT_EQ(cluster.Call(1, {"HSETNX", "cart", "apples", "9"}), ":0\r\n");
+  cluster.network().RunUntilIdle(10'000);
+  EXPECT_EQ(cluster.network().stats().sent - sent, 2u);  // one fetch per other replica
+  sent = cluster.network().stats().sent;
+  EXPECT_EQ(cluster.Call(1, {"HSETNX", "cart", "pears", "1"}), ":1\r\n");
+  cluster.network().RunUntilIdle(10'000);
+  EXPECT_EQ(cluster.network().stats().sent - sent, 4u);  // fetch and merge per replica
+  EXPECT_EQ(cluster.Call(3, {"HGET", "cart", "pears"}), Bulk("1"));
+  EXPECT_EQ(cluster.Call(2, {"HGET", "cart", "apples"}), Bulk("3"));
+}
+
 TEST(CoordinatorTest, NonReplicaForwardsToAReplica) {
   SimCluster cluster(2, 5, 3, 2, 2);
   const std::string key = KeyNotOn(cluster.ring(), 3, "node1");

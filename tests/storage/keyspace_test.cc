@@ -68,6 +68,24 @@ TEST_F(KeyspaceTest, CountsKeysAndExpires) {
   EXPECT_FALSE(Has(0, "a"));
 }
 
+// rows_staged() tells the coordinator whether a command changed anything:
+// writes and deletes move it, reads do not, and it survives commits.
+TEST_F(KeyspaceTest, RowsStagedCountsWritesNotReads) {
+  const uint64_t start = keyspace_->rows_staged();
+  PutString(0, "a", "1");
+  const uint64_t after_write = keyspace_->rows_staged();
+  EXPECT_GT(after_write, start);
+  EXPECT_TRUE(Has(0, "a"));
+  EXPECT_FALSE(Has(0, "missing"));
+  EXPECT_EQ(keyspace_->rows_staged(), after_write);
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  EXPECT_EQ(keyspace_->rows_staged(), after_write);
+  KeyRecord record;
+  ASSERT_TRUE(keyspace_->Find(0, "a", now_, &record).ok());
+  keyspace_->Remove(0, "a", record);
+  EXPECT_GT(keyspace_->rows_staged(), after_write);
+}
+
 TEST_F(KeyspaceTest, LazyExpiryRemovesOnAccess) {
   PutString(0, "k", "v", now_ + 10);
   EXPECT_TRUE(Has(0, "k"));
