@@ -681,6 +681,15 @@ void Keyspace::StoreKeyObject(int db, std::string_view key, const KeyRecord* bef
   EncodeKeyRow(field_count, object, &scratch_);
   BuildMetaKey(pdb, key, &key_buf_);
   WriteRow(key_buf_, scratch_);
+  if (&object == &object_) {
+    // object_ is exactly the row just staged, so a read of the key that
+    // follows (a coordinator exporting the state it replicates) reuses it.
+    loaded_.valid = true;
+    loaded_.found = true;
+    loaded_.pdb = pdb;
+    loaded_.key.assign(key);
+    loaded_.field_count = field_count;
+  }
   KeyRecord after;
   bool expired;
   const bool exists = Visible(object, field_count, now_ms_, &after, &expired);
