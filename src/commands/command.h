@@ -50,9 +50,10 @@ enum CommandFlag : uint32_t {
 
 // Argument documentation for COMMAND DOCS (a flat subset of Redis's schema).
 struct ArgDoc {
-  std::string_view name;
-  std::string_view type;   // "key", "string", "integer", "double", "pure-token", "oneof", "block"
-  std::string_view token;  // literal token, e.g. "EX", or empty
+  std::string_view name = {};
+  std::string_view type =
+      {};  // "key", "string", "integer", "double", "pure-token", "oneof", "block"
+  std::string_view token = {};  // literal token, e.g. "EX", or empty
   bool optional = false;
   bool multiple = false;
 };

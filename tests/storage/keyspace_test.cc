@@ -23,7 +23,9 @@ class KeyspaceTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   void Reopen() {
-    if (keyspace_) ASSERT_TRUE(keyspace_->Commit().ok());
+    if (keyspace_) {
+      ASSERT_TRUE(keyspace_->Commit().ok());
+    }
     keyspace_.reset();
     engine_.reset();
     EngineOptions options;

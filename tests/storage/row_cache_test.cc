@@ -151,7 +151,9 @@ TEST(RowCacheTest, AgreesWithModelUnderChurn) {
     if (e == nullptr) continue;
     ASSERT_TRUE(model.count(probe)) << probe;
     ASSERT_EQ(e->present, model[probe].first);
-    if (e->present) ASSERT_EQ(e->value(), model[probe].second);
+    if (e->present) {
+      ASSERT_EQ(e->value(), model[probe].second);
+    }
   }
 }
 
