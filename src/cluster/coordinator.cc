@@ -143,6 +143,10 @@ struct Coordinator::Op {
     }
     bool met = false;
     bool replicated = false;  // the command changed it: its write phase sends it
+    // This replica's state of the key, as LocalState last exported it while
+    // the keyspace's rows_staged() was local_version (see CurrentState).
+    std::vector<std::string> local;
+    uint64_t local_version = UINT64_MAX;
     // The states replicas answered with in the read phase (for read repair).
     std::vector<std::pair<NodeId, std::vector<std::string>>> answers;
   };
@@ -729,7 +733,7 @@ void Coordinator::OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, 
     // states is much cheaper than merging, and equal states have nothing to
     // merge or repair. (A write's replicas mostly differ: it is changing them.)
     same = (op->spec->flags & commands::kWrite) == 0 &&
-           SameState(LocalState(op->command.db, key.key, op->scope()), reply.elements);
+           SameState(CurrentState(op, key_index), reply.elements);
     ok = same || MergeState(op->command.db, key.key, reply.elements);
   }
   if (op->phase != Op::Phase::kRead) {
@@ -804,7 +808,8 @@ void Coordinator::ExecuteLocally(const std::shared_ptr<Op>& op) {
   std::vector<std::pair<size_t, std::vector<std::string>>> to_replicate;
   for (size_t i = 0; i < op->keys.size(); ++i) {
     Op::Key& key = op->keys[i];
-    std::vector<std::string> after = LocalState(db, key.key, op->scope());
+    std::vector<std::string> after =
+        is_write ? LocalState(db, key.key, op->scope()) : CurrentState(op, i);
     const bool changed = blind            ? !refused
                          : compare_states ? !SameState(after, before[i])
                                           : server_->keyspace->rows_staged() != rows_before;
@@ -868,6 +873,19 @@ void Coordinator::Finish(const std::shared_ptr<Op>& op, std::string reply) {
   // The reply acknowledges this replica's part only once it is in the log.
   // (Capturing the op alone keeps the closure small enough to need no heap.)
   after_commit_([op] { op->done(std::move(op->reply)); });
+}
+
+const std::vector<std::string>& Coordinator::CurrentState(const std::shared_ptr<Op>& op,
+                                                          size_t key_index) {
+  Op::Key& key = op->keys[key_index];
+  // Reads compare every replica's answer with this replica's state; while no
+  // row changed here in between, one export serves them all.
+  const uint64_t version = server_->keyspace->rows_staged();
+  if (key.local_version != version) {
+    key.local = LocalState(op->command.db, key.key, op->scope());
+    key.local_version = version;
+  }
+  return key.local;
 }
 
 std::vector<std::string> Coordinator::LocalState(int db, std::string_view key,

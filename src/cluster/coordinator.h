@@ -178,6 +178,9 @@ class Coordinator : public commands::KeyRouter {
   // hash fields (non-null `fields`).
   std::vector<std::string> LocalState(int db, std::string_view key,
                                       const std::vector<std::string>* fields = nullptr);
+  // LocalState of op->keys[key_index], reusing the last export while no row of
+  // this replica has changed since.
+  const std::vector<std::string>& CurrentState(const std::shared_ptr<Op>& op, size_t key_index);
   // Merges a peer's wire state into this replica; false if it is malformed.
   bool MergeState(int db, std::string_view key, const std::vector<std::string>& wire);
   // Sends this replica's state of `key` to `peer` if `peer_state` lacks any of it.

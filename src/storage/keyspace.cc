@@ -748,6 +748,7 @@ void Keyspace::FlushDb(int db) {
   if (d.stats.keys > 0) reclaim_.push_back(d.physical_id);
   d.physical_id = next_physical_id_++;
   d.stats = {};
+  ++rows_staged_;  // every key of the database changed
   // Rows of the old physical id can never be read again: free their cache
   // space. (Staged ones stay until committed; reclaim deletes them later.)
   cache_.EvictClean();
@@ -760,6 +761,7 @@ void Keyspace::FlushAll() {
 
 void Keyspace::SwapDb(int a, int b) {
   std::swap(dbs_[a], dbs_[b]);
+  ++rows_staged_;  // every key of both databases changed
   metadata_dirty_ = true;
 }
 

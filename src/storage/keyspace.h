@@ -201,8 +201,8 @@ class Keyspace {
   bool commit_in_flight() const { return engine_->async_pending(); }
   bool commit_done() const { return engine_->AsyncDone(); }
   uint64_t durable_generation() const { return durable_generation_; }
-  // Key and field rows written or deleted so far (it only grows): a command
-  // that leaves it unchanged changed no key.
+  // Key and field rows written or deleted so far, plus one per FLUSHDB and
+  // SWAPDB (it only grows): while it stays the same, no key's state changes.
   uint64_t rows_staged() const { return rows_staged_; }
   uint64_t write_generation() const { return started_generation_ + (has_staged() ? 1 : 0); }
 
