@@ -85,7 +85,13 @@ TEST_F(KeyspaceTest, RowsStagedCountsWritesNotReads) {
   KeyRecord record;
   ASSERT_TRUE(keyspace_->Find(0, "a", now_, &record).ok());
   keyspace_->Remove(0, "a", record);
-  EXPECT_GT(keyspace_->rows_staged(), after_write);
+  const uint64_t after_remove = keyspace_->rows_staged();
+  EXPECT_GT(after_remove, after_write);
+  keyspace_->FlushDb(1);
+  EXPECT_GT(keyspace_->rows_staged(), after_remove);
+  const uint64_t after_flush = keyspace_->rows_staged();
+  keyspace_->SwapDb(0, 1);
+  EXPECT_GT(keyspace_->rows_staged(), after_flush);
 }
 
 TEST_F(KeyspaceTest, LazyExpiryRemovesOnAccess) {
