@@ -73,6 +73,14 @@ class RequestParser {
   // A partially parsed request counts as buffered.
   size_t buffered_bytes() const { return write_pos_ - consumed_; }
 
+  // The buffered bytes not yet returned by Next(), when they start at a
+  // request boundary (empty in the middle of a request): for lookahead such
+  // as PeekSecondArguments (resp/key_peek.h).
+  std::string_view unparsed() const {
+    if (stage_ != Stage::kIdle || failed_) return {};
+    return std::string_view(buffer_.get() + consumed_, write_pos_ - consumed_);
+  }
+
   // Bytes currently allocated for the buffer (for memory accounting, like the
   // "qbuf"/"qbuf-free" fields of CLIENT LIST).
   size_t buffer_capacity() const { return capacity_; }

@@ -102,6 +102,10 @@ class Server : public commands::ClientRegistry {
   void Cron();
   void Shutdown();
   bool OverOutputLimit(Connection* conn, int64_t now_ms);
+  // Prefetches the rows of the keys of the next pipelined commands in conn's
+  // buffer; returns how many commands that covered (SIZE_MAX: none, do not
+  // look again in this read).
+  size_t PrefetchPipelinedKeys(Connection* conn);
   int64_t NowMs() const;
 
   uv_loop_t* loop_;
@@ -127,6 +131,11 @@ class Server : public commands::ClientRegistry {
   uv_signal_t sigint_;
   std::unordered_map<uint64_t, Connection*> connections_;
   std::vector<Connection*> flush_list_;
+  // The window of PrefetchPipelinedKeys: its keys, their prefetch tokens and
+  // the next token whose entry ProcessInput prefetches.
+  std::vector<std::string_view> prefetch_keys_;
+  std::vector<uint64_t> prefetch_tokens_;
+  size_t prefetch_next_ = 0;
   uint64_t next_client_id_ = 1;
   uint64_t cron_ticks_ = 0;
   bool shutting_down_ = false;

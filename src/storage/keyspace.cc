@@ -286,6 +286,13 @@ void Keyspace::PrefetchKeyRows(int db, std::span<const std::string_view> args, i
   }
 }
 
+uint64_t Keyspace::PrefetchKeyRowSlot(int db, std::string_view key) {
+  BuildMetaKey(dbs_[db].physical_id, key, &key_buf_);
+  const uint64_t hash = RowCache::HashOf(key_buf_);
+  cache_.PrefetchSlotOf(hash);
+  return hash;
+}
+
 Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* record) {
   now_ms_ = now_ms;
   uint64_t field_count;

@@ -115,6 +115,12 @@ class Keyspace {
     std::string key_object;  // empty: this replica has never seen the key
     std::vector<std::pair<std::string, std::string>> fields;  // (field, object)
   };
+  // Two-step prefetch of one key row, for a caller that knows its keys some
+  // commands ahead (a pipelining client): PrefetchKeyRowSlot brings in the
+  // row cache's slot and returns a token for PrefetchKeyRowEntry, which,
+  // called later (once the slot has arrived), brings in the row itself.
+  uint64_t PrefetchKeyRowSlot(int db, std::string_view key);
+  void PrefetchKeyRowEntry(uint64_t token) const { cache_.PrefetchEntryOf(token); }
   // Prefetches the key rows of `keys` (positions first, last (negative: from
   // the end) and step of `args`) into the CPU cache: a hint for multi-key
   // commands, whose row lookups would otherwise each wait on memory in turn.

@@ -57,9 +57,13 @@ class RowCache {
   // misses overlap instead of following one another: PrefetchSlot for every
   // key first, then PrefetchEntry for every key (it reads the slot the first
   // pass brought in).
-  void PrefetchSlot(std::string_view key) const { __builtin_prefetch(&slots_[Hash(key) & mask_]); }
-  void PrefetchEntry(std::string_view key) const {
-    const uint64_t hash = Hash(key);
+  void PrefetchSlot(std::string_view key) const { PrefetchSlotOf(Hash(key)); }
+  void PrefetchEntry(std::string_view key) const { PrefetchEntryOf(Hash(key)); }
+  // The same by the key's hash (HashOf), for callers that spread the two
+  // steps over time and keep the hash in between.
+  static uint64_t HashOf(std::string_view key) { return Hash(key); }
+  void PrefetchSlotOf(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
+  void PrefetchEntryOf(uint64_t hash) const {
     const Slot& slot = slots_[hash & mask_];
     if (slot.entry != nullptr && slot.hash == hash) __builtin_prefetch(slot.entry);
   }

@@ -54,6 +54,23 @@ TEST(RespParserTest, SingleMultibulk) {
   ExpectParses("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", Cmd({{"GET", "k"}}));
 }
 
+// unparsed() shows what Next() has not returned yet, only from a request
+// boundary (the lookahead of resp/key_peek.h relies on it).
+TEST(RespParserTest, UnparsedStartsAtARequestBoundary) {
+  RequestParser parser;
+  parser.Feed("*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3\r\nGE");
+  EXPECT_EQ(parser.unparsed().substr(0, 4), "*1\r\n");
+  ASSERT_EQ(parser.Next(), RequestParser::Result::kCommand);
+  EXPECT_EQ(parser.unparsed(), "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3\r\nGE");
+  ASSERT_EQ(parser.Next(), RequestParser::Result::kCommand);
+  EXPECT_EQ(parser.unparsed(), "*2\r\n$3\r\nGE");
+  ASSERT_EQ(parser.Next(), RequestParser::Result::kNeedMore);
+  EXPECT_EQ(parser.unparsed(), "");  // inside a request
+  parser.Feed("T\r\n$1\r\nz\r\n");
+  ASSERT_EQ(parser.Next(), RequestParser::Result::kCommand);
+  EXPECT_EQ(parser.unparsed(), "");
+}
+
 TEST(RespParserTest, SingleInline) {
   ExpectParses("SET k v\r\n", Cmd({{"SET", "k", "v"}}));
   ExpectParses("PING\n", Cmd({{"PING"}}));

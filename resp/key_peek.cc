@@ -1,0 +1,63 @@
+#include "resp/key_peek.h"
+
+#include <cstdint>
+
+namespace ringkv::resp {
+
+namespace {
+
+// Bounds past which the peek gives up (the real parser decides what to do).
+constexpr int64_t kMaxPeekArguments = 1024;
+constexpr int64_t kMaxPeekBulk = int64_t{1} << 30;
+
+// Reads "<prefix><decimal>\r\n" at *pos; false (and *pos unchanged) unless it
+// is complete and the number is in [0, limit].
+bool ReadHeader(std::string_view data, size_t* pos, char prefix, int64_t limit, int64_t* value) {
+  size_t p = *pos;
+  if (p >= data.size() || data[p] != prefix) return false;
+  ++p;
+  int64_t n = 0;
+  size_t digits = 0;
+  while (p < data.size() && data[p] >= '0' && data[p] <= '9') {
+    n = n * 10 + (data[p] - '0');
+    if (n > limit) return false;
+    ++p;
+    ++digits;
+  }
+  if (digits == 0 || p + 1 >= data.size() || data[p] != '\r' || data[p + 1] != '\n') return false;
+  *pos = p + 2;
+  *value = n;
+  return true;
+}
+
+}  // namespace
+
+size_t PeekSecondArguments(std::string_view data, size_t max_requests,
+                           std::vector<std::string_view>* keys) {
+  size_t pos = 0;
+  size_t requests = 0;
+  while (requests < max_requests && pos < data.size()) {
+    size_t p = pos;
+    int64_t count = 0;
+    if (!ReadHeader(data, &p, '*', kMaxPeekArguments, &count) || count == 0) break;
+    std::string_view key;
+    bool complete = true;
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t len = 0;
+      if (!ReadHeader(data, &p, '$', kMaxPeekBulk, &len) ||
+          data.size() - p < static_cast<size_t>(len) + 2) {
+        complete = false;
+        break;
+      }
+      if (i == 1) key = data.substr(p, static_cast<size_t>(len));
+      p += static_cast<size_t>(len) + 2;
+    }
+    if (!complete) break;
+    if (count >= 2) keys->push_back(key);
+    pos = p;
+    ++requests;
+  }
+  return requests;
+}
+
+}  // namespace ringkv::resp

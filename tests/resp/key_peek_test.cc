@@ -1,0 +1,60 @@
+#include "resp/key_peek.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace ringkv::resp {
+namespace {
+
+std::string Multibulk(const std::vector<std::string>& args) {
+  std::string out = "*" + std::to_string(args.size()) + "\r\n";
+  for (const std::string& arg : args)
+    out += "$" + std::to_string(arg.size()) + "\r\n" + arg + "\r\n";
+  return out;
+}
+
+TEST(KeyPeekTest, FindsTheKeyOfEachCompleteRequest) {
+  const std::string data = Multibulk({"SET", "k1", "v"}) + Multibulk({"PING"}) +
+                           Multibulk({"GET", std::string("k\r\n2", 4)}) +
+                           Multibulk({"SET", "k3", "v"}).substr(0, 12);  // partial
+  std::vector<std::string_view> keys;
+  EXPECT_EQ(PeekSecondArguments(data, 100, &keys), 3u);
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[0], "k1");
+  EXPECT_EQ(keys[1], std::string_view("k\r\n2", 4));  // binary-safe: by length
+}
+
+TEST(KeyPeekTest, StopsAtTheLimit) {
+  std::string data;
+  for (int i = 0; i < 10; ++i) data += Multibulk({"INCR", "counter:" + std::to_string(i)});
+  std::vector<std::string_view> keys;
+  EXPECT_EQ(PeekSecondArguments(data, 4, &keys), 4u);
+  ASSERT_EQ(keys.size(), 4u);
+  EXPECT_EQ(keys[3], "counter:3");
+}
+
+TEST(KeyPeekTest, GivesUpOnAnythingUnusual) {
+  const std::string good = Multibulk({"GET", "k"});
+  for (const std::string& bad : {
+           std::string("GET k\r\n"),                        // inline
+           std::string("*x\r\n"),                           // not a number
+           std::string("*2\r\n$-1\r\n"),                    // negative length
+           std::string("*0\r\n"),                           // empty request
+           std::string("*2\r\n$3\r\nGET\r\n$99\r\nk\r\n"),  // bulk runs past the data
+           std::string("*2\r\n$3\r\nGET\r\n$1x\r\n"),       // bad length line
+           std::string("*99999\r\n"),                       // beyond the peek's bounds
+           std::string("*2\r\n$3\r\nGET"),                  // partial
+       }) {
+    std::vector<std::string_view> keys;
+    EXPECT_EQ(PeekSecondArguments(bad + good, 100, &keys), 0u) << bad;
+    EXPECT_TRUE(keys.empty()) << bad;
+  }
+  std::vector<std::string_view> keys;
+  EXPECT_EQ(PeekSecondArguments(good + "GET k\r\n" + good, 100, &keys), 1u);
+  EXPECT_EQ(PeekSecondArguments("", 100, &keys), 0u);
+}
+
+}  // namespace
+}  // namespace ringkv::resp
