@@ -954,6 +954,12 @@ void Coordinator::ScheduleFlush() {
   });
 }
 
+bool Coordinator::AddWaiter(Batch* batch, const std::shared_ptr<Op>& op, size_t key_index) {
+  ++batch->keys;
+  batch->waiters.emplace_back(op, key_index);
+  return batch->keys >= kMaxBatchKeys || batch->bytes >= kMaxBatchBytes;
+}
+
 void Coordinator::QueueMerge(const NodeId& peer, const std::shared_ptr<Op>& op, size_t key_index,
                              const std::vector<std::string>& state) {
   Batch& batch = BatchFor(&merge_batches_, peer, op->command.db);
@@ -963,9 +969,7 @@ void Coordinator::QueueMerge(const NodeId& peer, const std::shared_ptr<Op>& op, 
   batch.request.insert(batch.request.end(), state.begin(), state.end());
   batch.bytes += key.size();
   for (const std::string& part : state) batch.bytes += part.size();
-  ++batch.keys;
-  batch.waiters.emplace_back(op, key_index);
-  if (batch.keys >= kMaxBatchKeys || batch.bytes >= kMaxBatchBytes) {
+  if (AddWaiter(&batch, op, key_index)) {
     SendMerges(std::exchange(merge_batches_, {}));
   } else {
     ScheduleFlush();
@@ -983,9 +987,7 @@ void Coordinator::QueueFetch(const NodeId& peer, const std::shared_ptr<Op>& op, 
     batch.request.insert(batch.request.end(), fields->begin(), fields->end());
     for (const std::string& field : *fields) batch.bytes += field.size();
   }
-  ++batch.keys;
-  batch.waiters.emplace_back(op, key_index);
-  if (batch.keys >= kMaxBatchKeys || batch.bytes >= kMaxBatchBytes) {
+  if (AddWaiter(&batch, op, key_index)) {
     SendFetches(std::exchange(fetch_batches_, {}));
   } else {
     ScheduleFlush();
@@ -997,47 +999,45 @@ void Coordinator::FlushBatches() {
   SendMerges(std::exchange(merge_batches_, {}));
 }
 
+void Coordinator::SealBatch(Batch* batch, const char* single, const char* many) {
+  PeerRequest& request = batch->request;
+  if (batch->keys == 1) {
+    // `single` db key ...: drop the count and size slots.
+    request.erase(request.begin() + 2, request.begin() + 4);
+    request[0] = single;
+  } else {
+    request[0] = many;
+    request[2] = std::to_string(batch->keys);
+  }
+  request[1] = std::to_string(batch->db);
+}
+
 void Coordinator::SendMerges(std::vector<Batch> batches) {
   for (Batch& batch : batches) {
-    PeerRequest& request = batch.request;
-    if (batch.keys == 1) {
-      // RING.MERGE db key state...: drop the count and size slots.
-      request.erase(request.begin() + 2, request.begin() + 4);
-      request[0] = "RING.MERGE";
-    } else {
-      request[0] = "RING.MERGEMANY";
-      request[2] = std::to_string(batch.keys);
-    }
-    request[1] = std::to_string(batch.db);
-    transport_->Send(batch.peer, std::move(request), options_.request_timeout_ms,
+    SealBatch(&batch, "RING.MERGE", "RING.MERGEMANY");
+    transport_->Send(batch.peer, std::move(batch.request), options_.request_timeout_ms,
                      [this, waiters = std::move(batch.waiters), peer = batch.peer](
                          DeliveryStatus status, const PeerReply& reply) {
-                       for (const auto& [op, index] : waiters)
+                       for (const auto& [op, index] : waiters) {
                          OnMergeReply(op, index, peer, status, reply);
+                       }
                      });
   }
 }
 
 void Coordinator::SendFetches(std::vector<Batch> batches) {
   for (Batch& batch : batches) {
-    PeerRequest& request = batch.request;
+    SealBatch(&batch, "RING.FETCH", "RING.FETCHMANY");
     if (batch.keys == 1) {
-      // RING.FETCH db key [field ...]: drop the count and size slots.
-      request.erase(request.begin() + 2, request.begin() + 4);
-      request[0] = "RING.FETCH";
-      request[1] = std::to_string(batch.db);
-      transport_->Send(batch.peer, std::move(request), options_.request_timeout_ms,
+      transport_->Send(batch.peer, std::move(batch.request), options_.request_timeout_ms,
                        [this, op = batch.waiters[0].first, index = batch.waiters[0].second,
                         peer = batch.peer](DeliveryStatus status, const PeerReply& reply) {
                          OnFetchReply(op, index, peer, status, reply);
                        });
       continue;
     }
-    request[0] = "RING.FETCHMANY";
-    request[1] = std::to_string(batch.db);
-    request[2] = std::to_string(batch.keys);
     transport_->Send(
-        batch.peer, std::move(request), options_.request_timeout_ms,
+        batch.peer, std::move(batch.request), options_.request_timeout_ms,
         [this, waiters = std::move(batch.waiters), peer = batch.peer](DeliveryStatus status,
                                                                       const PeerReply& reply) {
           // Split the answer into one state per key; a reply that does not

@@ -225,6 +225,12 @@ class Coordinator : public commands::KeyRouter {
   };
   // The batch of `batches` for (peer, db), created if needed.
   static Batch& BatchFor(std::vector<Batch>* batches, const NodeId& peer, int db);
+  // Records that op->keys[key_index] waits on `batch` (whose request already
+  // carries it); true if the batch is now full and must be sent.
+  static bool AddWaiter(Batch* batch, const std::shared_ptr<Op>& op, size_t key_index);
+  // Fills a batch's three leading request slots: `single` db ... for one
+  // key (dropping the count and size slots), else `many` db count ....
+  static void SealBatch(Batch* batch, const char* single, const char* many);
   void SendMerges(std::vector<Batch> batches);
   void SendFetches(std::vector<Batch> batches);
   std::vector<Batch> merge_batches_;
