@@ -57,7 +57,7 @@ void DebugCommand(ExecContext& ctx) {
     ctx.server.active_expire_enabled = std::atoi(std::string(ctx.arg(2)).c_str()) != 0;
     ctx.reply.Ok();
   } else if (EqualsIgnoreCase(sub, "reload")) {
-    Status s = ctx.keyspace().Commit();
+    Status s = ctx.keyspace().Checkpoint();
     if (s.ok()) {
       ctx.reply.Ok();
     } else {

@@ -405,6 +405,12 @@ void PersistenceSection(ServerContext& server, std::string* out) {
   FieldU(out, "leveldb_commits", engine->commits());
   FieldU(out, "leveldb_pipelined_commits", engine->async_commits());
   FieldU(out, "leveldb_backpressure_waits", server.stats.commit_backpressure_waits);
+  const storage::Keyspace& keyspace = *server.keyspace;
+  FieldU(out, "journal_records", keyspace.journal_records());
+  FieldU(out, "journal_pending_rows", keyspace.pending_rows());
+  FieldU(out, "journal_rows_materialized", keyspace.rows_materialized());
+  FieldU(out, "journal_cycles", keyspace.materialize_cycles());
+  FieldU(out, "journal_rows_replayed", keyspace.journal_rows_replayed());
   Field(out, "key_filter_ready", engine->key_filter_ready() ? 1 : 0);
   FieldU(out, "key_filter_bytes", engine->key_filter_bytes());
   FieldU(out, "key_filter_negatives", engine->key_filter_negatives());

@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <tuple>
+#include <unordered_map>
 
 #include "util/coding.h"
 
@@ -16,6 +18,19 @@ constexpr std::string_view kDbMapKey = "Ndbmap";
 // Reused buffers that grew past this (a large value went through) are released
 // after the commit instead of being kept at their peak size.
 constexpr size_t kRetainedBufferBytes = 1 << 20;
+// Materialization cycles (see Keyspace::Commit): at most one a second unless
+// this many rows are pending or pinned rows overfill the row cache; a commit
+// made only to advance a cycle (MaterializeStep) carries kIdleChunkRows rows.
+constexpr int64_t kCycleIntervalMs = 1000;
+constexpr size_t kCycleRows = 262144;
+constexpr size_t kIdleChunkRows = 4096;
+constexpr size_t kMinChunkRows = 64;
+
+int64_t SteadyNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 bool HasPrefix(const leveldb::Slice& s, std::string_view prefix) {
   return s.size() >= prefix.size() && std::string_view(s.data(), prefix.size()) == prefix;
@@ -26,7 +41,11 @@ std::string_view View(const leveldb::Slice& s) { return std::string_view(s.data(
 }  // namespace
 
 Keyspace::Keyspace(Engine* engine, int num_databases, size_t row_cache_bytes)
-    : engine_(engine), dbs_(num_databases), cache_(row_cache_bytes) {
+    : engine_(engine),
+      dbs_(num_databases),
+      cache_(row_cache_bytes),
+      last_cycle_start_ms_(SteadyNowMs()),
+      cycle_interval_ms_(kCycleIntervalMs) {
   for (int i = 0; i < num_databases; ++i) dbs_[i].physical_id = static_cast<uint32_t>(i);
   next_physical_id_ = static_cast<uint32_t>(num_databases);
 }
@@ -41,6 +60,8 @@ Keyspace::~Keyspace() {
 // siblings; then the last hash
 // field insertion sequence handed out.
 Status Keyspace::Open() {
+  Status replayed = ReplayJournal();
+  if (!replayed.ok()) return replayed;
   std::string raw;
   Status s = engine_->Get(kDbMapKey, &raw);
   if (s.IsNotFound()) {
@@ -105,16 +126,113 @@ void Keyspace::SaveMetadata() {
   metadata_dirty_ = false;
 }
 
-void Keyspace::AddStagedRowsToBatch() {
-  cache_.ForEachDirty([this](std::string_view key, bool present, std::string_view value) {
-    const leveldb::Slice k(key.data(), key.size());
-    if (present) {
-      batch_->Put(k, leveldb::Slice(value.data(), value.size()));
-    } else {
-      batch_->Delete(k);
+Status Keyspace::ReplayJournal() {
+  // Later records win: apply them in order to a map, then write the rows and
+  // delete the records in one batch.
+  std::unordered_map<std::string, std::pair<bool, std::string>> rows;
+  std::vector<std::string> records;
+  uint64_t last_seq = 0;
+  {
+    auto it = engine_->NewIterator();
+    const std::string first = JournalKey(0);
+    for (it->Seek(first); it->Valid() && !it->key().empty() && it->key()[0] == kJournalTag;
+         it->Next()) {
+      uint64_t seq;
+      if (!ParseJournalKey(View(it->key()), &seq)) continue;
+      std::string_view in = View(it->value());
+      while (!in.empty()) {
+        std::string_view key, value;
+        bool present;
+        if (!NextJournalRow(&in, &key, &present, &value)) {
+          return Status::Corruption("malformed journal record " + std::to_string(seq));
+        }
+        rows[std::string(key)] = {present, std::string(value)};
+      }
+      records.push_back(it->key().ToString());
+      last_seq = seq;
     }
-  });
+    if (!it->status().ok()) return Status::IOError(it->status().ToString());
+  }
+  journal_next_ = journal_floor_ = last_seq + 1;
+  if (records.empty()) return Status::OK();
+  leveldb::WriteBatch batch;
+  for (const auto& [key, row] : rows) {
+    if (row.first) {
+      batch.Put(key, row.second);
+    } else {
+      batch.Delete(key);
+    }
+  }
+  for (const std::string& record : records) batch.Delete(record);
+  Status s = engine_->Write(&batch);
+  if (s.ok()) s = engine_->Sync();
+  if (!s.ok()) return s;
+  journal_rows_replayed_ += rows.size();
+  spdlog::info("Applied {} journal records ({} rows) left by an unclean stop", records.size(),
+               rows.size());
+  return Status::OK();
+}
+
+bool Keyspace::CycleDue() const {
+  const size_t pending = cache_.pending_count();
+  if (pending == 0) return false;
+  return pending >= kCycleRows || cache_.charge() > cache_.capacity() ||
+         SteadyNowMs() - last_cycle_start_ms_ >= cycle_interval_ms_;
+}
+
+bool Keyspace::materialization_due() const { return cycle_active_ || CycleDue(); }
+
+bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
+  bool any = side_ops_ > 0;
   side_ops_ = 0;
+  if (cache_.dirty_count() > 0) {
+    journal_buf_.clear();
+    cache_.ForEachDirty([this](std::string_view key, bool present, std::string_view value) {
+      AppendJournalRow(key, present, value, &journal_buf_);
+    });
+    batch_->Put(JournalKey(journal_next_++), journal_buf_);
+    any = true;
+  }
+  batch_has_chunk_ = batch_ends_cycle_ = false;
+  batch_chunk_rows_ = 0;
+  if (!cycle_active_ && CycleDue()) {
+    cache_.StartCycle();
+    cycle_active_ = true;
+    // Rows journaled before now are all in the cycle (nothing is in flight).
+    cycle_end_ = journal_next_ - (cache_.dirty_count() > 0 ? 1 : 0);
+    last_cycle_start_ms_ = SteadyNowMs();
+  }
+  if (!cycle_active_) return any;
+  cache_.TakeCycleChunk(chunk_rows,
+                        [this](std::string_view key, bool present, std::string_view value) {
+                          const leveldb::Slice k(key.data(), key.size());
+                          if (present) {
+                            batch_->Put(k, leveldb::Slice(value.data(), value.size()));
+                          } else {
+                            batch_->Delete(k);
+                          }
+                          ++batch_chunk_rows_;
+                        });
+  batch_has_chunk_ = true;
+  if (cache_.cycle_count() == 0) {
+    for (uint64_t seq = journal_floor_; seq < cycle_end_; ++seq) batch_->Delete(JournalKey(seq));
+    batch_ends_cycle_ = true;
+  }
+  return true;
+}
+
+void Keyspace::FinishCommitBatch(bool ok) {
+  if (batch_has_chunk_) {
+    cache_.EndMaterialize(ok);
+    if (ok) rows_materialized_ += batch_chunk_rows_;
+    if (ok && batch_ends_cycle_) {
+      journal_floor_ = std::max(journal_floor_, cycle_end_);
+      cycle_active_ = false;
+      ++materialize_cycles_;
+    }
+  }
+  batch_has_chunk_ = batch_ends_cycle_ = false;
+  batch_chunk_rows_ = 0;
 }
 
 void Keyspace::ResetBatch(std::unique_ptr<leveldb::WriteBatch>* batch) {
@@ -125,31 +243,64 @@ void Keyspace::ResetBatch(std::unique_ptr<leveldb::WriteBatch>* batch) {
     (*batch)->Clear();
   }
   if (scratch_.capacity() > kRetainedBufferBytes) std::string().swap(scratch_);
+  if (journal_buf_.capacity() > kRetainedBufferBytes) std::string().swap(journal_buf_);
 }
 
 Status Keyspace::Commit() {
   Status s = FinishCommit(/*wait=*/true);
   if (metadata_dirty_) SaveMetadata();
   if (!has_staged()) return s;
-  AddStagedRowsToBatch();
+  // A chunk rides along only with staged rows: a commit of nothing but a
+  // chunk is MaterializeStep's, off the loop.
+  const size_t staged = cache_.dirty_count();
+  if (!PrepareCommitBatch(std::max(kMinChunkRows, 2 * staged))) return s;
   Status written = engine_->Write(batch_.get());
   ResetBatch(&batch_);
   ++started_generation_;
   durable_generation_ = started_generation_;
   if (written.ok()) {
-    cache_.MarkAllClean();
+    cache_.MarkAllPending();
   } else {
     cache_.DropDirty();
     loaded_.valid = false;
   }
+  FinishCommitBatch(written.ok());
   return s.ok() ? written : s;
+}
+
+Status Keyspace::Checkpoint() {
+  Status s = Commit();
+  if (!s.ok()) return s;
+  if (pending_rows() == 0 && journal_floor_ == journal_next_) return Status::OK();
+  cache_.ForEachUnmaterialized([this](std::string_view key, bool present, std::string_view value) {
+    const leveldb::Slice k(key.data(), key.size());
+    if (present) {
+      batch_->Put(k, leveldb::Slice(value.data(), value.size()));
+    } else {
+      batch_->Delete(k);
+    }
+    ++rows_materialized_;
+  });
+  for (uint64_t seq = journal_floor_; seq < journal_next_; ++seq) batch_->Delete(JournalKey(seq));
+  side_ops_ = 0;
+  Status written = engine_->Write(batch_.get());
+  ResetBatch(&batch_);
+  if (!written.ok()) return written;
+  cache_.MarkAllMaterialized();
+  journal_floor_ = journal_next_;
+  if (cycle_active_) ++materialize_cycles_;
+  cycle_active_ = false;
+  return Status::OK();
 }
 
 bool Keyspace::StartCommit() {
   if (engine_->async_pending()) return false;
   if (metadata_dirty_) SaveMetadata();
-  if (!has_staged()) return false;
-  AddStagedRowsToBatch();
+  if (!has_staged() && !materialization_due()) return false;
+  const size_t staged = cache_.dirty_count();
+  if (!PrepareCommitBatch(staged > 0 ? std::max(kMinChunkRows, 2 * staged) : kIdleChunkRows)) {
+    return false;
+  }
   cache_.BeginCommit();
   batch_.swap(in_flight_batch_);
   ++started_generation_;
@@ -160,7 +311,8 @@ bool Keyspace::StartCommit() {
 Status Keyspace::FinishCommit(bool wait) {
   if (!engine_->async_pending() || (!wait && !engine_->AsyncDone())) return Status::OK();
   Status s = engine_->FinishAsync();
-  cache_.EndCommit(s.ok());
+  cache_.EndJournalCommit(s.ok());
+  FinishCommitBatch(s.ok());
   if (!s.ok()) loaded_.valid = false;
   ResetBatch(&in_flight_batch_);
   durable_generation_ = started_generation_;
@@ -179,6 +331,12 @@ void Keyspace::SideDelete(std::string_view raw_key) {
 }
 
 std::unique_ptr<leveldb::Iterator> Keyspace::NewIterator() {
+  Status s = Checkpoint();
+  if (!s.ok()) spdlog::error("checkpoint before iteration failed: {}", s.ToString());
+  return engine_->NewIterator();
+}
+
+std::unique_ptr<leveldb::Iterator> Keyspace::NewCommittedIterator() {
   Status s = Commit();
   if (!s.ok()) spdlog::error("commit before iteration failed: {}", s.ToString());
   return engine_->NewIterator();
@@ -779,7 +937,9 @@ size_t Keyspace::ReapTombstones(int64_t now_ms, int64_t grace_ms, size_t budget)
   std::vector<std::string> reapable;  // raw key rows
   bool finished_db = true;
   {
-    auto it = NewIterator();
+    // Rows still only in the journal are recent writes, not reapable: the
+    // scan needs no checkpoint, and each candidate is read again below.
+    auto it = NewCommittedIterator();
     causal::Object object;
     size_t examined = 0;
     for (it->Seek(MetaSeekKey(pdb, reap_hash_)); it->Valid() && HasPrefix(it->key(), prefix);
@@ -804,11 +964,20 @@ size_t Keyspace::ReapTombstones(int64_t now_ms, int64_t grace_ms, size_t budget)
     ++reap_db_;
   }
   size_t reaped = 0;
+  std::string current;
+  causal::Object current_object;
   for (const std::string& row : reapable) {
     uint32_t parsed_db;
-    uint64_t hash;
+    uint64_t hash, field_count;
     std::string_view key;
     ParseMetaKey(row, &parsed_db, &hash, &key);
+    // LevelDB's copy may be older than the row cache's (written since, still
+    // only in the journal).
+    if (!ReadRow(row, &current).ok() ||
+        !DecodeKeyRow(current, &field_count, &current_object).ok() || field_count != 0 ||
+        !current_object.Reapable(now_ms, grace_ms)) {
+      continue;
+    }
     // Every field row must be a tombstone past its grace too.
     std::vector<std::string> field_rows;
     bool all_reapable = true;
@@ -833,7 +1002,7 @@ size_t Keyspace::ActiveExpireCycle(int64_t now_ms, size_t budget) {
     const std::string prefix = ExpirePrefix(dbs_[db].physical_id);
     std::vector<std::string> due;
     {
-      auto it = NewIterator();
+      auto it = NewCommittedIterator();  // the expiry index is written beside the rows
       for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix) && due.size() < budget;
            it->Next()) {
         int64_t expire_ms;

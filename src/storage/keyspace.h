@@ -189,8 +189,42 @@ class Keyspace {
   // and db map) to LevelDB as one atomic batch, after waiting for a commit in
   // flight. On failure the staged rows are forgotten, so reads fall back to
   // what LevelDB holds.
+  //
+  // The staged key and field rows go into the batch as one journal record
+  // (record.h), not as rows: LevelDB's cost is per entry (a memtable insert
+  // now, compaction later), and a journal record is one entry for the whole
+  // commit. The rows stay pinned in the row cache as pending, and a
+  // materialization cycle writes each of them as a row once, however often it
+  // changed meanwhile; the batch that completes a cycle deletes the journal
+  // records the cycle covered. A cycle starts when a second has passed since
+  // the previous one, when kCycleRows rows are pending, or when pinned rows
+  // overfill the row cache; each commit carries a chunk of it (twice its own
+  // rows, or kIdleChunkRows when the server runs MaterializeStep while idle).
+  // Writing a row's newest value early is always safe: Open() re-applies the
+  // journal records still present, in order, over the rows.
   Status Commit();
   bool has_staged() const { return side_ops_ > 0 || cache_.dirty_count() > 0; }
+  // Commit(), then writes every row still only in the journal to its own key
+  // and deletes the journal: LevelDB alone then holds every row (iterators,
+  // clean shutdown).
+  Status Checkpoint();
+  // True if a materialization cycle is in progress or due: the server then
+  // starts commits (MaterializeStep) even when nothing is staged.
+  bool materialization_due() const;
+  // Starts an asynchronous commit carrying a materialization chunk, if one
+  // is due and nothing is in flight.
+  void MaterializeStep() {
+    if (!engine_->async_pending() && materialization_due()) StartCommit();
+  }
+  // The time between cycles (default kCycleIntervalMs, a second), for tests.
+  void set_cycle_interval_ms(int64_t ms) { cycle_interval_ms_ = ms; }
+  // Rows pending materialization (pinned), journal records not yet deleted,
+  // and totals, for INFO.
+  size_t pending_rows() const { return cache_.pending_count() + cache_.cycle_count(); }
+  uint64_t journal_records() const { return journal_next_ - journal_floor_; }
+  uint64_t rows_materialized() const { return rows_materialized_; }
+  uint64_t materialize_cycles() const { return materialize_cycles_; }
+  uint64_t journal_rows_replayed() const { return journal_rows_replayed_; }
 
   // Pipelined group commit. Commits are numbered by generation: every write
   // staged so far is durable (in LevelDB's log) once durable_generation()
@@ -279,10 +313,22 @@ class Keyspace {
   // straight into the next commit's batch.
   void SidePut(std::string_view raw_key, std::string_view value);
   void SideDelete(std::string_view raw_key);
-  // Iterators see committed data only, so they commit first.
+  // Iterators see what LevelDB holds. NewIterator first writes every row
+  // (Checkpoint), for scans of key and field rows; NewCommittedIterator only
+  // commits, for entries written beside the rows (the expiry index) and for
+  // scans that re-read each row they pick through the row cache.
   std::unique_ptr<leveldb::Iterator> NewIterator();
-  // Appends the staged rows to batch_ (which holds the side writes).
-  void AddStagedRowsToBatch();
+  std::unique_ptr<leveldb::Iterator> NewCommittedIterator();
+  // Applies the journal records left by a crash to the rows, then deletes them.
+  Status ReplayJournal();
+  // Fills batch_ (which holds the side writes) for a commit: the staged rows
+  // as a journal record, and a materialization chunk of up to `chunk_rows`
+  // rows when a cycle is in progress (starting one if due). Returns false if
+  // there is nothing to write.
+  bool PrepareCommitBatch(size_t chunk_rows);
+  // The commit prepared by PrepareCommitBatch finished.
+  void FinishCommitBatch(bool ok);
+  bool CycleDue() const;
   // Empties a written batch, releasing its buffer if it grew large.
   void ResetBatch(std::unique_ptr<leveldb::WriteBatch>* batch);
 
@@ -336,6 +382,23 @@ class Keyspace {
   uint64_t reap_hash_ = 0;
   uint64_t reaped_tombstones_ = 0;
   std::string key_buf_;  // reused LevelDB key buffer
+
+  // The journal: records journal_floor_ .. journal_next_-1 may be in LevelDB.
+  uint64_t journal_next_ = 1;
+  uint64_t journal_floor_ = 1;
+  // A cycle in progress deletes the records below cycle_end_ when done.
+  bool cycle_active_ = false;
+  uint64_t cycle_end_ = 0;
+  int64_t last_cycle_start_ms_ = 0;  // set at construction
+  int64_t cycle_interval_ms_;
+  // What the commit being written carries.
+  bool batch_has_chunk_ = false;
+  bool batch_ends_cycle_ = false;
+  size_t batch_chunk_rows_ = 0;
+  uint64_t rows_materialized_ = 0;
+  uint64_t materialize_cycles_ = 0;
+  uint64_t journal_rows_replayed_ = 0;
+  std::string journal_buf_;  // reused journal record buffer
 };
 
 }  // namespace ringkv::storage

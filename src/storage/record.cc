@@ -179,4 +179,43 @@ bool ParseExpireKey(std::string_view raw, int64_t* expire_ms, std::string_view* 
   return true;
 }
 
+std::string JournalKey(uint64_t seq) {
+  std::string out(1, kJournalTag);
+  PutFixed64BE(&out, seq);
+  return out;
+}
+
+bool ParseJournalKey(std::string_view raw, uint64_t* seq) {
+  if (raw.size() != 9 || raw[0] != kJournalTag) return false;
+  *seq = DecodeFixed64BE(raw.data() + 1);
+  return true;
+}
+
+void AppendJournalRow(std::string_view key, bool present, std::string_view value,
+                      std::string* out) {
+  PutVarint64(out, key.size());
+  out->append(key);
+  out->push_back(present ? 1 : 0);
+  if (!present) return;
+  PutVarint64(out, value.size());
+  out->append(value);
+}
+
+bool NextJournalRow(std::string_view* in, std::string_view* key, bool* present,
+                    std::string_view* value) {
+  uint64_t size;
+  if (!GetVarint64(in, &size) || size >= in->size()) return false;
+  *key = in->substr(0, size);
+  const char flag = (*in)[size];
+  in->remove_prefix(size + 1);
+  if (flag != 0 && flag != 1) return false;
+  *present = flag == 1;
+  *value = {};
+  if (!*present) return true;
+  if (!GetVarint64(in, &size) || size > in->size()) return false;
+  *value = in->substr(0, size);
+  in->remove_prefix(size);
+  return true;
+}
+
 }  // namespace ringkv::storage

@@ -6,6 +6,7 @@
 //                      fieldhash:u64 field                      -> FieldRecord
 //   expiry index   'E' db:u32 expire_ms:u64 keyhash:u64 key     -> ""
 //   node metadata  'N' name                                     -> node-specific bytes
+//   journal        'J' seq:u64                                  -> journal record
 //
 // `db` is a physical database id (SELECT indexes map onto physical ids so that
 // SWAPDB and FLUSHDB are O(1)). `keyhash` is the 64-bit xxh3 hash of the key: it
@@ -24,6 +25,11 @@
 // Field row (format 2): u8 format (2), varint insertion sequence (local: the
 // order of a small hash, as Redis's listpack keeps it), then the encoded
 // causal::Object whose sibling payloads are the field's values.
+// Journal record: the key and field rows one commit wrote, each as varint
+// key length, key, u8 present (0: the row was deleted), and if present varint
+// value length and value. Rows are written to the journal first and to their
+// own keys later, once however often they changed (Keyspace explains when);
+// opening a Keyspace applies what the journal still holds.
 // A decoder that meets an unknown format reports Corruption rather than
 // guessing. (Format 1, without causality, was never released.)
 #pragma once
@@ -76,6 +82,16 @@ inline constexpr char kMetaTag = 'M';
 inline constexpr char kFieldTag = 'H';
 inline constexpr char kExpireTag = 'E';
 inline constexpr char kNodeTag = 'N';
+inline constexpr char kJournalTag = 'J';
+
+std::string JournalKey(uint64_t seq);
+// False unless `raw` is a journal key.
+bool ParseJournalKey(std::string_view raw, uint64_t* seq);
+// Appends one row to a journal record.
+void AppendJournalRow(std::string_view key, bool present, std::string_view value, std::string* out);
+// Reads the next row of a journal record, advancing *in. False if malformed.
+bool NextJournalRow(std::string_view* in, std::string_view* key, bool* present,
+                    std::string_view* value);
 
 std::string MetaKey(uint32_t db, std::string_view key);
 // MetaKey into a caller's buffer (replacing its contents), to reuse its capacity.

@@ -25,10 +25,8 @@ RowCache::Entry* RowCache::NewEntry(std::string_view key, bool present, std::str
   auto* entry = static_cast<Entry*>(::operator new(sizeof(Entry) + capacity));
   entry->present = present;
   entry->referenced = true;
-  entry->dirty = false;
-  entry->in_flight = false;
-  entry->dirty_index = 0;
-  entry->in_flight_index = 0;
+  entry->pins = 0;
+  for (uint32_t& index : entry->index) index = 0;
   entry->key_size = static_cast<uint32_t>(key.size());
   entry->value_size = static_cast<uint32_t>(value.size());
   entry->capacity = static_cast<uint32_t>(capacity);
@@ -68,20 +66,19 @@ void RowCache::Store(std::string_view key, bool present, std::string_view value,
                  : FindSlot(key, hash);
   Entry* entry = slots_[i].entry;
   if (entry != nullptr) {
-    // A clean fill never overwrites a staged or in-flight row: it is newer.
-    if ((entry->dirty || entry->in_flight) && !dirty) return;
+    // A clean fill never overwrites a pinned row: it is newer than LevelDB's.
+    if (entry->pins != 0 && !dirty) return;
     if (key.size() + value.size() <= entry->capacity) {
       entry->present = present;
       entry->value_size = static_cast<uint32_t>(value.size());
       if (!value.empty()) std::memcpy(entry->data() + key.size(), value.data(), value.size());
     } else {
       Entry* bigger = NewEntry(key, present, value);
-      bigger->dirty = entry->dirty;
-      bigger->dirty_index = entry->dirty_index;
-      bigger->in_flight = entry->in_flight;
-      bigger->in_flight_index = entry->in_flight_index;
-      if (entry->dirty) dirty_[entry->dirty_index] = bigger;
-      if (entry->in_flight) in_flight_[entry->in_flight_index] = bigger;
+      bigger->pins = entry->pins;
+      for (int list = 0; list < kNumLists; ++list) {
+        bigger->index[list] = entry->index[list];
+        if (entry->in(static_cast<List>(list))) lists_[list][entry->index[list]] = bigger;
+      }
       charge_ -= Charge(*entry);
       ::operator delete(entry);
       entry = bigger;
@@ -99,11 +96,7 @@ void RowCache::Store(std::string_view key, bool present, std::string_view value,
     ++count_;
     charge_ += Charge(*entry);
   }
-  if (dirty && !entry->dirty) {
-    entry->dirty = true;
-    entry->dirty_index = static_cast<uint32_t>(dirty_.size());
-    dirty_.push_back(entry);
-  }
+  if (dirty) Pin(entry, kDirty);
   last_index_ = i;
   EvictUntilWithinCapacity();
 }
@@ -145,13 +138,12 @@ void RowCache::Grow() {
 }
 
 void RowCache::EvictUntilWithinCapacity() {
-  // Staged and in-flight rows cannot be evicted; stop after two sweeps when
-  // only they remain.
+  // Pinned rows cannot be evicted; stop after two sweeps when only they remain.
   size_t steps = 2 * slots_.size();
-  while (charge_ > capacity_ && count_ > dirty_.size() + in_flight_.size() && steps > 0) {
+  while (charge_ > capacity_ && count_ > pinned_ && steps > 0) {
     clock_hand_ &= mask_;
     Slot& slot = slots_[clock_hand_];
-    if (slot.entry == nullptr || slot.entry->dirty || slot.entry->in_flight) {
+    if (slot.entry == nullptr || slot.entry->pins != 0) {
       ++clock_hand_;
       --steps;
     } else if (slot.entry->referenced) {
@@ -167,50 +159,85 @@ void RowCache::EvictUntilWithinCapacity() {
 }
 
 void RowCache::MarkAllClean() {
-  for (Entry* e : dirty_) e->dirty = false;
-  dirty_.clear();
+  for (Entry* e : lists_[kDirty]) Unpin(e, kDirty);
+  lists_[kDirty].clear();
   EvictUntilWithinCapacity();
+}
+
+void RowCache::MarkAllPending() {
+  std::vector<Entry*> done;
+  done.swap(lists_[kDirty]);
+  for (Entry* e : done) {
+    Pin(e, kPending);
+    Unpin(e, kDirty);
+  }
+}
+
+void RowCache::ForgetUnlessPinned(Entry* e) {
+  if (e->pins != 0) return;
+  const std::string key(e->key());
+  RemoveAt(FindSlot(key, Hash(key)));
 }
 
 void RowCache::DropDirty() {
   std::vector<Entry*> dropped;
-  dropped.swap(dirty_);
-  for (Entry* e : dropped) {
-    e->dirty = false;
-    if (e->in_flight) continue;  // still pinned by the batch being written
-    const std::string key(e->key());
-    RemoveAt(FindSlot(key, Hash(key)));
-  }
+  dropped.swap(lists_[kDirty]);
+  for (Entry* e : dropped) Unpin(e, kDirty);
+  for (Entry* e : dropped) ForgetUnlessPinned(e);
 }
 
 void RowCache::BeginCommit() {
-  for (size_t i = 0; i < dirty_.size(); ++i) {
-    Entry* e = dirty_[i];
-    e->dirty = false;
-    e->in_flight = true;
-    e->in_flight_index = static_cast<uint32_t>(i);
+  std::vector<Entry*> staged;
+  staged.swap(lists_[kDirty]);
+  for (Entry* e : staged) {
+    Pin(e, kInFlight);
+    Unpin(e, kDirty);
   }
-  in_flight_.swap(dirty_);
-  dirty_.clear();
 }
 
-void RowCache::EndCommit(bool ok) {
+void RowCache::FinishInFlight(bool ok, bool journaled) {
   std::vector<Entry*> done;
-  done.swap(in_flight_);
-  for (Entry* e : done) e->in_flight = false;
+  done.swap(lists_[kInFlight]);
+  for (Entry* e : done) {
+    if (ok && journaled) Pin(e, kPending);
+    Unpin(e, kInFlight);
+  }
   if (!ok) {
-    for (Entry* e : done) {
-      if (e->dirty) continue;
-      const std::string key(e->key());
-      RemoveAt(FindSlot(key, Hash(key)));
-    }
+    for (Entry* e : done) ForgetUnlessPinned(e);
+  }
+  EvictUntilWithinCapacity();
+}
+
+void RowCache::StartCycle() {
+  std::vector<Entry*> pending;
+  pending.swap(lists_[kPending]);
+  for (Entry* e : pending) {
+    Pin(e, kInCycle);
+    Unpin(e, kPending);
+  }
+}
+
+void RowCache::EndMaterialize(bool ok) {
+  std::vector<Entry*> done;
+  done.swap(lists_[kMaterializing]);
+  for (Entry* e : done) {
+    if (!ok) Pin(e, kInCycle);
+    Unpin(e, kMaterializing);
+  }
+  EvictUntilWithinCapacity();
+}
+
+void RowCache::MarkAllMaterialized() {
+  for (List list : {kDirty, kPending, kInCycle}) {
+    for (Entry* e : lists_[list]) Unpin(e, list);
+    lists_[list].clear();
   }
   EvictUntilWithinCapacity();
 }
 
 void RowCache::EvictClean() {
   for (size_t i = 0; i < slots_.size();) {
-    if (slots_[i].entry != nullptr && !slots_[i].entry->dirty && !slots_[i].entry->in_flight) {
+    if (slots_[i].entry != nullptr && slots_[i].entry->pins == 0) {
       RemoveAt(i);  // the backward shift may fill slot i: look at it again
     } else {
       ++i;

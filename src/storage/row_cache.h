@@ -2,14 +2,22 @@
 // written, in front of LevelDB, including rows known to be absent, so a SET of
 // a new key does not search LevelDB before writing.
 //
-// It is also the staging area of the group commit: a write stores its row here
-// as *dirty*, which pins it until the Keyspace commits the iteration's batch
-// (ForEachDirty, then MarkAllClean). Reads therefore always see staged writes,
-// and a row is written to LevelDB once per commit however often it changed.
-// A commit written by a background thread moves the dirty rows to *in flight*
-// (BeginCommit), still pinned, while new writes stage again; EndCommit unpins
-// them once LevelDB has them. Clean rows are a cache: evicted under CLOCK when
-// over capacity, re-read from LevelDB when needed.
+// It is also the staging area of the group commit. A write stores its row here
+// as *dirty*, which pins it; a commit moves the dirty rows to *in flight*
+// (BeginCommit) while a background thread writes them, and new writes stage
+// afresh. What a commit writes decides what the rows become when it is done:
+//  - rows written to LevelDB as themselves become ordinary cached rows
+//    (EndCommit, MarkAllClean): clean rows are evicted under CLOCK when over
+//    capacity and re-read from LevelDB when needed;
+//  - rows written only to the Keyspace's journal become *pending*
+//    (EndJournalCommit, MarkAllPending): still pinned, because LevelDB holds
+//    them only inside a journal record. A materialization cycle later writes
+//    each pending row once, with its value at that time, however often it
+//    changed meanwhile: StartCycle moves the pending rows into the cycle,
+//    TakeCycleChunk hands out a few at a time (*materializing* until that
+//    write is done, EndMaterialize).
+// Reads always see the newest value, whichever pins a row holds, and a clean
+// fill (an older disk read) never replaces a pinned row.
 //
 // An open-addressing table (linear probing, backward-shift deletion) keeps each
 // row's 64-bit hash inline, so a lookup usually touches one slot and one entry.
@@ -25,25 +33,28 @@ namespace ringkv::storage {
 
 class RowCache {
  public:
+  // The lists a row can be pinned by; a row may be in several (staged again
+  // while in flight, or while pending).
+  enum List : uint8_t { kDirty, kInFlight, kPending, kInCycle, kMaterializing, kNumLists };
+
   // One allocation per row: this header, then the key bytes, then the value.
   struct Entry {
     bool present;  // false: the row is known not to exist
     bool referenced;
-    bool dirty;                // staged, not yet committed: never evicted
-    bool in_flight;            // in the batch being written: never evicted
-    uint32_t dirty_index;      // position in dirty_ while dirty
-    uint32_t in_flight_index;  // position in in_flight_ while in flight
+    uint8_t pins;               // bit (1 << List) set while in that list: never evicted
+    uint32_t index[kNumLists];  // position in each list it is in
     uint32_t key_size;
     uint32_t value_size;
     uint32_t capacity;  // bytes available after the header
 
+    bool in(List list) const { return (pins & (1u << list)) != 0; }
     std::string_view key() const { return std::string_view(data(), key_size); }
     std::string_view value() const { return std::string_view(data() + key_size, value_size); }
     const char* data() const { return reinterpret_cast<const char*>(this + 1); }
     char* data() { return reinterpret_cast<char*>(this + 1); }
   };
 
-  // `capacity_bytes` bounds clean rows; 0 keeps only staged (dirty) rows.
+  // `capacity_bytes` bounds clean rows; 0 keeps only pinned rows.
   explicit RowCache(size_t capacity_bytes);
   ~RowCache();
 
@@ -78,23 +89,68 @@ class RowCache {
   // Visits every staged row: visit(key, present, value).
   template <typename Visitor>
   void ForEachDirty(Visitor&& visit) const {
-    for (const Entry* e : dirty_) visit(e->key(), e->present, e->value());
+    for (const Entry* e : lists_[kDirty]) visit(e->key(), e->present, e->value());
   }
-  size_t dirty_count() const { return dirty_.size(); }
-  // The staged rows reached LevelDB: they become ordinary cached rows.
+  size_t dirty_count() const { return lists_[kDirty].size(); }
+  // The staged rows reached LevelDB as rows: they become ordinary cached rows.
   void MarkAllClean();
-  // The staged rows could not be written: forget them so reads go to LevelDB.
+  // The staged rows reached LevelDB inside a journal record: they become pending.
+  void MarkAllPending();
+  // The staged rows could not be written: forget them so reads go to LevelDB
+  // (those still pinned otherwise, e.g. pending with an older value that is
+  // only in the journal, keep the newer value in memory).
   void DropDirty();
   // The staged rows were handed to a background write: they stay pinned (and
   // readable) as in flight, and the next writes stage afresh. Requires no
   // commit in flight.
   void BeginCommit();
   // The in-flight write finished. On success its rows become cached rows
-  // (unless staged again meanwhile); on failure those not staged again are
-  // forgotten, so reads go to LevelDB.
-  void EndCommit(bool ok);
-  size_t in_flight_count() const { return in_flight_.size(); }
-  // Drops every clean row (staged and in-flight rows stay).
+  // (EndCommit) or pending rows (EndJournalCommit), unless staged again
+  // meanwhile; on failure those not pinned otherwise are forgotten, so reads
+  // go to LevelDB.
+  void EndCommit(bool ok) { FinishInFlight(ok, /*journaled=*/false); }
+  void EndJournalCommit(bool ok) { FinishInFlight(ok, /*journaled=*/true); }
+  size_t in_flight_count() const { return lists_[kInFlight].size(); }
+
+  // Materialization. Requires no cycle in progress: moves every pending row
+  // into the cycle.
+  void StartCycle();
+  size_t pending_count() const { return lists_[kPending].size(); }
+  size_t cycle_count() const { return lists_[kInCycle].size(); }
+  // Hands out up to `n` rows of the cycle with their current value,
+  // visit(key, present, value); they stay pinned as materializing until
+  // EndMaterialize. Requires no earlier chunk still materializing.
+  template <typename Visitor>
+  void TakeCycleChunk(size_t n, Visitor&& visit) {
+    std::vector<Entry*>& cycle = lists_[kInCycle];
+    while (n-- > 0 && !cycle.empty()) {
+      Entry* e = cycle.back();
+      cycle.pop_back();
+      Unpin(e, kInCycle);
+      Pin(e, kMaterializing);
+      visit(e->key(), e->present, e->value());
+    }
+  }
+  // The chunk's write finished: on success its rows are done (they stay
+  // pinned only if pending or staged again); on failure they go back into
+  // the cycle.
+  void EndMaterialize(bool ok);
+  // Visits every row not yet materialized (pending, in the cycle or staged),
+  // each once, for a write of all of them as rows; requires no write in flight.
+  template <typename Visitor>
+  void ForEachUnmaterialized(Visitor&& visit) const {
+    for (const Entry* e : lists_[kDirty]) visit(e->key(), e->present, e->value());
+    for (const Entry* e : lists_[kPending]) {
+      if (!e->in(kDirty)) visit(e->key(), e->present, e->value());
+    }
+    for (const Entry* e : lists_[kInCycle]) {
+      if (!e->in(kDirty) && !e->in(kPending)) visit(e->key(), e->present, e->value());
+    }
+  }
+  // Those rows reached LevelDB as rows: all become ordinary cached rows.
+  void MarkAllMaterialized();
+
+  // Drops every clean row (pinned rows stay).
   void EvictClean();
 
   size_t charge() const { return charge_; }
@@ -116,8 +172,24 @@ class RowCache {
   size_t FindSlot(std::string_view key, uint64_t hash) const;
   void Store(std::string_view key, bool present, std::string_view value, bool dirty);
   void RemoveAt(size_t index);
+  // Removes `e` unless some list still pins it.
+  void ForgetUnlessPinned(Entry* e);
   void Grow();
   void EvictUntilWithinCapacity();
+  void FinishInFlight(bool ok, bool journaled);
+  // List membership; pinned_ counts entries with any pin.
+  void Pin(Entry* e, List list) {
+    if (e->in(list)) return;
+    if (e->pins == 0) ++pinned_;
+    e->pins |= static_cast<uint8_t>(1u << list);
+    e->index[list] = static_cast<uint32_t>(lists_[list].size());
+    lists_[list].push_back(e);
+  }
+  // Clears the flag only: the caller empties or pops the list itself.
+  void Unpin(Entry* e, List list) {
+    e->pins &= static_cast<uint8_t>(~(1u << list));
+    if (e->pins == 0) --pinned_;
+  }
 
   size_t capacity_;
   size_t charge_ = 0;
@@ -129,9 +201,9 @@ class RowCache {
   size_t last_index_ = 0;
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;
+  size_t pinned_ = 0;
   std::vector<Slot> slots_;
-  std::vector<Entry*> dirty_;
-  std::vector<Entry*> in_flight_;
+  std::vector<Entry*> lists_[kNumLists];
 };
 
 }  // namespace ringkv::storage

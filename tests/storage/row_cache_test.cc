@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -98,6 +99,62 @@ TEST(RowCacheTest, FailedInFlightCommitForgetsItsRows) {
   ASSERT_NE(cache.Lookup("restaged"), nullptr);
   EXPECT_EQ(cache.Lookup("restaged")->value(), "3");
   EXPECT_EQ(cache.dirty_count(), 1u);
+}
+
+TEST(RowCacheTest, JournaledRowsStayPinnedUntilMaterialized) {
+  RowCache cache(0);  // no room for clean rows: only pins keep rows
+  cache.Stage("a", "1");
+  cache.Stage("b", "2");
+  cache.BeginCommit();
+  cache.EndJournalCommit(true);
+  EXPECT_EQ(cache.in_flight_count(), 0u);
+  EXPECT_EQ(cache.pending_count(), 2u);
+  cache.Fill("a", "stale");  // LevelDB's copy is older: it never replaces a pending row
+  ASSERT_NE(cache.Lookup("a"), nullptr);
+  EXPECT_EQ(cache.Lookup("a")->value(), "1");
+  cache.StartCycle();
+  EXPECT_EQ(cache.pending_count(), 0u);
+  EXPECT_EQ(cache.cycle_count(), 2u);
+  // Staged again during the cycle, with a value that forces a reallocation:
+  // the cycle writes the newest value, and the row is pending again for the next.
+  cache.Stage("b", std::string(300, 'x'));
+  cache.MarkAllPending();
+  EXPECT_EQ(cache.pending_count(), 1u);
+  std::vector<std::string> taken;
+  cache.TakeCycleChunk(1, [&](std::string_view key, bool present, std::string_view value) {
+    EXPECT_TRUE(present);
+    taken.emplace_back(std::string(key) + "=" + std::string(value.substr(0, 3)));
+  });
+  cache.TakeCycleChunk(5, [&](std::string_view key, bool, std::string_view value) {
+    taken.emplace_back(std::string(key) + "=" + std::string(value.substr(0, 3)));
+  });
+  std::sort(taken.begin(), taken.end());
+  EXPECT_EQ(taken, (std::vector<std::string>{"a=1", "b=xxx"}));
+  EXPECT_EQ(cache.cycle_count(), 0u);
+  cache.EndMaterialize(false);  // the write failed: both go back into the cycle
+  EXPECT_EQ(cache.cycle_count(), 2u);
+  cache.TakeCycleChunk(5, [](std::string_view, bool, std::string_view) {});
+  cache.EndMaterialize(true);
+  EXPECT_EQ(cache.Lookup("a"), nullptr);  // materialized and clean: evicted at capacity 0
+  ASSERT_NE(cache.Lookup("b"), nullptr);  // still pending from its second write
+  size_t unmaterialized = 0;
+  cache.Stage("b", "again");
+  cache.ForEachUnmaterialized([&](std::string_view, bool, std::string_view) { ++unmaterialized; });
+  EXPECT_EQ(unmaterialized, 1u);  // dirty and pending, visited once
+  cache.MarkAllMaterialized();
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(RowCacheTest, FailedWriteKeepsRowsWhoseOlderValueIsOnlyJournaled) {
+  RowCache cache(1 << 20);
+  cache.Stage("k", "1");
+  cache.MarkAllPending();
+  cache.Stage("k", "2");
+  cache.Stage("new", "3");
+  cache.DropDirty();
+  EXPECT_EQ(cache.Lookup("new"), nullptr);  // reads go back to LevelDB
+  ASSERT_NE(cache.Lookup("k"), nullptr);    // LevelDB's row predates the journaled "1"
+  EXPECT_EQ(cache.pending_count(), 1u);
 }
 
 TEST(RowCacheTest, StaysWithinCapacity) {

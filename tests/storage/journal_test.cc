@@ -1,0 +1,193 @@
+// The commit journal (Keyspace::Commit): rows reach LevelDB first inside
+// journal records, later under their own keys; a reopen applies what the
+// journal still holds.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "storage/keyspace.h"
+#include "storage/record.h"
+
+namespace ringkv::storage {
+namespace {
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = std::filesystem::temp_directory_path() / ("ringkv-journal-" + std::to_string(rd()));
+    Open();
+  }
+  void TearDown() override {
+    keyspace_.reset();
+    engine_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  // Drops the keyspace without a checkpoint (as a crash after the last
+  // commit would), then opens it again.
+  void Open() {
+    keyspace_.reset();
+    engine_.reset();
+    EngineOptions options;
+    options.dir = dir_.string();
+    options.sync_mode = SyncMode::kNo;
+    ASSERT_TRUE(Engine::Open(options, &engine_).ok());
+    keyspace_ = std::make_unique<Keyspace>(engine_.get(), 16, 1 << 20);
+    open_status_ = keyspace_->Open();
+  }
+  void Put(std::string_view key, std::string_view value) {
+    KeyRecord old, rec;
+    const bool existed = keyspace_->Find(0, key, 1000, &old).ok();
+    rec.value.assign(value);
+    keyspace_->Write(0, key, rec, existed ? &old : nullptr);
+  }
+  std::string Get(std::string_view key) {
+    KeyRecord rec;
+    return keyspace_->Find(0, key, 1000, &rec).ok() ? rec.value : "(nil)";
+  }
+  // Whether LevelDB holds `key`'s row under its own key.
+  bool RowInLevelDb(std::string_view key) {
+    std::string value;
+    return engine_->Get(MetaKey(0, key), &value).ok();
+  }
+  size_t JournalRecordsInLevelDb() {
+    size_t n = 0;
+    auto it = engine_->NewIterator();
+    for (it->Seek(JournalKey(0)); it->Valid() && it->key()[0] == kJournalTag; it->Next()) ++n;
+    return n;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Keyspace> keyspace_;
+  Status open_status_;
+};
+
+TEST_F(JournalTest, CommittedRowsWaitInTheJournalUntilACheckpoint) {
+  ASSERT_TRUE(open_status_.ok());
+  Put("a", "1");
+  Put("b", "2");
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  EXPECT_FALSE(RowInLevelDb("a"));
+  EXPECT_EQ(keyspace_->journal_records(), 1u);
+  EXPECT_EQ(JournalRecordsInLevelDb(), 1u);
+  EXPECT_EQ(keyspace_->pending_rows(), 2u);
+  EXPECT_EQ(Get("a"), "1");  // served from the pinned row
+  ASSERT_TRUE(keyspace_->Checkpoint().ok());
+  EXPECT_TRUE(RowInLevelDb("a"));
+  EXPECT_TRUE(RowInLevelDb("b"));
+  EXPECT_EQ(keyspace_->pending_rows(), 0u);
+  EXPECT_EQ(keyspace_->journal_records(), 0u);
+  EXPECT_EQ(JournalRecordsInLevelDb(), 0u);
+}
+
+TEST_F(JournalTest, ReopenAppliesTheJournalInOrder) {
+  ASSERT_TRUE(open_status_.ok());
+  keyspace_->set_cycle_interval_ms(int64_t{1} << 40);  // no cycle: every record stays
+  Put("a", "1");
+  Put("b", "x");
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  Put("a", "2");
+  KeyRecord old;
+  ASSERT_TRUE(keyspace_->Find(0, "b", 1000, &old).ok());
+  keyspace_->Remove(0, "b", old);
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  ASSERT_GE(JournalRecordsInLevelDb(), 2u);
+  Open();
+  ASSERT_TRUE(open_status_.ok()) << open_status_.ToString();
+  EXPECT_EQ(Get("a"), "2");
+  EXPECT_EQ(Get("b"), "(nil)");
+  EXPECT_EQ(keyspace_->journal_rows_replayed(), 2u);  // a and b, each once
+  EXPECT_EQ(JournalRecordsInLevelDb(), 0u);
+  EXPECT_TRUE(RowInLevelDb("a"));
+  // The journal numbering goes on after the records it applied.
+  Put("c", "3");
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  Open();
+  EXPECT_EQ(Get("a"), "2");
+  EXPECT_EQ(Get("c"), "3");
+}
+
+TEST_F(JournalTest, ACycleWritesEachRowOnceThenDeletesTheRecordsItCovered) {
+  ASSERT_TRUE(open_status_.ok());
+  for (int i = 0; i < 100; ++i) Put("k" + std::to_string(i), "v");
+  for (int i = 0; i < 100; ++i) Put("k" + std::to_string(i), "w");  // overwrites before commit
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  ASSERT_EQ(keyspace_->pending_rows(), 100u);
+  keyspace_->set_cycle_interval_ms(0);
+  // A cycle is due at once; each commit carries a chunk of it.
+  for (int i = 0; i < 20 && keyspace_->materialize_cycles() == 0; ++i) {
+    Put("tick", std::to_string(i));
+    ASSERT_TRUE(keyspace_->Commit().ok());
+  }
+  ASSERT_EQ(keyspace_->materialize_cycles(), 1u);
+  EXPECT_EQ(keyspace_->rows_materialized(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(RowInLevelDb("k" + std::to_string(i))) << i;
+  std::string record;
+  EXPECT_TRUE(engine_->Get(JournalKey(1), &record).IsNotFound());  // the 100 rows' record
+  // What the ticks wrote is pending for the next cycle, still journaled.
+  EXPECT_GE(keyspace_->pending_rows(), 1u);
+  EXPECT_EQ(JournalRecordsInLevelDb(), keyspace_->journal_records());
+  Open();
+  EXPECT_EQ(Get("k99"), "w");
+  EXPECT_NE(Get("tick"), "(nil)");
+}
+
+TEST_F(JournalTest, MaterializeStepAdvancesACycleWithoutWrites) {
+  ASSERT_TRUE(open_status_.ok());
+  for (int i = 0; i < 10; ++i) Put("k" + std::to_string(i), "v");
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  EXPECT_FALSE(keyspace_->materialization_due());  // the first cycle waits a second
+  keyspace_->set_cycle_interval_ms(0);
+  ASSERT_TRUE(keyspace_->materialization_due());
+  keyspace_->MaterializeStep();
+  ASSERT_TRUE(keyspace_->FinishCommit(/*wait=*/true).ok());
+  EXPECT_EQ(keyspace_->materialize_cycles(), 1u);
+  EXPECT_EQ(keyspace_->pending_rows(), 0u);
+  EXPECT_EQ(JournalRecordsInLevelDb(), 0u);
+  EXPECT_TRUE(RowInLevelDb("k9"));
+  EXPECT_TRUE(keyspace_->row_cache().pending_count() == 0);
+  EXPECT_FALSE(keyspace_->materialization_due());  // nothing left to write
+}
+
+TEST_F(JournalTest, AMalformedRecordFailsTheOpen) {
+  ASSERT_TRUE(open_status_.ok());
+  leveldb::WriteBatch batch;
+  batch.Put(JournalKey(7), std::string("\x05"
+                                       "ab",
+                                       3));  // key length past the end
+  ASSERT_TRUE(engine_->Write(&batch).ok());
+  Open();
+  EXPECT_TRUE(open_status_.IsCorruption()) << open_status_.ToString();
+}
+
+TEST(JournalRecordTest, RowsRoundTrip) {
+  std::string record;
+  AppendJournalRow("key", true, "value", &record);
+  AppendJournalRow("gone", false, "", &record);
+  AppendJournalRow(std::string(300, 'k'), true, std::string(70000, 'v'), &record);
+  std::string_view in = record, key, value;
+  bool present;
+  ASSERT_TRUE(NextJournalRow(&in, &key, &present, &value));
+  EXPECT_EQ(key, "key");
+  EXPECT_TRUE(present);
+  EXPECT_EQ(value, "value");
+  ASSERT_TRUE(NextJournalRow(&in, &key, &present, &value));
+  EXPECT_EQ(key, "gone");
+  EXPECT_FALSE(present);
+  ASSERT_TRUE(NextJournalRow(&in, &key, &present, &value));
+  EXPECT_EQ(key.size(), 300u);
+  EXPECT_EQ(value.size(), 70000u);
+  EXPECT_TRUE(in.empty());
+  std::string_view truncated = std::string_view(record).substr(0, record.size() - 1);
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(NextJournalRow(&truncated, &key, &present, &value));
+  EXPECT_FALSE(NextJournalRow(&truncated, &key, &present, &value));
+  uint64_t seq;
+  EXPECT_TRUE(ParseJournalKey(JournalKey(42), &seq));
+  EXPECT_EQ(seq, 42u);
+  EXPECT_FALSE(ParseJournalKey(MetaKey(0, "x"), &seq));
+}
+
+}  // namespace
+}  // namespace ringkv::storage
