@@ -22,7 +22,7 @@ constexpr size_t kRetainedBufferBytes = 1 << 20;
 // this many rows are pending or pinned rows overfill the row cache; a commit
 // made only to advance a cycle (MaterializeStep) carries kIdleChunkRows rows.
 constexpr int64_t kCycleIntervalMs = 1000;
-constexpr size_t kCycleRows = 262144;
+constexpr size_t kCycleRows = 65536;
 constexpr size_t kIdleChunkRows = 4096;
 constexpr size_t kMinChunkRows = 64;
 
@@ -180,6 +180,13 @@ bool Keyspace::CycleDue() const {
          SteadyNowMs() - last_cycle_start_ms_ >= cycle_interval_ms_;
 }
 
+size_t Keyspace::ChunkRows(size_t staged) const {
+  if (staged == 0) return kIdleChunkRows;
+  const size_t rows = std::max(kMinChunkRows, 2 * staged);
+  // Pinned rows overfill the row cache: catch up faster.
+  return cache_.charge() > cache_.capacity() ? 2 * rows : rows;
+}
+
 bool Keyspace::materialization_due() const { return cycle_active_ || CycleDue(); }
 
 bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
@@ -253,7 +260,7 @@ Status Keyspace::Commit() {
   // A chunk rides along only with staged rows: a commit of nothing but a
   // chunk is MaterializeStep's, off the loop.
   const size_t staged = cache_.dirty_count();
-  if (!PrepareCommitBatch(std::max(kMinChunkRows, 2 * staged))) return s;
+  if (!PrepareCommitBatch(ChunkRows(staged))) return s;
   Status written = engine_->Write(batch_.get());
   ResetBatch(&batch_);
   ++started_generation_;
@@ -298,7 +305,7 @@ bool Keyspace::StartCommit() {
   if (metadata_dirty_) SaveMetadata();
   if (!has_staged() && !materialization_due()) return false;
   const size_t staged = cache_.dirty_count();
-  if (!PrepareCommitBatch(staged > 0 ? std::max(kMinChunkRows, 2 * staged) : kIdleChunkRows)) {
+  if (!PrepareCommitBatch(ChunkRows(staged))) {
     return false;
   }
   cache_.BeginCommit();

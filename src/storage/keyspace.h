@@ -199,7 +199,8 @@ class Keyspace {
   // records the cycle covered. A cycle starts when a second has passed since
   // the previous one, when kCycleRows rows are pending, or when pinned rows
   // overfill the row cache; each commit carries a chunk of it (twice its own
-  // rows, or kIdleChunkRows when the server runs MaterializeStep while idle).
+  // rows, four times while pinned rows overfill the row cache, or
+  // kIdleChunkRows when the server runs MaterializeStep while idle).
   // Writing a row's newest value early is always safe: Open() re-applies the
   // journal records still present, in order, over the rows.
   Status Commit();
@@ -329,6 +330,8 @@ class Keyspace {
   // The commit prepared by PrepareCommitBatch finished.
   void FinishCommitBatch(bool ok);
   bool CycleDue() const;
+  // The chunk a commit of `staged` rows carries (see Commit()).
+  size_t ChunkRows(size_t staged) const;
   // Empties a written batch, releasing its buffer if it grew large.
   void ResetBatch(std::unique_ptr<leveldb::WriteBatch>* batch);
 
