@@ -304,13 +304,13 @@ bool Keyspace::StartCommit() {
   if (engine_->async_pending()) return false;
   if (metadata_dirty_) SaveMetadata();
   if (!has_staged() && !materialization_due()) return false;
-  const size_t staged = cache_.dirty_count();
-  if (!PrepareCommitBatch(ChunkRows(staged))) {
-    return false;
-  }
+  // A commit of nothing but a materialization chunk makes no write durable:
+  // it leaves the generation alone, so no reply waits for it.
+  const bool staged_writes = has_staged();
+  if (!PrepareCommitBatch(ChunkRows(cache_.dirty_count()))) return false;
   cache_.BeginCommit();
   batch_.swap(in_flight_batch_);
-  ++started_generation_;
+  if (staged_writes) ++started_generation_;
   engine_->WriteAsync(in_flight_batch_.get());
   return true;
 }

@@ -141,7 +141,11 @@ TEST_F(JournalTest, MaterializeStepAdvancesACycleWithoutWrites) {
   EXPECT_FALSE(keyspace_->materialization_due());  // the first cycle waits a second
   keyspace_->set_cycle_interval_ms(0);
   ASSERT_TRUE(keyspace_->materialization_due());
+  const uint64_t durable = keyspace_->durable_generation();
   keyspace_->MaterializeStep();
+  ASSERT_TRUE(keyspace_->commit_in_flight());
+  // Nothing staged is in that commit: no reply may wait for it.
+  EXPECT_EQ(keyspace_->write_generation(), durable);
   ASSERT_TRUE(keyspace_->FinishCommit(/*wait=*/true).ok());
   EXPECT_EQ(keyspace_->materialize_cycles(), 1u);
   EXPECT_EQ(keyspace_->pending_rows(), 0u);
