@@ -182,9 +182,14 @@ bool Keyspace::CycleDue() const {
 
 size_t Keyspace::ChunkRows(size_t staged) const {
   if (staged == 0) return kIdleChunkRows;
-  const size_t rows = std::max(kMinChunkRows, 2 * staged);
-  // Pinned rows overfill the row cache: catch up faster.
-  return cache_.charge() > cache_.capacity() ? 2 * rows : rows;
+  // Half the commit's own rows spreads a cycle over the interval when rows
+  // are rewritten (a cycle then holds fewer rows than were written), keeping
+  // commits short; a cycle that is late, or pinned rows that overfill the row
+  // cache, get four times that.
+  const size_t rows = std::max(kMinChunkRows, staged / 2);
+  const bool behind = cache_.charge() > cache_.capacity() || cache_.pending_count() >= kCycleRows ||
+                      SteadyNowMs() - last_cycle_start_ms_ >= cycle_interval_ms_;
+  return behind ? 4 * rows : rows;
 }
 
 bool Keyspace::materialization_due() const { return cycle_active_ || CycleDue(); }
