@@ -32,15 +32,15 @@ bool ReadHeader(std::string_view data, size_t* pos, char prefix, int64_t limit, 
 
 }  // namespace
 
-size_t PeekSecondArguments(std::string_view data, size_t max_requests,
-                           std::vector<std::string_view>* keys) {
+size_t PeekRequests(std::string_view data, size_t max_requests,
+                    std::vector<PeekedRequest>* requests) {
   size_t pos = 0;
-  size_t requests = 0;
-  while (requests < max_requests && pos < data.size()) {
+  size_t walked = 0;
+  while (walked < max_requests && pos < data.size()) {
     size_t p = pos;
     int64_t count = 0;
     if (!ReadHeader(data, &p, '*', kMaxPeekArguments, &count) || count == 0) break;
-    std::string_view key;
+    std::string_view args[3];
     bool complete = true;
     for (int64_t i = 0; i < count; ++i) {
       int64_t len = 0;
@@ -49,15 +49,15 @@ size_t PeekSecondArguments(std::string_view data, size_t max_requests,
         complete = false;
         break;
       }
-      if (i == 1) key = data.substr(p, static_cast<size_t>(len));
+      if (i < 3) args[i] = data.substr(p, static_cast<size_t>(len));
       p += static_cast<size_t>(len) + 2;
     }
     if (!complete) break;
-    if (count >= 2) keys->push_back(key);
+    if (count >= 2) requests->push_back({args[0], args[1], args[2]});
     pos = p;
-    ++requests;
+    ++walked;
   }
-  return requests;
+  return walked;
 }
 
 }  // namespace ringkv::resp

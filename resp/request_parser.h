@@ -75,7 +75,7 @@ class RequestParser {
 
   // The buffered bytes not yet returned by Next(), when they start at a
   // request boundary (empty in the middle of a request): for lookahead such
-  // as PeekSecondArguments (resp/key_peek.h).
+  // as PeekRequests (resp/key_peek.h).
   std::string_view unparsed() const {
     if (stage_ != Stage::kIdle || failed_) return {};
     return std::string_view(buffer_.get() + consumed_, write_pos_ - consumed_);

@@ -34,6 +34,17 @@ constexpr size_t kAsyncCommitMinRows = 64;
 // and the held replies all grow with them.
 constexpr size_t kMaxStagedRows = 16384;
 
+// Hash commands whose third argument is a field they read or write: the
+// prefetch brings in that field's row too.
+bool NamesOneHashField(std::string_view name) {
+  if (name.empty() || (name[0] != 'h' && name[0] != 'H')) return false;
+  for (std::string_view command : {"hset", "hget", "hsetnx", "hexists", "hdel", "hstrlen",
+                                   "hincrby", "hincrbyfloat", "hmget", "hmset"}) {
+    if (commands::EqualsIgnoreCase(name, command)) return true;
+  }
+  return false;
+}
+
 constexpr std::string_view kProtectedModeError =
     "-DENIED Redis is running in protected mode because protected mode is enabled and no "
     "password is set for the default user. In this mode connections are only accepted from the "
@@ -386,16 +397,20 @@ size_t Server::PrefetchPipelinedKeys(Connection* conn) {
   prefetch_tokens_.clear();
   prefetch_next_ = 0;
   if (!conn->state.authenticated) return SIZE_MAX;
-  prefetch_keys_.clear();
-  const size_t peeked =
-      resp::PeekSecondArguments(conn->parser.unparsed(), kWindow, &prefetch_keys_);
+  prefetch_requests_.clear();
+  const size_t peeked = resp::PeekRequests(conn->parser.unparsed(), kWindow, &prefetch_requests_);
   // A lone command gains nothing (its own lookup follows at once); nor does
   // looking again before more data arrives.
   if (peeked < 2) return SIZE_MAX;
-  // Commands without a second argument are not in prefetch_keys_, so the
+  // Commands without a second argument are not in prefetch_requests_, so the
   // lead is approximate; a prefetch that comes early or late costs little.
-  for (std::string_view key : prefetch_keys_) {
-    prefetch_tokens_.push_back(ctx_->keyspace->PrefetchKeyRowSlot(conn->state.db, key));
+  storage::Keyspace& keyspace = *ctx_->keyspace;
+  for (const resp::PeekedRequest& request : prefetch_requests_) {
+    prefetch_tokens_.push_back(keyspace.PrefetchKeyRowSlot(conn->state.db, request.key));
+    if (!request.field.empty() && NamesOneHashField(request.name)) {
+      prefetch_tokens_.push_back(
+          keyspace.PrefetchFieldRowSlot(conn->state.db, request.key, request.field));
+    }
   }
   while (prefetch_next_ < std::min(kEntryLead, prefetch_tokens_.size())) {
     ctx_->keyspace->PrefetchKeyRowEntry(prefetch_tokens_[prefetch_next_++]);

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "commands/context.h"
+#include "resp/key_peek.h"
 #include "resp/reply_builder.h"
 #include "resp/request_parser.h"
 #include "util/status.h"
@@ -133,7 +134,7 @@ class Server : public commands::ClientRegistry {
   std::vector<Connection*> flush_list_;
   // The window of PrefetchPipelinedKeys: its keys, their prefetch tokens and
   // the next token whose entry ProcessInput prefetches.
-  std::vector<std::string_view> prefetch_keys_;
+  std::vector<resp::PeekedRequest> prefetch_requests_;
   std::vector<uint64_t> prefetch_tokens_;
   size_t prefetch_next_ = 0;
   uint64_t next_client_id_ = 1;

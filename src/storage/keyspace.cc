@@ -463,6 +463,13 @@ uint64_t Keyspace::PrefetchKeyRowSlot(int db, std::string_view key) {
   return hash;
 }
 
+uint64_t Keyspace::PrefetchFieldRowSlot(int db, std::string_view key, std::string_view field) {
+  BuildFieldKey(dbs_[db].physical_id, key, field, &key_buf_);
+  const uint64_t hash = RowCache::HashOf(key_buf_);
+  cache_.PrefetchSlotOf(hash);
+  return hash;
+}
+
 Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* record) {
   now_ms_ = now_ms;
   uint64_t field_count;

@@ -120,6 +120,8 @@ class Keyspace {
   // row cache's slot and returns a token for PrefetchKeyRowEntry, which,
   // called later (once the slot has arrived), brings in the row itself.
   uint64_t PrefetchKeyRowSlot(int db, std::string_view key);
+  // The same for a hash field's row; its token goes to PrefetchKeyRowEntry too.
+  uint64_t PrefetchFieldRowSlot(int db, std::string_view key, std::string_view field);
   void PrefetchKeyRowEntry(uint64_t token) const { cache_.PrefetchEntryOf(token); }
   // Prefetches the key rows of `keys` (positions first, last (negative: from
   // the end) and step of `args`) into the CPU cache: a hint for multi-key

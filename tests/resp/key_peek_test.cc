@@ -19,20 +19,34 @@ TEST(KeyPeekTest, FindsTheKeyOfEachCompleteRequest) {
   const std::string data = Multibulk({"SET", "k1", "v"}) + Multibulk({"PING"}) +
                            Multibulk({"GET", std::string("k\r\n2", 4)}) +
                            Multibulk({"SET", "k3", "v"}).substr(0, 12);  // partial
-  std::vector<std::string_view> keys;
-  EXPECT_EQ(PeekSecondArguments(data, 100, &keys), 3u);
-  ASSERT_EQ(keys.size(), 2u);
-  EXPECT_EQ(keys[0], "k1");
-  EXPECT_EQ(keys[1], std::string_view("k\r\n2", 4));  // binary-safe: by length
+  std::vector<PeekedRequest> requests;
+  EXPECT_EQ(PeekRequests(data, 100, &requests), 3u);
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].name, "SET");
+  EXPECT_EQ(requests[0].key, "k1");
+  EXPECT_EQ(requests[0].field, "v");
+  EXPECT_EQ(requests[1].key, std::string_view("k\r\n2", 4));  // binary-safe: by length
+  EXPECT_TRUE(requests[1].field.empty());
+}
+
+TEST(KeyPeekTest, FindsTheFieldOfHashCommands) {
+  const std::string data = Multibulk({"HSET", "cart:1", "sku:42", "2", "sku:7", "1"}) +
+                           Multibulk({"hget", "cart:1", "sku:7"});
+  std::vector<PeekedRequest> requests;
+  EXPECT_EQ(PeekRequests(data, 100, &requests), 2u);
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].field, "sku:42");
+  EXPECT_EQ(requests[1].name, "hget");
+  EXPECT_EQ(requests[1].field, "sku:7");
 }
 
 TEST(KeyPeekTest, StopsAtTheLimit) {
   std::string data;
   for (int i = 0; i < 10; ++i) data += Multibulk({"INCR", "counter:" + std::to_string(i)});
-  std::vector<std::string_view> keys;
-  EXPECT_EQ(PeekSecondArguments(data, 4, &keys), 4u);
-  ASSERT_EQ(keys.size(), 4u);
-  EXPECT_EQ(keys[3], "counter:3");
+  std::vector<PeekedRequest> requests;
+  EXPECT_EQ(PeekRequests(data, 4, &requests), 4u);
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(requests[3].key, "counter:3");
 }
 
 TEST(KeyPeekTest, GivesUpOnAnythingUnusual) {
@@ -47,13 +61,13 @@ TEST(KeyPeekTest, GivesUpOnAnythingUnusual) {
            std::string("*99999\r\n"),                       // beyond the peek's bounds
            std::string("*2\r\n$3\r\nGET"),                  // partial
        }) {
-    std::vector<std::string_view> keys;
-    EXPECT_EQ(PeekSecondArguments(bad + good, 100, &keys), 0u) << bad;
-    EXPECT_TRUE(keys.empty()) << bad;
+    std::vector<PeekedRequest> requests;
+    EXPECT_EQ(PeekRequests(bad + good, 100, &requests), 0u) << bad;
+    EXPECT_TRUE(requests.empty()) << bad;
   }
-  std::vector<std::string_view> keys;
-  EXPECT_EQ(PeekSecondArguments(good + "GET k\r\n" + good, 100, &keys), 1u);
-  EXPECT_EQ(PeekSecondArguments("", 100, &keys), 0u);
+  std::vector<PeekedRequest> requests;
+  EXPECT_EQ(PeekRequests(good + "GET k\r\n" + good, 100, &requests), 1u);
+  EXPECT_EQ(PeekRequests("", 100, &requests), 0u);
 }
 
 }  // namespace
