@@ -22,7 +22,11 @@ void ReplyHelp(ExecContext& ctx) {
   static const char* const kLines[] = {
       "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "RELOAD",
-      "    Data is already durable in LevelDB: commits pending writes and replies OK.",
+      "    Data is already durable in LevelDB: writes every row still only in the commit",
+      "    journal under its own key (a checkpoint) and replies OK.",
+      "SET-JOURNAL-CYCLE-MS <ms>",
+      "    ringkv: time between materialization cycles of the commit journal (default",
+      "    1000). A large value holds rows in the journal, for crash-recovery tests.",
       "SET-ACTIVE-EXPIRE <0|1>",
       "    Setting it to 0 disables expiring keys in the background when they are not",
       "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -55,6 +59,14 @@ void DebugCommand(ExecContext& ctx) {
     ctx.reply.Ok();
   } else if (EqualsIgnoreCase(sub, "set-active-expire") && ctx.argc() == 3) {
     ctx.server.active_expire_enabled = std::atoi(std::string(ctx.arg(2)).c_str()) != 0;
+    ctx.reply.Ok();
+  } else if (EqualsIgnoreCase(sub, "set-journal-cycle-ms") && ctx.argc() == 3) {
+    int64_t ms = 0;
+    if (!ParseInt64(ctx.arg(2), &ms) || ms < 0) {
+      ctx.reply.Error("ERR value is not an integer or out of range");
+      return;
+    }
+    ctx.keyspace().set_cycle_interval_ms(ms);
     ctx.reply.Ok();
   } else if (EqualsIgnoreCase(sub, "reload")) {
     Status s = ctx.keyspace().Checkpoint();
