@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "storage/pread_env.h"
+#include "storage/record.h"
 
 namespace ringkv::storage {
 
@@ -64,11 +65,17 @@ std::string NewestLogFile(const std::string& dir) {
 // Collects the hashes of the keys a batch puts, prefetching their blocks in
 // the serving filter and, during a rebuild, in the one being built. Deletes
 // add nothing: a stale bit is only a false positive.
+// Journal records (one per commit, deleted a cycle later) are never point
+// reads: keeping them out of the filter keeps it from filling with them.
+// Get of such a key skips the filter.
+bool Filtered(std::string_view key) { return key.empty() || key[0] != kJournalTag; }
+
 class FilterHasher : public leveldb::WriteBatch::Handler {
  public:
   FilterHasher(const KeyFilter* current, const KeyFilter* next, std::vector<uint64_t>* hashes)
       : current_(current), next_(next), hashes_(hashes) {}
   void Put(const leveldb::Slice& key, const leveldb::Slice& value) override {
+    if (!Filtered(std::string_view(key.data(), key.size()))) return;
     const uint64_t hash = KeyFilter::Hash(std::string_view(key.data(), key.size()));
     current_->Prefetch(hash);
     if (next_ != nullptr) next_->Prefetch(hash);
@@ -187,7 +194,7 @@ Engine::~Engine() {
 Status Engine::Get(std::string_view key, std::string* value) {
   // key_filter_ is null for good or never null (a rebuild replaces it).
   bool filter_said_maybe = false;
-  if (key_filter_.load(std::memory_order_relaxed) != nullptr) {
+  if (Filtered(key) && key_filter_.load(std::memory_order_relaxed) != nullptr) {
     const uint64_t hash = KeyFilter::Hash(key);
     // Announce the read before loading the pointer (both seq_cst): the filter
     // thread deletes a replaced filter only after seeing no reader, so one
@@ -372,6 +379,7 @@ bool Engine::ScanInto(KeyFilter* filter, const leveldb::Snapshot* snapshot, uint
   uint64_t scanned = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const leveldb::Slice key = it->key();
+    if (!Filtered(std::string_view(key.data(), key.size()))) continue;
     filter->Add(KeyFilter::Hash(std::string_view(key.data(), key.size())));
     if (++scanned % 4096 == 0 && filter_stop_scan_.load(std::memory_order_relaxed)) return false;
   }

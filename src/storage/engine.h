@@ -70,7 +70,8 @@ class Engine {
 
   // Point lookup of committed data. NotFound if absent. Answers NotFound
   // without reading LevelDB when the key-existence filter is ready and says
-  // the key was never written. Safe to call from any thread.
+  // the key was never written (journal records, record.h, are kept out of
+  // the filter and always read LevelDB). Safe to call from any thread.
   Status Get(std::string_view key, std::string* value);
 
   // Applies `batch` atomically: when this returns OK the batch is in the
