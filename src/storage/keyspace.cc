@@ -213,6 +213,19 @@ bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
     // Rows journaled before now are all in the cycle (nothing is in flight).
     cycle_end_ = journal_next_ - (cache_.dirty_count() > 0 ? 1 : 0);
     last_cycle_start_ms_ = SteadyNowMs();
+    // No cycle was active, so that stage is empty.
+    unmaterialized_[kFieldsInCycle].swap(unmaterialized_[kFieldsJournaled]);
+  }
+  FieldRowIndex& journaled = unmaterialized_[kFieldsJournaled];
+  if (journaled.empty()) {
+    journaled.swap(unmaterialized_[kFieldsStaged]);
+  } else {
+    for (auto& [prefix, rows] : unmaterialized_[kFieldsStaged]) {
+      std::vector<std::string>& into = journaled[prefix];
+      into.insert(into.end(), std::make_move_iterator(rows.begin()),
+                  std::make_move_iterator(rows.end()));
+    }
+    unmaterialized_[kFieldsStaged].clear();
   }
   if (!cycle_active_) return any;
   cache_.TakeCycleChunk(chunk_rows,
@@ -241,6 +254,7 @@ void Keyspace::FinishCommitBatch(bool ok) {
       journal_floor_ = std::max(journal_floor_, cycle_end_);
       cycle_active_ = false;
       ++materialize_cycles_;
+      unmaterialized_[kFieldsInCycle].clear();
     }
   }
   batch_has_chunk_ = batch_ends_cycle_ = false;
@@ -299,6 +313,7 @@ Status Keyspace::Checkpoint() {
   ResetBatch(&batch_);
   if (!written.ok()) return written;
   cache_.MarkAllMaterialized();
+  for (FieldRowIndex& stage : unmaterialized_) stage.clear();
   journal_floor_ = journal_next_;
   if (cycle_active_) ++materialize_cycles_;
   cycle_active_ = false;
@@ -372,13 +387,58 @@ Status Keyspace::ReadRow(const std::string& raw_key, std::string* value) {
 void Keyspace::WriteRow(const std::string& raw_key, std::string_view value) {
   loaded_.valid = false;
   ++rows_staged_;
+  if (!raw_key.empty() && raw_key[0] == kFieldTag) NoteFieldRow(raw_key);
   cache_.Stage(raw_key, value);
 }
 
 void Keyspace::DeleteRow(const std::string& raw_key) {
   loaded_.valid = false;
   ++rows_staged_;
+  if (!raw_key.empty() && raw_key[0] == kFieldTag) NoteFieldRow(raw_key);
   cache_.StageAbsent(raw_key);
+}
+
+void Keyspace::NoteFieldRow(const std::string& raw_key) {
+  const size_t prefix_size = FieldPrefixSize(raw_key);
+  if (prefix_size == 0) return;
+  unmaterialized_[kFieldsStaged][raw_key.substr(0, prefix_size)].push_back(raw_key);
+}
+
+std::unique_ptr<leveldb::Iterator> Keyspace::NewFieldRowIterator(const std::string& prefix) {
+  std::vector<std::string> rows;
+  for (FieldRowIndex& stage : unmaterialized_) {
+    auto it = stage.find(prefix);
+    if (it == stage.end()) continue;
+    rows.insert(rows.end(), it->second.begin(), it->second.end());
+    stage.erase(it);
+  }
+  if (!rows.empty()) {
+    // Commit first: the commit in flight may carry older values of these
+    // rows, and a staged row must not reach LevelDB before the journal has it
+    // with the rest of its command's writes (a new field without its key
+    // row's count). A journaled row's newest value may go early (see Commit).
+    Status s = Commit();
+    if (!s.ok()) spdlog::error("commit before iteration failed: {}", s.ToString());
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    leveldb::WriteBatch batch;
+    for (const std::string& row : rows) {
+      const RowCache::Entry* entry = cache_.Lookup(row);
+      // Not cached: forgotten after a failed write, so LevelDB's copy is the one.
+      if (entry == nullptr) continue;
+      if (entry->present) {
+        batch.Put(row, leveldb::Slice(entry->value().data(), entry->value().size()));
+      } else {
+        batch.Delete(row);
+      }
+    }
+    s = engine_->Write(&batch);
+    if (!s.ok()) {
+      spdlog::error("writing a hash's rows before iteration failed: {}", s.ToString());
+      return NewIterator();
+    }
+  }
+  return engine_->NewIterator();
 }
 
 bool Keyspace::Visible(const causal::Object& object, uint64_t field_count, int64_t now_ms,
@@ -627,7 +687,7 @@ Status Keyspace::VisitFieldRows(uint32_t pdb, std::string_view key, uint64_t sta
   const std::string prefix = FieldPrefix(pdb, key);
   std::string start = prefix;
   PutFixed64BE(&start, start_hash);
-  auto it = NewIterator();
+  auto it = NewFieldRowIterator(prefix);
   FieldRow row;
   causal::Object object;
   for (it->Seek(start); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
@@ -956,8 +1016,9 @@ size_t Keyspace::ReapTombstones(int64_t now_ms, int64_t grace_ms, size_t budget)
   std::vector<std::string> reapable;  // raw key rows
   bool finished_db = true;
   {
-    // Rows still only in the journal are recent writes, not reapable: the
-    // scan needs no checkpoint, and each candidate is read again below.
+    // Rows still only in the journal are recent writes: a cycle writes them
+    // under their own keys within seconds, and a later pass sees them. So
+    // the scan needs no checkpoint; each candidate is read again below.
     auto it = NewCommittedIterator();
     causal::Object object;
     size_t examined = 0;

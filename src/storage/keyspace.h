@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "storage/engine.h"
@@ -204,8 +205,10 @@ class Keyspace {
   // rows, four times that while the cycle is late or pinned rows overfill the
   // row cache, or kIdleChunkRows when the server runs MaterializeStep while
   // idle).
-  // Writing a row's newest value early is always safe: Open() re-applies the
-  // journal records still present, in order, over the rows.
+  // Writing a journaled row's newest value early is always safe: Open()
+  // re-applies the journal records still present, in order, over the rows. A
+  // chunk takes its values when its batch journals every staged row, so its
+  // values are all in the journal with the rest of their commands' writes.
   Status Commit();
   bool has_staged() const { return side_ops_ > 0 || cache_.dirty_count() > 0; }
   // Commit(), then writes every row still only in the journal to its own key
@@ -323,6 +326,12 @@ class Keyspace {
   // scans that re-read each row they pick through the row cache.
   std::unique_ptr<leveldb::Iterator> NewIterator();
   std::unique_ptr<leveldb::Iterator> NewCommittedIterator();
+  // An iterator for the field rows of one hash (`prefix`: FieldPrefix): first
+  // writes those of its rows not yet under their own key (unmaterialized_
+  // knows them), so reading one hash costs neither a commit nor a checkpoint.
+  std::unique_ptr<leveldb::Iterator> NewFieldRowIterator(const std::string& prefix);
+  // Records a field row write in unmaterialized_.
+  void NoteFieldRow(const std::string& raw_key);
   // Applies the journal records left by a crash to the rows, then deletes them.
   Status ReplayJournal();
   // Fills batch_ (which holds the side writes) for a commit: the staged rows
@@ -405,6 +414,16 @@ class Keyspace {
   uint64_t materialize_cycles_ = 0;
   uint64_t journal_rows_replayed_ = 0;
   std::string journal_buf_;  // reused journal record buffer
+  // Field rows written since they were last under their own LevelDB key, by
+  // hash (field prefix), in the three stages a row goes through: staged since
+  // the last commit, journaled (pending), in the current cycle. A stage is
+  // dropped when its rows reach their keys (cycle end, checkpoint), a hash's
+  // entries when NewFieldRowIterator writes its rows. A row may be listed
+  // more than once, and rows already written may linger until the stage is
+  // dropped: both only cost a redundant write.
+  using FieldRowIndex = std::unordered_map<std::string, std::vector<std::string>>;
+  FieldRowIndex unmaterialized_[3];
+  enum FieldStage { kFieldsStaged, kFieldsJournaled, kFieldsInCycle };
 };
 
 }  // namespace ringkv::storage

@@ -137,6 +137,14 @@ std::string FieldPrefix(uint32_t db, std::string_view key) {
   return out;
 }
 
+size_t FieldPrefixSize(std::string_view raw_field_key) {
+  if (raw_field_key.size() < 13 || raw_field_key[0] != kFieldTag) return 0;
+  std::string_view rest = raw_field_key.substr(13);
+  uint64_t key_size;
+  if (!GetVarint64(&rest, &key_size) || key_size > rest.size()) return 0;
+  return raw_field_key.size() - rest.size() + key_size;
+}
+
 std::string FieldKey(uint32_t db, std::string_view key, std::string_view field) {
   std::string out;
   BuildFieldKey(db, key, field, &out);

@@ -105,6 +105,8 @@ bool ParseMetaKey(std::string_view raw, uint32_t* db, uint64_t* hash, std::strin
 
 // Prefix shared by every field of one hash.
 std::string FieldPrefix(uint32_t db, std::string_view key);
+// Length of the FieldPrefix a raw field key starts with; 0 if malformed.
+size_t FieldPrefixSize(std::string_view raw_field_key);
 std::string FieldKey(uint32_t db, std::string_view key, std::string_view field);
 void BuildFieldKey(uint32_t db, std::string_view key, std::string_view field, std::string* out);
 // Given a raw field key and the length of its FieldPrefix, returns the field hash

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <random>
 
 #include "storage/keyspace.h"
@@ -153,6 +154,42 @@ TEST_F(JournalTest, MaterializeStepAdvancesACycleWithoutWrites) {
   EXPECT_TRUE(RowInLevelDb("k9"));
   EXPECT_TRUE(keyspace_->row_cache().pending_count() == 0);
   EXPECT_FALSE(keyspace_->materialization_due());  // nothing left to write
+}
+
+TEST_F(JournalTest, ReadingAHashWritesOnlyThatHashsRows) {
+  ASSERT_TRUE(open_status_.ok());
+  keyspace_->set_cycle_interval_ms(int64_t{1} << 40);  // no cycle
+  Put("other", "1");
+  for (const char* field : {"a", "b", "c"}) keyspace_->SetField(0, "cart", field, "1");
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  keyspace_->SetField(0, "cart", "b", "2");  // staged, not committed
+  keyspace_->DeleteField(0, "cart", "c");
+  std::map<std::string, std::string> fields;
+  keyspace_->ForEachField(0, "cart", 0,
+                          [&](uint64_t, std::string_view field, std::string_view value) {
+                            fields[std::string(field)] = std::string(value);
+                            return true;
+                          });
+  EXPECT_EQ(fields, (std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}}));
+  // No checkpoint: other rows are still only in the journal.
+  EXPECT_FALSE(RowInLevelDb("other"));
+  EXPECT_GT(keyspace_->pending_rows(), 0u);
+  // The hash's field rows reached their own keys, with their newest values.
+  std::string row;
+  EXPECT_TRUE(engine_->Get(FieldKey(0, "cart", "b"), &row).ok());
+  // A crash: what was committed comes back.
+  Open();
+  ASSERT_TRUE(open_status_.ok());
+  fields.clear();
+  keyspace_->ForEachField(0, "cart", 0,
+                          [&](uint64_t, std::string_view field, std::string_view value) {
+                            fields[std::string(field)] = std::string(value);
+                            return true;
+                          });
+  // Reading the hash committed its staged writes first (as Redis would have
+  // them applied), so they survive.
+  EXPECT_EQ(fields, (std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}}));
+  EXPECT_EQ(Get("other"), "1");
 }
 
 TEST_F(JournalTest, AMalformedRecordFailsTheOpen) {
