@@ -38,6 +38,17 @@ bool HasPrefix(const leveldb::Slice& s, std::string_view prefix) {
 
 std::string_view View(const leveldb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
+// Adds a row's write (present) or delete to `batch`.
+void AddRow(leveldb::WriteBatch* batch, std::string_view key, bool present,
+            std::string_view value) {
+  const leveldb::Slice k(key.data(), key.size());
+  if (present) {
+    batch->Put(k, leveldb::Slice(value.data(), value.size()));
+  } else {
+    batch->Delete(k);
+  }
+}
+
 }  // namespace
 
 Keyspace::Keyspace(Engine* engine, int num_databases, size_t row_cache_bytes)
@@ -156,13 +167,7 @@ Status Keyspace::ReplayJournal() {
   journal_next_ = journal_floor_ = last_seq + 1;
   if (records.empty()) return Status::OK();
   leveldb::WriteBatch batch;
-  for (const auto& [key, row] : rows) {
-    if (row.first) {
-      batch.Put(key, row.second);
-    } else {
-      batch.Delete(key);
-    }
-  }
+  for (const auto& [key, row] : rows) AddRow(&batch, key, row.first, row.second);
   for (const std::string& record : records) batch.Delete(record);
   Status s = engine_->Write(&batch);
   if (s.ok()) s = engine_->Sync();
@@ -230,12 +235,7 @@ bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
   if (!cycle_active_) return any;
   cache_.TakeCycleChunk(chunk_rows,
                         [this](std::string_view key, bool present, std::string_view value) {
-                          const leveldb::Slice k(key.data(), key.size());
-                          if (present) {
-                            batch_->Put(k, leveldb::Slice(value.data(), value.size()));
-                          } else {
-                            batch_->Delete(k);
-                          }
+                          AddRow(batch_.get(), key, present, value);
                           ++batch_chunk_rows_;
                         });
   batch_has_chunk_ = true;
@@ -299,12 +299,7 @@ Status Keyspace::Checkpoint() {
   if (!s.ok()) return s;
   if (pending_rows() == 0 && journal_floor_ == journal_next_) return Status::OK();
   cache_.ForEachUnmaterialized([this](std::string_view key, bool present, std::string_view value) {
-    const leveldb::Slice k(key.data(), key.size());
-    if (present) {
-      batch_->Put(k, leveldb::Slice(value.data(), value.size()));
-    } else {
-      batch_->Delete(k);
-    }
+    AddRow(batch_.get(), key, present, value);
     ++rows_materialized_;
   });
   for (uint64_t seq = journal_floor_; seq < journal_next_; ++seq) batch_->Delete(JournalKey(seq));
@@ -425,12 +420,7 @@ std::unique_ptr<leveldb::Iterator> Keyspace::NewFieldRowIterator(const std::stri
     for (const std::string& row : rows) {
       const RowCache::Entry* entry = cache_.Lookup(row);
       // Not cached: forgotten after a failed write, so LevelDB's copy is the one.
-      if (entry == nullptr) continue;
-      if (entry->present) {
-        batch.Put(row, leveldb::Slice(entry->value().data(), entry->value().size()));
-      } else {
-        batch.Delete(row);
-      }
+      if (entry != nullptr) AddRow(&batch, row, entry->present, entry->value());
     }
     s = engine_->Write(&batch);
     if (!s.ok()) {
