@@ -164,14 +164,16 @@ void RowCache::MarkAllClean() {
   EvictUntilWithinCapacity();
 }
 
-void RowCache::MarkAllPending() {
-  std::vector<Entry*> done;
-  done.swap(lists_[kDirty]);
-  for (Entry* e : done) {
-    Pin(e, kPending);
-    Unpin(e, kDirty);
+void RowCache::MoveAll(List from, List to) {
+  std::vector<Entry*> moving;
+  moving.swap(lists_[from]);
+  for (Entry* e : moving) {
+    Pin(e, to);
+    Unpin(e, from);
   }
 }
+
+void RowCache::MarkAllPending() { MoveAll(kDirty, kPending); }
 
 void RowCache::ForgetUnlessPinned(Entry* e) {
   if (e->pins != 0) return;
@@ -186,14 +188,7 @@ void RowCache::DropDirty() {
   for (Entry* e : dropped) ForgetUnlessPinned(e);
 }
 
-void RowCache::BeginCommit() {
-  std::vector<Entry*> staged;
-  staged.swap(lists_[kDirty]);
-  for (Entry* e : staged) {
-    Pin(e, kInFlight);
-    Unpin(e, kDirty);
-  }
-}
+void RowCache::BeginCommit() { MoveAll(kDirty, kInFlight); }
 
 void RowCache::FinishInFlight(bool ok, bool journaled) {
   std::vector<Entry*> done;
@@ -208,14 +203,7 @@ void RowCache::FinishInFlight(bool ok, bool journaled) {
   EvictUntilWithinCapacity();
 }
 
-void RowCache::StartCycle() {
-  std::vector<Entry*> pending;
-  pending.swap(lists_[kPending]);
-  for (Entry* e : pending) {
-    Pin(e, kInCycle);
-    Unpin(e, kPending);
-  }
-}
+void RowCache::StartCycle() { MoveAll(kPending, kInCycle); }
 
 void RowCache::EndMaterialize(bool ok) {
   std::vector<Entry*> done;

@@ -185,6 +185,8 @@ class RowCache {
     e->index[list] = static_cast<uint32_t>(lists_[list].size());
     lists_[list].push_back(e);
   }
+  // Moves every entry of list `from` into list `to`.
+  void MoveAll(List from, List to);
   // Clears the flag only: the caller empties or pops the list itself.
   void Unpin(Entry* e, List list) {
     e->pins &= static_cast<uint8_t>(~(1u << list));
