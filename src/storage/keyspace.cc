@@ -279,7 +279,7 @@ Status Keyspace::Commit() {
   // A chunk rides along only with staged rows: a commit of nothing but a
   // chunk is MaterializeStep's, off the loop.
   const size_t staged = cache_.dirty_count();
-  if (!PrepareCommitBatch(ChunkRows(staged))) return s;
+  if (!PrepareCommitBatch(staged > 0 ? ChunkRows(staged) : 0)) return s;
   Status written = engine_->Write(batch_.get());
   ResetBatch(&batch_);
   ++started_generation_;
