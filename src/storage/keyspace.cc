@@ -333,7 +333,7 @@ bool Keyspace::StartCommit() {
 Status Keyspace::FinishCommit(bool wait) {
   if (!engine_->async_pending() || (!wait && !engine_->AsyncDone())) return Status::OK();
   Status s = engine_->FinishAsync();
-  cache_.EndJournalCommit(s.ok());
+  cache_.EndCommit(s.ok());
   FinishCommitBatch(s.ok());
   if (!s.ok()) loaded_.valid = false;
   ResetBatch(&in_flight_batch_);

@@ -158,12 +158,6 @@ void RowCache::EvictUntilWithinCapacity() {
   }
 }
 
-void RowCache::MarkAllClean() {
-  for (Entry* e : lists_[kDirty]) Unpin(e, kDirty);
-  lists_[kDirty].clear();
-  EvictUntilWithinCapacity();
-}
-
 void RowCache::MoveAll(List from, List to) {
   std::vector<Entry*> moving;
   moving.swap(lists_[from]);
@@ -190,11 +184,11 @@ void RowCache::DropDirty() {
 
 void RowCache::BeginCommit() { MoveAll(kDirty, kInFlight); }
 
-void RowCache::FinishInFlight(bool ok, bool journaled) {
+void RowCache::EndCommit(bool ok) {
   std::vector<Entry*> done;
   done.swap(lists_[kInFlight]);
   for (Entry* e : done) {
-    if (ok && journaled) Pin(e, kPending);
+    if (ok) Pin(e, kPending);
     Unpin(e, kInFlight);
   }
   if (!ok) {

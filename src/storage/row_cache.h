@@ -5,17 +5,14 @@
 // It is also the staging area of the group commit. A write stores its row here
 // as *dirty*, which pins it; a commit moves the dirty rows to *in flight*
 // (BeginCommit) while a background thread writes them, and new writes stage
-// afresh. What a commit writes decides what the rows become when it is done:
-//  - rows written to LevelDB as themselves become ordinary cached rows
-//    (EndCommit, MarkAllClean): clean rows are evicted under CLOCK when over
-//    capacity and re-read from LevelDB when needed;
-//  - rows written only to the Keyspace's journal become *pending*
-//    (EndJournalCommit, MarkAllPending): still pinned, because LevelDB holds
-//    them only inside a journal record. A materialization cycle later writes
-//    each pending row once, with its value at that time, however often it
-//    changed meanwhile: StartCycle moves the pending rows into the cycle,
-//    TakeCycleChunk hands out a few at a time (*materializing* until that
-//    write is done, EndMaterialize).
+// afresh. Commits write rows to the Keyspace's journal only, so committed
+// rows become *pending* (EndCommit, MarkAllPending): still pinned, because
+// LevelDB holds them only inside a journal record. A materialization cycle
+// later writes each pending row once, with its value at that time, however
+// often it changed meanwhile: StartCycle moves the pending rows into the
+// cycle, TakeCycleChunk hands out a few at a time (*materializing* until that
+// write is done, EndMaterialize), and then they are ordinary cached rows,
+// evicted under CLOCK when over capacity and re-read from LevelDB when needed.
 // Reads always see the newest value, whichever pins a row holds, and a clean
 // fill (an older disk read) never replaces a pinned row.
 //
@@ -82,7 +79,7 @@ class RowCache {
   // Caches a row read from LevelDB (clean).
   void Fill(std::string_view key, std::string_view value) { Store(key, true, value, false); }
   void FillAbsent(std::string_view key) { Store(key, false, {}, false); }
-  // Stages a write or a delete (dirty until MarkAllClean).
+  // Stages a write or a delete (dirty until committed).
   void Stage(std::string_view key, std::string_view value) { Store(key, true, value, true); }
   void StageAbsent(std::string_view key) { Store(key, false, {}, true); }
 
@@ -92,8 +89,6 @@ class RowCache {
     for (const Entry* e : lists_[kDirty]) visit(e->key(), e->present, e->value());
   }
   size_t dirty_count() const { return lists_[kDirty].size(); }
-  // The staged rows reached LevelDB as rows: they become ordinary cached rows.
-  void MarkAllClean();
   // The staged rows reached LevelDB inside a journal record: they become pending.
   void MarkAllPending();
   // The staged rows could not be written: forget them so reads go to LevelDB
@@ -104,12 +99,9 @@ class RowCache {
   // readable) as in flight, and the next writes stage afresh. Requires no
   // commit in flight.
   void BeginCommit();
-  // The in-flight write finished. On success its rows become cached rows
-  // (EndCommit) or pending rows (EndJournalCommit), unless staged again
-  // meanwhile; on failure those not pinned otherwise are forgotten, so reads
-  // go to LevelDB.
-  void EndCommit(bool ok) { FinishInFlight(ok, /*journaled=*/false); }
-  void EndJournalCommit(bool ok) { FinishInFlight(ok, /*journaled=*/true); }
+  // The in-flight write finished. On success its rows become pending; on
+  // failure those not pinned otherwise are forgotten, so reads go to LevelDB.
+  void EndCommit(bool ok);
   size_t in_flight_count() const { return lists_[kInFlight].size(); }
 
   // Materialization. Requires no cycle in progress: moves every pending row
@@ -176,7 +168,6 @@ class RowCache {
   void ForgetUnlessPinned(Entry* e);
   void Grow();
   void EvictUntilWithinCapacity();
-  void FinishInFlight(bool ok, bool journaled);
   // List membership; pinned_ counts entries with any pin.
   void Pin(Entry* e, List list) {
     if (e->in(list)) return;

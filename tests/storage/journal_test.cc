@@ -47,6 +47,15 @@ class JournalTest : public ::testing::Test {
     KeyRecord rec;
     return keyspace_->Find(0, key, 1000, &rec).ok() ? rec.value : "(nil)";
   }
+  std::map<std::string, std::string> Fields(std::string_view key) {
+    std::map<std::string, std::string> fields;
+    keyspace_->ForEachField(0, key, 0,
+                            [&](uint64_t, std::string_view field, std::string_view value) {
+                              fields[std::string(field)] = std::string(value);
+                              return true;
+                            });
+    return fields;
+  }
   // Whether LevelDB holds `key`'s row under its own key.
   bool RowInLevelDb(std::string_view key) {
     std::string value;
@@ -164,12 +173,7 @@ TEST_F(JournalTest, ReadingAHashWritesOnlyThatHashsRows) {
   ASSERT_TRUE(keyspace_->Commit().ok());
   keyspace_->SetField(0, "cart", "b", "2");  // staged, not committed
   keyspace_->DeleteField(0, "cart", "c");
-  std::map<std::string, std::string> fields;
-  keyspace_->ForEachField(0, "cart", 0,
-                          [&](uint64_t, std::string_view field, std::string_view value) {
-                            fields[std::string(field)] = std::string(value);
-                            return true;
-                          });
+  std::map<std::string, std::string> fields = Fields("cart");
   EXPECT_EQ(fields, (std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}}));
   // No checkpoint: other rows are still only in the journal.
   EXPECT_FALSE(RowInLevelDb("other"));
@@ -180,12 +184,7 @@ TEST_F(JournalTest, ReadingAHashWritesOnlyThatHashsRows) {
   // A crash: what was committed comes back.
   Open();
   ASSERT_TRUE(open_status_.ok());
-  fields.clear();
-  keyspace_->ForEachField(0, "cart", 0,
-                          [&](uint64_t, std::string_view field, std::string_view value) {
-                            fields[std::string(field)] = std::string(value);
-                            return true;
-                          });
+  fields = Fields("cart");
   // Reading the hash committed its staged writes first (as Redis would have
   // them applied), so they survive.
   EXPECT_EQ(fields, (std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}}));
