@@ -19,10 +19,13 @@ constexpr std::string_view kDbMapKey = "Ndbmap";
 // after the commit instead of being kept at their peak size.
 constexpr size_t kRetainedBufferBytes = 1 << 20;
 // Materialization cycles (see Keyspace::Commit): at most one a second unless
-// this many rows are pending or pinned rows overfill the row cache; a commit
-// made only to advance a cycle (MaterializeStep) carries kIdleChunkRows rows.
+// this many rows are pending (it bounds the replay after a crash) or pinned
+// rows take half the row cache; a commit made only to advance a cycle
+// (MaterializeStep) carries kIdleChunkRows rows. Rare cycles are what make the
+// journal pay: a cycle writes a row once however often it changed, and every
+// row written is LevelDB compaction work later.
 constexpr int64_t kCycleIntervalMs = 1000;
-constexpr size_t kCycleRows = 65536;
+constexpr size_t kCycleRows = 1 << 20;
 constexpr size_t kIdleChunkRows = 4096;
 constexpr size_t kMinChunkRows = 64;
 
@@ -181,7 +184,7 @@ Status Keyspace::ReplayJournal() {
 bool Keyspace::CycleDue() const {
   const size_t pending = cache_.pending_count();
   if (pending == 0) return false;
-  return pending >= kCycleRows || cache_.charge() > cache_.capacity() ||
+  return pending >= kCycleRows || cache_.pinned_half_full() ||
          SteadyNowMs() - last_cycle_start_ms_ >= cycle_interval_ms_;
 }
 
@@ -189,10 +192,10 @@ size_t Keyspace::ChunkRows(size_t staged) const {
   if (staged == 0) return kIdleChunkRows;
   // Half the commit's own rows spreads a cycle over the interval when rows
   // are rewritten (a cycle then holds fewer rows than were written), keeping
-  // commits short; a cycle that is late, or pinned rows that overfill the row
+  // commits short; a cycle that is late, or pinned rows that take half the row
   // cache, get four times that.
   const size_t rows = std::max(kMinChunkRows, staged / 2);
-  const bool behind = cache_.charge() > cache_.capacity() || cache_.pending_count() >= kCycleRows ||
+  const bool behind = cache_.pinned_half_full() || cache_.pending_count() >= kCycleRows ||
                       SteadyNowMs() - last_cycle_start_ms_ >= cycle_interval_ms_;
   return behind ? 4 * rows : rows;
 }

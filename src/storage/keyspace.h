@@ -201,8 +201,8 @@ class Keyspace {
   // changed meanwhile; the batch that completes a cycle deletes the journal
   // records the cycle covered. A cycle starts when a second has passed since
   // the previous one, when kCycleRows rows are pending, or when pinned rows
-  // overfill the row cache; each commit carries a chunk of it (half its own
-  // rows, four times that while the cycle is late or pinned rows overfill the
+  // take half the row cache; each commit carries a chunk of it (half its own
+  // rows, four times that while the cycle is late or pinned rows take half the
   // row cache, or kIdleChunkRows when the server runs MaterializeStep while
   // idle).
   // Writing a journaled row's newest value early is always safe: Open()

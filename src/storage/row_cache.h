@@ -147,6 +147,13 @@ class RowCache {
 
   size_t charge() const { return charge_; }
   size_t capacity() const { return capacity_; }
+  // Whether pinned rows take about half the capacity or more (estimated from
+  // the mean charge per row). Eviction has to sweep past pinned rows to find
+  // clean ones, so it gets slow long before pinned rows fill the cache.
+  bool pinned_half_full() const {
+    return pinned_ > 0 &&
+           2 * static_cast<double>(pinned_) * charge_ >= static_cast<double>(capacity_) * count_;
+  }
   size_t size() const { return count_; }
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }

@@ -181,6 +181,25 @@ TEST(RowCacheTest, StaysWithinCapacity) {
   EXPECT_NE(cache.Lookup("key:99999"), nullptr);
 }
 
+TEST(RowCacheTest, ReportsWhenPinnedRowsTakeHalfTheCapacity) {
+  RowCache cache(64 * 1024);
+  const std::string value(100, 'x');
+  for (int i = 0; i < 1000; ++i) cache.Fill("clean:" + std::to_string(i), value);
+  EXPECT_FALSE(cache.pinned_half_full());
+  int staged = 0;
+  while (!cache.pinned_half_full()) {
+    cache.Stage("pinned:" + std::to_string(staged++), value);
+    ASSERT_LT(staged, 1000);
+  }
+  // Each row charges a little over 100 bytes: half of 64 KiB is a few hundred rows.
+  EXPECT_GT(staged, 150);
+  EXPECT_LT(staged, 330);
+  EXPECT_EQ(cache.dirty_count(), static_cast<size_t>(staged));
+  cache.MarkAllPending();
+  EXPECT_TRUE(cache.pinned_half_full());
+  CommitAndMaterialize(cache);
+  EXPECT_FALSE(cache.pinned_half_full());
+}
 // Random operations against a model: a cached answer must agree with the model
 // (the cache may forget clean rows, never lie), and staged rows are never lost.
 TEST(RowCacheTest, AgreesWithModelUnderChurn) {
