@@ -73,8 +73,19 @@ class RowCache {
   static uint64_t HashOf(std::string_view key) { return Hash(key); }
   void PrefetchSlotOf(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
   void PrefetchEntryOf(uint64_t hash) const {
-    const Slot& slot = slots_[hash & mask_];
-    if (slot.entry != nullptr && slot.hash == hash) __builtin_prefetch(slot.entry);
+    // The row may sit a few slots past its home (linear probing): those are
+    // in the line the slot prefetch brought in. The key spans the entry's
+    // first two cache lines (header, then key bytes), so both are fetched.
+    for (size_t i = hash & mask_, probes = 0; probes < kSlotsPerLine;
+         ++probes, i = (i + 1) & mask_) {
+      const Slot& slot = slots_[i];
+      if (slot.entry == nullptr) return;
+      if (slot.hash == hash) {
+        __builtin_prefetch(slot.entry);
+        __builtin_prefetch(reinterpret_cast<const char*>(slot.entry) + 64);
+        return;
+      }
+    }
   }
 
   // Caches a row read from LevelDB (clean).
@@ -170,6 +181,7 @@ class RowCache {
     uint64_t hash = 0;
     Entry* entry = nullptr;  // nullptr: empty slot
   };
+  static constexpr size_t kSlotsPerLine = 64 / sizeof(Slot);
 
   static uint64_t Hash(std::string_view key);
   static size_t Charge(const Entry& e) { return sizeof(Entry) + e.capacity + 2 * sizeof(Slot); }
