@@ -27,6 +27,10 @@ constexpr size_t kMaxRoutedInFlight = 128;
 // Batches with fewer staged rows than this are committed on the loop thread:
 // handing them to the writer thread costs more than it overlaps.
 constexpr size_t kAsyncCommitMinRows = 64;
+// Mid-iteration (AdvanceCommit), a commit starts once this many rows are
+// staged and the writer is free. Each commit wakes the writer thread and then
+// the loop; 256 rather than 64 cut the writer's CPU per SET -P 16 by a fifth.
+constexpr size_t kEarlyCommitMinRows = 256;
 // Backpressure: once this many rows are staged behind a commit still in
 // flight, the loop waits for that commit instead of reading on. Without it a
 // loop faster than LevelDB (a bulk load through one pipelining connection)
@@ -536,7 +540,7 @@ void Server::AdvanceCommit() {
     }
     changed = true;
   }
-  if (!keyspace.commit_in_flight() && keyspace.row_cache().dirty_count() >= kAsyncCommitMinRows) {
+  if (!keyspace.commit_in_flight() && keyspace.row_cache().dirty_count() >= kEarlyCommitMinRows) {
     keyspace.StartCommit();
     changed = true;
   }
