@@ -18,13 +18,18 @@ constexpr std::string_view kDbMapKey = "Ndbmap";
 // Reused buffers that grew past this (a large value went through) are released
 // after the commit instead of being kept at their peak size.
 constexpr size_t kRetainedBufferBytes = 1 << 20;
-// Materialization cycles (see Keyspace::Commit): at most one a second unless
-// this many rows are pending (it bounds the replay after a crash) or pinned
-// rows take half the row cache; a commit made only to advance a cycle
-// (MaterializeStep) carries kIdleChunkRows rows. Rare cycles are what make the
-// journal pay: a cycle writes a row once however often it changed, and every
-// row written is LevelDB compaction work later.
-constexpr int64_t kCycleIntervalMs = 1000;
+// Materialization cycles (see Keyspace::Commit). Rare cycles are what make
+// the journal pay: a cycle writes a row once however often it changed, and
+// every row written is memtable and compaction work. So a cycle waits until
+// the journal written since the previous one reaches a budget (a memtable's
+// worth by default: a record and its deletion then still meet in L0, where
+// compaction drops both), but at least kMinCycleIntervalMs and at most
+// kMaxCycleIntervalMs (which bounds the replay after a crash, as kCycleRows
+// does), and starts at once when pinned rows take half the row cache. A commit
+// made only to advance a cycle (MaterializeStep) carries kIdleChunkRows rows.
+constexpr int64_t kMinCycleIntervalMs = 1000;
+constexpr int64_t kMaxCycleIntervalMs = 5000;
+constexpr size_t kDefaultCycleJournalBytes = 32 << 20;
 constexpr size_t kCycleRows = 1 << 20;
 constexpr size_t kIdleChunkRows = 4096;
 constexpr size_t kMinChunkRows = 64;
@@ -59,7 +64,9 @@ Keyspace::Keyspace(Engine* engine, int num_databases, size_t row_cache_bytes)
       dbs_(num_databases),
       cache_(row_cache_bytes),
       last_cycle_start_ms_(SteadyNowMs()),
-      cycle_interval_ms_(kCycleIntervalMs) {
+      cycle_min_ms_(kMinCycleIntervalMs),
+      cycle_max_ms_(kMaxCycleIntervalMs),
+      cycle_journal_bytes_(kDefaultCycleJournalBytes) {
   for (int i = 0; i < num_databases; ++i) dbs_[i].physical_id = static_cast<uint32_t>(i);
   next_physical_id_ = static_cast<uint32_t>(num_databases);
 }
@@ -181,23 +188,23 @@ Status Keyspace::ReplayJournal() {
   return Status::OK();
 }
 
-bool Keyspace::CycleDue() const {
-  const size_t pending = cache_.pending_count();
-  if (pending == 0) return false;
-  return pending >= kCycleRows || cache_.pinned_half_full() ||
-         SteadyNowMs() - last_cycle_start_ms_ >= cycle_interval_ms_;
+bool Keyspace::NextCycleDue() const {
+  const int64_t elapsed = SteadyNowMs() - last_cycle_start_ms_;
+  return cache_.pending_count() >= kCycleRows || cache_.pinned_half_full() ||
+         elapsed >= cycle_max_ms_ ||
+         (elapsed >= cycle_min_ms_ && journal_bytes_since_cycle_ >= cycle_journal_bytes_);
 }
+
+bool Keyspace::CycleDue() const { return cache_.pending_count() > 0 && NextCycleDue(); }
 
 size_t Keyspace::ChunkRows(size_t staged) const {
   if (staged == 0) return kIdleChunkRows;
   // Half the commit's own rows spreads a cycle over the interval when rows
   // are rewritten (a cycle then holds fewer rows than were written), keeping
-  // commits short; a cycle that is late, or pinned rows that take half the row
-  // cache, get four times that.
+  // commits short; a cycle still running when the next one is due gets four
+  // times that.
   const size_t rows = std::max(kMinChunkRows, staged / 2);
-  const bool behind = cache_.pinned_half_full() || cache_.pending_count() >= kCycleRows ||
-                      SteadyNowMs() - last_cycle_start_ms_ >= cycle_interval_ms_;
-  return behind ? 4 * rows : rows;
+  return NextCycleDue() ? 4 * rows : rows;
 }
 
 bool Keyspace::materialization_due() const { return cycle_active_ || CycleDue(); }
@@ -211,6 +218,7 @@ bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
       AppendJournalRow(key, present, value, &journal_buf_);
     });
     batch_->Put(JournalKey(journal_next_++), journal_buf_);
+    journal_bytes_since_cycle_ += journal_buf_.size();
     any = true;
   }
   batch_has_chunk_ = batch_ends_cycle_ = false;
@@ -221,6 +229,7 @@ bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
     // Rows journaled before now are all in the cycle (nothing is in flight).
     cycle_end_ = journal_next_ - (cache_.dirty_count() > 0 ? 1 : 0);
     last_cycle_start_ms_ = SteadyNowMs();
+    journal_bytes_since_cycle_ = 0;
     // No cycle was active, so that stage is empty.
     unmaterialized_[kFieldsInCycle].swap(unmaterialized_[kFieldsJournaled]);
   }

@@ -199,12 +199,12 @@ class Keyspace {
   // commit. The rows stay pinned in the row cache as pending, and a
   // materialization cycle writes each of them as a row once, however often it
   // changed meanwhile; the batch that completes a cycle deletes the journal
-  // records the cycle covered. A cycle starts when a second has passed since
-  // the previous one, when kCycleRows rows are pending, or when pinned rows
-  // take half the row cache; each commit carries a chunk of it (half its own
-  // rows, four times that while the cycle is late or pinned rows take half the
-  // row cache, or kIdleChunkRows when the server runs MaterializeStep while
-  // idle).
+  // records the cycle covered. A cycle starts once a memtable's worth of
+  // journal was written since the previous one (but at least a second and at
+  // most five seconds after it), when kCycleRows rows are pending, or when
+  // pinned rows take half the row cache; each commit carries a chunk of it
+  // (half its own rows, four times that once the next cycle is due, or
+  // kIdleChunkRows when the server runs MaterializeStep while idle).
   // Writing a journaled row's newest value early is always safe: Open()
   // re-applies the journal records still present, in order, over the rows. A
   // chunk takes its values when its batch journals every staged row, so its
@@ -223,8 +223,14 @@ class Keyspace {
   void MaterializeStep() {
     if (!engine_->async_pending() && materialization_due()) StartCommit();
   }
-  // The time between cycles (default kCycleIntervalMs, a second), for tests.
-  void set_cycle_interval_ms(int64_t ms) { cycle_interval_ms_ = ms; }
+  // Tests: cycles exactly every `ms` (0: always due) instead of by journal size.
+  void set_cycle_interval_ms(int64_t ms) {
+    cycle_min_ms_ = cycle_max_ms_ = ms;
+    cycle_journal_bytes_ = 0;
+  }
+  // Journal bytes that make a cycle due (once a second has passed); the
+  // server passes LevelDB's memtable size.
+  void set_cycle_journal_bytes(size_t bytes) { cycle_journal_bytes_ = bytes; }
   // Rows pending materialization (pinned), journal records not yet deleted,
   // and totals, for INFO.
   size_t pending_rows() const { return cache_.pending_count() + cache_.cycle_count(); }
@@ -344,6 +350,8 @@ class Keyspace {
   bool CycleDue() const;
   // The chunk a commit of `staged` rows carries (see Commit()).
   size_t ChunkRows(size_t staged) const;
+  // Whether the next cycle is due (CycleDue also needs a pending row).
+  bool NextCycleDue() const;
   // Empties a written batch, releasing its buffer if it grew large.
   void ResetBatch(std::unique_ptr<leveldb::WriteBatch>* batch);
 
@@ -405,7 +413,10 @@ class Keyspace {
   bool cycle_active_ = false;
   uint64_t cycle_end_ = 0;
   int64_t last_cycle_start_ms_ = 0;  // set at construction
-  int64_t cycle_interval_ms_;
+  int64_t cycle_min_ms_;
+  int64_t cycle_max_ms_;
+  size_t cycle_journal_bytes_;
+  size_t journal_bytes_since_cycle_ = 0;
   // What the commit being written carries.
   bool batch_has_chunk_ = false;
   bool batch_ends_cycle_ = false;
