@@ -92,6 +92,33 @@ TEST_F(JournalTest, CommittedRowsWaitInTheJournalUntilACheckpoint) {
   EXPECT_EQ(JournalRecordsInLevelDb(), 0u);
 }
 
+// Within the first second a cycle waits for the journal budget, unless pinned
+// rows take half the row cache (1 MiB here): then cycles start at once, and
+// pinned rows stay bounded however many are written.
+TEST_F(JournalTest, PinnedRowsFillingHalfTheRowCacheStartACycleEarly) {
+  ASSERT_TRUE(open_status_.ok());
+  Put("small", "1");
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  EXPECT_EQ(keyspace_->materialize_cycles(), 0u);
+  EXPECT_EQ(keyspace_->pending_rows(), 1u);
+
+  const std::string value(1000, 'v');
+  for (int i = 0; i < 4000; ++i) {
+    Put("key:" + std::to_string(i), value);
+    if (i % 50 == 49) {
+      ASSERT_TRUE(keyspace_->Commit().ok());
+    }
+    // Half of 1 MiB is about 500 rows of this size; chunks trail the writes.
+    ASSERT_LT(keyspace_->pending_rows(), 2000u) << i;
+  }
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  EXPECT_GT(keyspace_->materialize_cycles(), 0u);
+  EXPECT_GT(keyspace_->rows_materialized(), 1000u);
+  EXPECT_TRUE(RowInLevelDb("key:0"));
+  EXPECT_EQ(Get("key:3999"), value);
+}
+
 TEST_F(JournalTest, ReopenAppliesTheJournalInOrder) {
   ASSERT_TRUE(open_status_.ok());
   keyspace_->set_cycle_interval_ms(int64_t{1} << 40);  // no cycle: every record stays
