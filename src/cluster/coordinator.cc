@@ -1057,6 +1057,12 @@ void Coordinator::SendFetches(std::vector<Batch> batches) {
               parts.assign(waiters.size(), PeerReply::Integer(0));  // "malformed state"
             }
           }
+          // Each answer is compared with this replica's row of the key, long
+          // out of the CPU cache by now: fetch those rows together.
+          std::vector<std::string_view> names;
+          names.reserve(waiters.size());
+          for (const auto& [op, index] : waiters) names.push_back(op->keys[index].key);
+          server_->keyspace->PrefetchKeyRows(waiters.front().first->command.db, names, 0, -1, 1);
           for (size_t i = 0; i < waiters.size(); ++i) {
             OnFetchReply(waiters[i].first, waiters[i].second, peer, status,
                          parts.empty() ? reply : parts[i]);
