@@ -506,16 +506,13 @@ void Keyspace::PrefetchKeyRows(int db, std::span<const std::string_view> args, i
   const int end = std::min(last < 0 ? argc + last : last, argc - 1);
   step = std::max(step, 1);
   const uint32_t pdb = dbs_[db].physical_id;
-  for (int pass = 0; pass < 2; ++pass) {
-    for (int i = first; i <= end; i += step) {
-      BuildMetaKey(pdb, args[i], &key_buf_);
-      if (pass == 0) {
-        cache_.PrefetchSlot(key_buf_);
-      } else {
-        cache_.PrefetchEntry(key_buf_);
-      }
-    }
+  prefetch_hashes_.clear();
+  for (int i = first; i <= end; i += step) {
+    BuildMetaKey(pdb, args[i], &key_buf_);
+    prefetch_hashes_.push_back(RowCache::HashOf(key_buf_));
+    cache_.PrefetchSlotOf(prefetch_hashes_.back());
   }
+  for (const uint64_t hash : prefetch_hashes_) cache_.PrefetchEntryOf(hash);
 }
 
 uint64_t Keyspace::PrefetchKeyRowSlot(int db, std::string_view key) {

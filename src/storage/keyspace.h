@@ -406,6 +406,7 @@ class Keyspace {
   uint64_t reaped_tombstones_ = 0;
   std::string key_buf_;  // reused LevelDB key buffer
 
+  std::vector<uint64_t> prefetch_hashes_;  // PrefetchKeyRows' scratch
   // The journal: records journal_floor_ .. journal_next_-1 may be in LevelDB.
   uint64_t journal_next_ = 1;
   uint64_t journal_floor_ = 1;
