@@ -63,13 +63,9 @@ class RowCache {
   const Entry* Lookup(std::string_view key);
 
   // Memory prefetch hints for a coming Lookup of several rows, so their cache
-  // misses overlap instead of following one another: PrefetchSlot for every
-  // key first, then PrefetchEntry for every key (it reads the slot the first
-  // pass brought in).
-  void PrefetchSlot(std::string_view key) const { PrefetchSlotOf(Hash(key)); }
-  void PrefetchEntry(std::string_view key) const { PrefetchEntryOf(Hash(key)); }
-  // The same by the key's hash (HashOf), for callers that spread the two
-  // steps over time and keep the hash in between.
+  // misses overlap instead of following one another: PrefetchSlotOf for every
+  // key's hash (HashOf) first, then PrefetchEntryOf for each (it reads the
+  // slot the first pass brought in).
   static uint64_t HashOf(std::string_view key) { return Hash(key); }
   void PrefetchSlotOf(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
   void PrefetchEntryOf(uint64_t hash) const {
