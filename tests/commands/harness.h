@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <memory>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,15 +12,14 @@
 #include "server/config.h"
 #include "storage/engine.h"
 #include "storage/keyspace.h"
+#include "tests/util/temp_dir.h"
 
 namespace ringkv::testing {
 
 class CommandHarness {
  public:
   CommandHarness() {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ringkv-test-" + std::to_string(rd()) + std::to_string(rd()));
+    dir_ = testing::UniqueTempDir("ringkv-test-");
     storage::EngineOptions options;
     options.dir = dir_.string();
     options.sync_mode = storage::SyncMode::kNo;

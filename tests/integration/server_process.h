@@ -13,10 +13,11 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/util/temp_dir.h"
 
 namespace ringkv::testing {
 
@@ -58,8 +59,7 @@ class ServerProcess {
  public:
   explicit ServerProcess(std::vector<std::string> extra_args = {})
       : extra_args_(std::move(extra_args)) {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() / ("ringkv-it-" + std::to_string(rd()));
+    dir_ = testing::UniqueTempDir("ringkv-it-");
     port_ = FreePort();
   }
   ~ServerProcess() {

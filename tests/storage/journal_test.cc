@@ -5,10 +5,10 @@
 
 #include <filesystem>
 #include <map>
-#include <random>
 
 #include "storage/keyspace.h"
 #include "storage/record.h"
+#include "tests/util/temp_dir.h"
 
 namespace ringkv::storage {
 namespace {
@@ -16,8 +16,7 @@ namespace {
 class JournalTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() / ("ringkv-journal-" + std::to_string(rd()));
+    dir_ = testing::UniqueTempDir("ringkv-journal-");
     Open();
   }
   void TearDown() override {

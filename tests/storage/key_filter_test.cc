@@ -15,6 +15,7 @@
 
 #include "storage/engine.h"
 #include "storage/record.h"
+#include "tests/util/temp_dir.h"
 
 namespace ringkv::storage {
 namespace {
@@ -121,10 +122,7 @@ TEST(KeyFilterTest, ConcurrentAddsWhileQuerying) {
 
 class EngineKeyFilterTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() / ("ringkv-kf-" + std::to_string(rd()));
-  }
+  void SetUp() override { dir_ = testing::UniqueTempDir("ringkv-kf-"); }
   void TearDown() override {
     engine_.reset();
     std::filesystem::remove_all(dir_);

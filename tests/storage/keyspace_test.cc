@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <random>
 #include <vector>
+
+#include "tests/util/temp_dir.h"
 
 namespace ringkv::storage {
 namespace {
@@ -13,8 +14,7 @@ namespace {
 class KeyspaceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() / ("ringkv-ks-" + std::to_string(rd()));
+    dir_ = testing::UniqueTempDir("ringkv-ks-");
     Reopen();
   }
   void TearDown() override {

@@ -3,17 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <random>
+
+#include "tests/util/temp_dir.h"
 
 namespace ringkv::storage {
 namespace {
 
 class NodeIdentityTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() / ("ringkv-id-" + std::to_string(rd()));
-  }
+  void SetUp() override { dir_ = testing::UniqueTempDir("ringkv-id-"); }
   void TearDown() override {
     engine_.reset();
     std::filesystem::remove_all(dir_);
