@@ -35,6 +35,25 @@ std::string FailureReason(DeliveryStatus status, const PeerReply& reply) {
   return "unexpected reply";
 }
 
+}  // namespace
+
+// A replica's answer to a read of one key: an array is its state; anything
+// else is a failure, an unexpected kind of reply a malformed state.
+Coordinator::FetchAnswer Coordinator::AnswerOf(DeliveryStatus status, const PeerReply& reply) {
+  FetchAnswer answer;
+  answer.ok = status == DeliveryStatus::kOk && reply.kind == PeerReply::Kind::kArray;
+  if (answer.ok) {
+    answer.state = reply.elements;
+  } else if (status == DeliveryStatus::kOk && reply.kind != PeerReply::Kind::kError) {
+    answer.failure = "malformed state";
+  } else {
+    answer.failure = FailureReason(status, reply);
+  }
+  return answer;
+}
+
+namespace {
+
 void AppendFailure(std::string* failures, const NodeId& peer, std::string_view reason) {
   if (!failures->empty()) *failures += ", ";
   *failures += peer;
@@ -89,11 +108,11 @@ bool FromWire(std::span<const std::string> wire, storage::Keyspace::KeyState* st
 
 // True if two wire states hold the same objects (fields may come in any
 // order: each replica lists them in its own insertion order).
-bool SameState(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+bool SameState(std::span<const std::string> a, std::span<const std::string> b) {
   if (a.size() != b.size()) return false;
-  if (a == b) return true;
+  if (std::equal(a.begin(), a.end(), b.begin())) return true;
   if (a.empty() || a[0] != b[0]) return false;
-  auto pairs = [](const std::vector<std::string>& wire) {
+  auto pairs = [](std::span<const std::string> wire) {
     std::vector<std::pair<std::string_view, std::string_view>> out;
     for (size_t i = 1; i + 1 < wire.size(); i += 2) out.emplace_back(wire[i], wire[i + 1]);
     std::sort(out.begin(), out.end());
@@ -126,15 +145,17 @@ struct Coordinator::Op {
   enum class Phase { kRead, kWrite, kDone };
   struct Key {
     std::string key;
-    std::vector<NodeId> others;  // the key's replicas other than this node
-    size_t needed = 0;           // answers wanted from `others` in this phase
+    std::shared_ptr<const Placement> placement;
+    // The key's replicas other than this node.
+    const std::vector<NodeId>& others() const { return placement->others; }
+    size_t needed = 0;  // answers wanted from others() in this phase
     size_t answered = 0;
     size_t failed = 0;
     std::vector<std::pair<NodeId, std::string>> failures;  // (replica, why)
     // "node2: timeout, node3: unreachable", in preference-list order.
     std::string FailureList() const {
       std::string out;
-      for (const NodeId& node : others) {
+      for (const NodeId& node : others()) {
         for (const auto& [peer, reason] : failures) {
           if (peer == node) AppendFailure(&out, peer, reason);
         }
@@ -145,10 +166,10 @@ struct Coordinator::Op {
     bool replicated = false;  // the command changed it: its write phase sends it
     // This replica's state of the key, as LocalState last exported it while
     // the keyspace's rows_staged() was local_version (see CurrentState).
-    std::vector<std::string> local;
+    SharedState local;
     uint64_t local_version = UINT64_MAX;
     // The states replicas answered with in the read phase (for read repair).
-    std::vector<std::pair<NodeId, std::vector<std::string>>> answers;
+    std::vector<std::pair<NodeId, SharedState>> answers;
   };
   Command command;
   const commands::CommandSpec* spec = nullptr;
@@ -197,6 +218,31 @@ std::vector<NodeId> Coordinator::Replicas(std::string_view key) const {
 
 std::vector<std::string> Coordinator::PreferenceList(std::string_view key) const {
   return Replicas(key);
+}
+
+std::shared_ptr<const Coordinator::Placement> Coordinator::PlacementOf(std::string_view key) {
+  const size_t positions = std::max<size_t>(1, ring_->NumTokens());
+  if (placements_version_ != ring_->version() || placements_.size() != positions) {
+    placements_.assign(positions, nullptr);
+    placements_version_ = ring_->version();
+  }
+  // An empty ring has one position (0), where only this node is.
+  const size_t position = ring_->TokenPosition(Ring::HashKey(key));
+  std::shared_ptr<const Placement>& cached = placements_[position];
+  if (cached == nullptr) {
+    auto placement = std::make_shared<Placement>();
+    placement->replicas = ring_->PreferenceListAt(position, effective_replicas());
+    if (placement->replicas.empty()) placement->replicas.push_back(options_.self);
+    for (const NodeId& node : placement->replicas) {
+      if (node == options_.self) {
+        placement->local = true;
+      } else {
+        placement->others.push_back(node);
+      }
+    }
+    cached = std::move(placement);
+  }
+  return cached;
 }
 
 size_t Coordinator::NumAlive() const {
@@ -270,25 +316,18 @@ void Coordinator::Run(Command command, Done done) {
 
   auto op = std::make_shared<Op>();
   // Distinct keys, in argument order, with their replicas.
-  std::vector<std::vector<NodeId>> replica_sets;
   bool all_local = true;
+  op->keys.reserve(positions.size());
   for (int position : positions) {
     const std::string& key = command.args[position];
     if (std::any_of(op->keys.begin(), op->keys.end(),
                     [&](const Op::Key& k) { return k.key == key; })) {
       continue;
     }
-    std::vector<NodeId> replicas = Replicas(key);
-    if (std::find(replicas.begin(), replicas.end(), options_.self) == replicas.end()) {
-      all_local = false;
-    }
-    Op::Key entry;
+    Op::Key& entry = op->keys.emplace_back();
     entry.key = key;
-    for (const NodeId& node : replicas) {
-      if (node != options_.self) entry.others.push_back(node);
-    }
-    op->keys.push_back(std::move(entry));
-    replica_sets.push_back(std::move(replicas));
+    entry.placement = PlacementOf(key);
+    all_local = all_local && entry.placement->local;
   }
 
   if (all_local || command.forwarded || op->keys.empty()) {
@@ -311,11 +350,11 @@ void Coordinator::Run(Command command, Done done) {
   // Forward to a node that replicates every key, reachable ones first, in the
   // first key's preference-list order.
   std::vector<NodeId> candidates;
-  for (const NodeId& node : replica_sets[0]) {
-    const bool everywhere =
-        std::all_of(replica_sets.begin(), replica_sets.end(), [&](const std::vector<NodeId>& s) {
-          return std::find(s.begin(), s.end(), node) != s.end();
-        });
+  for (const NodeId& node : op->keys[0].placement->replicas) {
+    const bool everywhere = std::all_of(op->keys.begin(), op->keys.end(), [&](const Op::Key& k) {
+      const std::vector<NodeId>& replicas = k.placement->replicas;
+      return std::find(replicas.begin(), replicas.end(), node) != replicas.end();
+    });
     if (everywhere) candidates.push_back(node);
   }
   if (candidates.empty()) {
@@ -677,19 +716,27 @@ void Coordinator::Coordinate(std::shared_ptr<Op> op) {
   const size_t read_needed = blind ? 0 : effective_read_quorum() - 1;
   op->unmet = 0;
   for (Op::Key& key : op->keys) {
-    key.needed = std::min(read_needed, key.others.size());
+    key.needed = std::min(read_needed, key.others().size());
     key.met = key.needed == 0;
     if (!key.met) ++op->unmet;
   }
   op->phase = Op::Phase::kRead;
-  if (op->unmet == 0 && blind && order_.find(op->command.origin) == order_.end()) {
+  auto queued = order_.find(op->command.origin);
+  if (op->unmet == 0 && blind && (queued == order_.end() || queued->second.empty())) {
     // Nothing to wait for and nothing of its origin ahead of it: run it now
     // (the common case, a blind write, skips the per-origin queue).
     op->read_done = true;
     ExecuteLocally(op);
     return;
   }
-  order_[op->command.origin].push_back(op);
+  if (queued == order_.end()) {
+    if (order_.size() >= order_sweep_at_) {
+      std::erase_if(order_, [](const auto& entry) { return entry.second.empty(); });
+      order_sweep_at_ = std::max<size_t>(1024, 2 * order_.size());
+    }
+    queued = order_.try_emplace(op->command.origin).first;
+  }
+  queued->second.push_back(op);
   if (op->unmet == 0 && !blind) {
     // R = 1: nothing to wait for, but the other replicas still get asked so
     // that read repair can bring them (or us) up to date in the background.
@@ -697,7 +744,7 @@ void Coordinator::Coordinate(std::shared_ptr<Op> op) {
   }
   if (!blind) {
     for (size_t i = 0; i < op->keys.size(); ++i) {
-      for (const NodeId& peer : op->keys[i].others) QueueFetch(peer, op, i);
+      for (const NodeId& peer : op->keys[i].others()) QueueFetch(peer, op, i);
     }
   }
   if (op->unmet == 0) {
@@ -720,37 +767,33 @@ void Coordinator::ExecuteInOrder(const std::string& origin) {
     queue.pop_front();
     ExecuteLocally(head);
   }
-  if (queue.empty()) order_.erase(it);
 }
 
 void Coordinator::OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, const NodeId& peer,
-                               DeliveryStatus status, const PeerReply& reply) {
+                               const FetchAnswer& answer) {
   Op::Key& key = op->keys[key_index];
   bool ok = false;
   bool same = false;  // the replica holds exactly what this one does
-  if (status == DeliveryStatus::kOk && reply.kind == PeerReply::Kind::kArray) {
+  if (answer.ok) {
     // Replicas mostly agree on what is only read: comparing the encoded
     // states is much cheaper than merging, and equal states have nothing to
     // merge or repair. (A write's replicas mostly differ: it is changing them.)
     same = (op->spec->flags & commands::kWrite) == 0 &&
-           SameState(CurrentState(op, key_index), reply.elements);
-    ok = same || MergeState(op->command.db, key.key, reply.elements);
+           SameState(*CurrentState(op, key_index), answer.state);
+    ok = same || MergeState(op->command.db, key.key, answer.state);
   }
   if (op->phase != Op::Phase::kRead) {
     // A late answer: what it taught us is merged; now teach it what it lacks,
     // unless this command's own write phase is already sending it the key.
     if (ok && !same && !key.replicated) {
-      RepairIfStale(op->command.db, key.key, op->scope(), peer, reply.elements);
+      RepairIfStale(op->command.db, key.key, op->scope(), peer, answer.state);
     }
     return;
   }
   if (!ok) {
     ++key.failed;
-    key.failures.emplace_back(peer,
-                              status == DeliveryStatus::kOk && reply.kind != PeerReply::Kind::kError
-                                  ? "malformed state"
-                                  : FailureReason(status, reply));
-    if (!key.met && key.others.size() - key.failed < key.needed) {
+    key.failures.emplace_back(peer, answer.ok ? "malformed state" : answer.failure);
+    if (!key.met && key.others().size() - key.failed < key.needed) {
       ++stats_.noquorum_reads;
       op->phase = Op::Phase::kDone;
       ExecuteInOrder(op->command.origin);
@@ -762,7 +805,10 @@ void Coordinator::OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, 
     return;
   }
   ++key.answered;
-  key.answers.emplace_back(peer, reply.elements);
+  // An answer equal to this replica's export shares it instead of a copy.
+  key.answers.emplace_back(peer, same ? key.local
+                                      : std::make_shared<const std::vector<std::string>>(
+                                            answer.state.begin(), answer.state.end()));
   if (!key.met && key.answered >= key.needed) {
     key.met = true;
     if (--op->unmet == 0) {
@@ -805,33 +851,35 @@ void Coordinator::ExecuteLocally(const std::shared_ptr<Op>& op) {
   const size_t write_needed = effective_write_quorum() - 1;
   op->unmet = 0;
   op->phase = Op::Phase::kWrite;
-  std::vector<std::pair<size_t, std::vector<std::string>>> to_replicate;
+  std::vector<std::pair<size_t, SharedState>> to_replicate;
   for (size_t i = 0; i < op->keys.size(); ++i) {
     Op::Key& key = op->keys[i];
-    std::vector<std::string> after =
-        is_write ? LocalState(db, key.key, op->scope()) : CurrentState(op, i);
+    const SharedState after =
+        is_write ? std::make_shared<const std::vector<std::string>>(
+                       LocalState(db, key.key, op->scope()))
+                 : CurrentState(op, i);
     const bool changed = blind            ? !refused
-                         : compare_states ? !SameState(after, before[i])
+                         : compare_states ? !SameState(*after, before[i])
                                           : server_->keyspace->rows_staged() != rows_before;
     if (is_write && changed) {
       key.replicated = true;
-      key.needed = std::min(write_needed, key.others.size());
+      key.needed = std::min(write_needed, key.others().size());
       key.answered = key.failed = 0;
       key.failures.clear();
       key.met = key.needed == 0;
       if (!key.met) ++op->unmet;
-      to_replicate.emplace_back(i, std::move(after));
+      to_replicate.emplace_back(i, after);
       continue;
     }
     for (const auto& [peer, state] : key.answers) {
-      if (!SameState(state, after)) {
+      if (state != after && !SameState(*state, *after)) {
         ++stats_.read_repairs;
-        SendMerge(peer, db, key.key, after, [](DeliveryStatus, const PeerReply&) {});
+        SendMerge(peer, db, key.key, *after, [](DeliveryStatus, const PeerReply&) {});
       }
     }
   }
   for (const auto& [index, state] : to_replicate) {
-    for (const NodeId& peer : op->keys[index].others) QueueMerge(peer, op, index, state);
+    for (const NodeId& peer : op->keys[index].others()) QueueMerge(peer, op, index, *state);
   }
   op->reply = std::move(out);
   if (op->unmet == 0) {
@@ -857,7 +905,7 @@ void Coordinator::OnMergeReply(const std::shared_ptr<Op>& op, size_t key_index, 
   }
   ++key.failed;
   key.failures.emplace_back(peer, FailureReason(status, reply));
-  if (key.others.size() - key.failed < key.needed) {
+  if (key.others().size() - key.failed < key.needed) {
     ++stats_.noquorum_writes;
     op->phase = Op::Phase::kDone;
     Finish(op, ErrorReply(op->command.protocol,
@@ -875,14 +923,15 @@ void Coordinator::Finish(const std::shared_ptr<Op>& op, std::string reply) {
   after_commit_([op] { op->done(std::move(op->reply)); });
 }
 
-const std::vector<std::string>& Coordinator::CurrentState(const std::shared_ptr<Op>& op,
+const Coordinator::SharedState& Coordinator::CurrentState(const std::shared_ptr<Op>& op,
                                                           size_t key_index) {
   Op::Key& key = op->keys[key_index];
   // Reads compare every replica's answer with this replica's state; while no
   // row changed here in between, one export serves them all.
   const uint64_t version = server_->keyspace->rows_staged();
   if (key.local_version != version) {
-    key.local = LocalState(op->command.db, key.key, op->scope());
+    key.local = std::make_shared<const std::vector<std::string>>(
+        LocalState(op->command.db, key.key, op->scope()));
     key.local_version = version;
   }
   return key.local;
@@ -899,7 +948,7 @@ std::vector<std::string> Coordinator::LocalState(int db, std::string_view key,
   return ToWire(state);
 }
 
-bool Coordinator::MergeState(int db, std::string_view key, const std::vector<std::string>& wire) {
+bool Coordinator::MergeState(int db, std::string_view key, std::span<const std::string> wire) {
   storage::Keyspace::KeyState state;
   if (!FromWire(wire, &state)) return false;
   bool changed = false;
@@ -908,7 +957,7 @@ bool Coordinator::MergeState(int db, std::string_view key, const std::vector<std
 
 void Coordinator::RepairIfStale(int db, const std::string& key,
                                 const std::vector<std::string>* fields, const NodeId& peer,
-                                const std::vector<std::string>& peer_state) {
+                                std::span<const std::string> peer_state) {
   std::vector<std::string> local = LocalState(db, key, fields);
   if (SameState(local, peer_state)) return;
   ++stats_.read_repairs;
@@ -1032,7 +1081,7 @@ void Coordinator::SendFetches(std::vector<Batch> batches) {
       transport_->Send(batch.peer, std::move(batch.request), options_.request_timeout_ms,
                        [this, op = batch.waiters[0].first, index = batch.waiters[0].second,
                         peer = batch.peer](DeliveryStatus status, const PeerReply& reply) {
-                         OnFetchReply(op, index, peer, status, reply);
+                         OnFetchReply(op, index, peer, AnswerOf(status, reply));
                        });
       continue;
     }
@@ -1040,22 +1089,28 @@ void Coordinator::SendFetches(std::vector<Batch> batches) {
         batch.peer, std::move(batch.request), options_.request_timeout_ms,
         [this, waiters = std::move(batch.waiters), peer = batch.peer](DeliveryStatus status,
                                                                       const PeerReply& reply) {
-          // Split the answer into one state per key; a reply that does not
-          // split into exactly one per key fails them all as malformed.
-          std::vector<PeerReply> parts;
+          // Split the answer into one state per key (views into the reply);
+          // a reply that does not split into exactly one per key fails them
+          // all as malformed.
+          std::vector<FetchAnswer> parts;
           if (status == DeliveryStatus::kOk && reply.kind == PeerReply::Kind::kArray) {
+            const std::span<const std::string> elements = reply.elements;
             size_t pos = 0;
             int64_t size = 0;
-            while (pos < reply.elements.size() && parts.size() < waiters.size() &&
-                   ParseInt(reply.elements[pos], &size) && size >= 0 &&
-                   static_cast<uint64_t>(size) < reply.elements.size() - pos) {
-              auto first = reply.elements.begin() + static_cast<std::ptrdiff_t>(pos + 1);
-              parts.push_back(PeerReply::Array({first, first + size}));
+            parts.reserve(waiters.size());
+            while (pos < elements.size() && parts.size() < waiters.size() &&
+                   ParseInt(elements[pos], &size) && size >= 0 &&
+                   static_cast<uint64_t>(size) < elements.size() - pos) {
+              FetchAnswer& part = parts.emplace_back();
+              part.ok = true;
+              part.state = elements.subspan(pos + 1, static_cast<size_t>(size));
               pos += 1 + static_cast<size_t>(size);
             }
-            if (pos != reply.elements.size() || parts.size() != waiters.size()) {
-              parts.assign(waiters.size(), PeerReply::Integer(0));  // "malformed state"
+            if (pos != elements.size() || parts.size() != waiters.size()) {
+              parts.assign(waiters.size(), AnswerOf(status, PeerReply::Integer(0)));
             }
+          } else {
+            parts.assign(waiters.size(), AnswerOf(status, reply));
           }
           // Each answer is compared with this replica's row of the key, long
           // out of the CPU cache by now: fetch those rows together.
@@ -1064,8 +1119,7 @@ void Coordinator::SendFetches(std::vector<Batch> batches) {
           for (const auto& [op, index] : waiters) names.push_back(op->keys[index].key);
           server_->keyspace->PrefetchKeyRows(waiters.front().first->command.db, names, 0, -1, 1);
           for (size_t i = 0; i < waiters.size(); ++i) {
-            OnFetchReply(waiters[i].first, waiters[i].second, peer, status,
-                         parts.empty() ? reply : parts[i]);
+            OnFetchReply(waiters[i].first, waiters[i].second, peer, parts[i]);
           }
         });
   }

@@ -147,11 +147,30 @@ class Coordinator : public commands::KeyRouter {
   };
   using Done = std::function<void(std::string reply)>;
   struct Op;
+  // Where the ring places a key: its replicas in preference-list order, and
+  // those other than this node. One is shared by every key whose hash starts
+  // at the same token position (see PlacementOf).
+  struct Placement {
+    std::vector<NodeId> replicas;
+    std::vector<NodeId> others;
+    bool local = false;  // this node is among the replicas
+  };
+  // A replica's wire state of a key (see LocalState); shared, so an answer
+  // equal to this replica's export is kept without copying it.
+  using SharedState = std::shared_ptr<const std::vector<std::string>>;
+  // One replica's answer for one key of a read phase: its state, or why
+  // there is none.
+  struct FetchAnswer {
+    bool ok = false;
+    std::span<const std::string> state;  // when ok
+    std::string failure;                 // when not ok
+  };
+  static FetchAnswer AnswerOf(DeliveryStatus status, const PeerReply& reply);
 
   void Run(Command command, Done done);
   void Coordinate(std::shared_ptr<Op> op);
   void OnFetchReply(const std::shared_ptr<Op>& op, size_t key_index, const NodeId& peer,
-                    DeliveryStatus status, const PeerReply& reply);
+                    const FetchAnswer& answer);
   // Runs the commands of `origin` whose read phase is over, in arrival order,
   // up to the first still reading.
   void ExecuteInOrder(const std::string& origin);
@@ -180,12 +199,12 @@ class Coordinator : public commands::KeyRouter {
                                       const std::vector<std::string>* fields = nullptr);
   // LocalState of op->keys[key_index], reusing the last export while no row of
   // this replica has changed since.
-  const std::vector<std::string>& CurrentState(const std::shared_ptr<Op>& op, size_t key_index);
+  const SharedState& CurrentState(const std::shared_ptr<Op>& op, size_t key_index);
   // Merges a peer's wire state into this replica; false if it is malformed.
-  bool MergeState(int db, std::string_view key, const std::vector<std::string>& wire);
+  bool MergeState(int db, std::string_view key, std::span<const std::string> wire);
   // Sends this replica's state of `key` to `peer` if `peer_state` lacks any of it.
   void RepairIfStale(int db, const std::string& key, const std::vector<std::string>* fields,
-                     const NodeId& peer, const std::vector<std::string>& peer_state);
+                     const NodeId& peer, std::span<const std::string> peer_state);
   void SendMerge(const NodeId& peer, int db, const std::string& key,
                  const std::vector<std::string>& state, ReplyCallback done);
   // Queues `key`'s new `state` (from op->keys[key_index]) for `peer` in this
@@ -201,6 +220,10 @@ class Coordinator : public commands::KeyRouter {
   // Schedules FlushBatches for the start of the next loop turn (once).
   void ScheduleFlush();
   std::vector<NodeId> Replicas(std::string_view key) const;
+  // The placement of `key`, from a cache per token position that is rebuilt
+  // when the ring changes: the hot path neither walks the ring nor copies
+  // node ids.
+  std::shared_ptr<const Placement> PlacementOf(std::string_view key);
   std::string ErrorReply(int protocol, std::string_view message) const;
 
   Options options_;
@@ -211,7 +234,15 @@ class Coordinator : public commands::KeyRouter {
   AfterCommit after_commit_;
   Stats stats_;
   // Per origin, the commands coordinated here that have not run locally yet.
+  // An origin's queue stays when it empties (a client's next command reuses
+  // it rather than allocating anew); empty ones are dropped in a sweep once
+  // the map has doubled since the last (see ExecuteInOrder).
   std::unordered_map<std::string, std::deque<std::shared_ptr<Op>>> order_;
+  size_t order_sweep_at_ = 1024;
+  // PlacementOf's cache: one entry per token position, filled on first use,
+  // for the ring as it was at placements_version_.
+  std::vector<std::shared_ptr<const Placement>> placements_;
+  uint64_t placements_version_ = 0;
   // Read-phase fetches and write-phase merges queued this turn, one batch per
   // (peer, db) of each kind, sent by FlushBatches from a zero-delay timer (or
   // sooner when a batch is full).

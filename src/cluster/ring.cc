@@ -138,9 +138,13 @@ std::vector<NodeId> Ring::Members() const {
 uint64_t Ring::HashKey(std::string_view key) { return storage::KeyHash(key); }
 
 std::vector<NodeId> Ring::PreferenceList(uint64_t key_hash, size_t n) const {
+  return PreferenceListAt(FirstTokenAtOrAfter(key_hash), n);
+}
+
+std::vector<NodeId> Ring::PreferenceListAt(size_t position, size_t n) const {
   std::vector<NodeId> nodes;
   nodes.reserve(std::min(n, members_.size()));
-  ForEachDistinct(key_hash, n, [&](uint32_t index) {
+  ForEachDistinctFrom(position, n, [&](uint32_t index) {
     nodes.push_back(members_[index].id);
     return true;
   });
@@ -213,6 +217,7 @@ size_t Ring::FirstTokenAtOrAfter(uint64_t hash) const {
 }
 
 void Ring::Rebuild() {
+  ++version_;
   std::vector<std::pair<uint64_t, uint32_t>> all;
   size_t total = 0;
   for (const Member& m : members_) total += m.tokens.size();

@@ -133,6 +133,15 @@ class Ring {
   // primary owner. Two nodes with the same token are met in node id order.
   // Allocates only the result (and a bitmap when there are over 64 members).
   std::vector<NodeId> PreferenceList(uint64_t key_hash, size_t n) const;
+  // The position on the ring a key hash starts its walk from, in
+  // [0, NumTokens()) (0 on an empty ring). Hashes with the same position have
+  // the same preference lists, so callers may cache per position.
+  size_t TokenPosition(uint64_t key_hash) const { return FirstTokenAtOrAfter(key_hash); }
+  // The preference list of the hashes at `position` (see TokenPosition).
+  std::vector<NodeId> PreferenceListAt(size_t position, size_t n) const;
+  // Changes whenever a member or a token does: what callers derived from the
+  // ring (such as preference lists per position) holds while it is the same.
+  uint64_t version() const { return version_; }
 
   // Calls visit(node) for each member once, in preference-list order for
   // key_hash, until visit returns false. The nodes after the first N are the
@@ -168,20 +177,25 @@ class Ring {
   // Calls emit(member index) for up to `limit` distinct members in clockwise
   // order from the first token >= key_hash; stops early if emit returns false.
   template <typename Emit>
-  void ForEachDistinct(uint64_t key_hash, size_t limit, Emit&& emit) const;
+  void ForEachDistinct(uint64_t key_hash, size_t limit, Emit&& emit) const {
+    ForEachDistinctFrom(FirstTokenAtOrAfter(key_hash), limit, emit);
+  }
+  // The same walk from token position `pos`.
+  template <typename Emit>
+  void ForEachDistinctFrom(size_t pos, size_t limit, Emit&& emit) const;
 
   size_t vnodes_;
   std::vector<Member> members_;         // sorted by id
   std::vector<uint64_t> token_hashes_;  // every token, ascending
   std::vector<uint32_t> token_owners_;  // members_ index of each token; ties by id
+  uint64_t version_ = 0;                // bumped by Rebuild
 };
 
 template <typename Emit>
-void Ring::ForEachDistinct(uint64_t key_hash, size_t limit, Emit&& emit) const {
+void Ring::ForEachDistinctFrom(size_t pos, size_t limit, Emit&& emit) const {
   limit = limit < members_.size() ? limit : members_.size();
   if (limit == 0) return;
   const size_t num_tokens = token_hashes_.size();
-  size_t pos = FirstTokenAtOrAfter(key_hash);
   // Which members were already emitted: a word for small rings, else a bitmap.
   uint64_t seen_small = 0;
   std::vector<bool> seen_large;

@@ -309,6 +309,50 @@ TEST(RingTest, WrapsAroundTopOfHashSpace) {
   EXPECT_EQ(derived.PreferenceList(highest, 1)[0], reference.tokens().back().second);
 }
 
+TEST(RingTest, TokenPositionKeysThePreferenceList) {
+  // Explicit layout (a at 100 and 2^64-11, b at 1000, c at 2^64-1): hashes
+  // that start at one position share its list, whatever their value.
+  Ring ring;
+  ring.AddNodeWithTokens("c", {kMax});
+  ring.AddNodeWithTokens("a", {kMax - 10, 100});
+  ring.AddNodeWithTokens("b", {1000});
+  EXPECT_EQ(ring.TokenPosition(0), 0u);
+  EXPECT_EQ(ring.TokenPosition(100), 0u);
+  EXPECT_EQ(ring.TokenPosition(101), 1u);
+  EXPECT_EQ(ring.TokenPosition(kMax - 9), 3u);
+  using L = std::vector<NodeId>;
+  EXPECT_EQ(ring.PreferenceListAt(1, 3), (L{"b", "a", "c"}));
+  EXPECT_EQ(ring.PreferenceListAt(3, 2), (L{"c", "a"}));
+
+  const Ring derived = MakeRing({"node1", "node2", "node3", "node4"});
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    const uint64_t h = rng();
+    const size_t position = derived.TokenPosition(h);
+    ASSERT_LT(position, derived.NumTokens());
+    EXPECT_EQ(derived.PreferenceListAt(position, 3), derived.PreferenceList(h, 3)) << h;
+  }
+}
+
+TEST(RingTest, VersionChangesWithTheLayout) {
+  Ring ring;
+  const uint64_t empty = ring.version();
+  ring.AddNode("node1");
+  const uint64_t one = ring.version();
+  EXPECT_NE(one, empty);
+  ring.AddNode("node1");  // already a member: nothing changes
+  EXPECT_EQ(ring.version(), one);
+  ring.AddNodeWithTokens("node1", {5});  // new tokens
+  EXPECT_NE(ring.version(), one);
+  const uint64_t retokened = ring.version();
+  ring.RemoveNode("node2");  // not a member
+  EXPECT_EQ(ring.version(), retokened);
+  ring.RemoveNode("node1");
+  EXPECT_NE(ring.version(), retokened);
+  EXPECT_EQ(ring.TokenPosition(42), 0u);  // an empty ring has the one position
+  EXPECT_TRUE(ring.PreferenceListAt(0, 3).empty());
+}
+
 TEST(RingTest, TokenCollisionsTieBreakByNodeId) {
   // a and b share token 500: a (smaller id) owns its arc, b comes next.
   Ring ring;
