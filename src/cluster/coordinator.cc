@@ -855,9 +855,9 @@ void Coordinator::ExecuteLocally(const std::shared_ptr<Op>& op) {
   for (size_t i = 0; i < op->keys.size(); ++i) {
     Op::Key& key = op->keys[i];
     const SharedState after =
-        is_write ? std::make_shared<const std::vector<std::string>>(
-                       LocalState(db, key.key, op->scope()))
-                 : CurrentState(op, i);
+        is_write
+            ? std::make_shared<const std::vector<std::string>>(LocalState(db, key.key, op->scope()))
+            : CurrentState(op, i);
     const bool changed = blind            ? !refused
                          : compare_states ? !SameState(*after, before[i])
                                           : server_->keyspace->rows_staged() != rows_before;
@@ -1085,43 +1085,43 @@ void Coordinator::SendFetches(std::vector<Batch> batches) {
                        });
       continue;
     }
-    transport_->Send(
-        batch.peer, std::move(batch.request), options_.request_timeout_ms,
-        [this, waiters = std::move(batch.waiters), peer = batch.peer](DeliveryStatus status,
-                                                                      const PeerReply& reply) {
-          // Split the answer into one state per key (views into the reply);
-          // a reply that does not split into exactly one per key fails them
-          // all as malformed.
-          std::vector<FetchAnswer> parts;
-          if (status == DeliveryStatus::kOk && reply.kind == PeerReply::Kind::kArray) {
-            const std::span<const std::string> elements = reply.elements;
-            size_t pos = 0;
-            int64_t size = 0;
-            parts.reserve(waiters.size());
-            while (pos < elements.size() && parts.size() < waiters.size() &&
-                   ParseInt(elements[pos], &size) && size >= 0 &&
-                   static_cast<uint64_t>(size) < elements.size() - pos) {
-              FetchAnswer& part = parts.emplace_back();
-              part.ok = true;
-              part.state = elements.subspan(pos + 1, static_cast<size_t>(size));
-              pos += 1 + static_cast<size_t>(size);
-            }
-            if (pos != elements.size() || parts.size() != waiters.size()) {
-              parts.assign(waiters.size(), AnswerOf(status, PeerReply::Integer(0)));
-            }
-          } else {
-            parts.assign(waiters.size(), AnswerOf(status, reply));
-          }
-          // Each answer is compared with this replica's row of the key, long
-          // out of the CPU cache by now: fetch those rows together.
-          std::vector<std::string_view> names;
-          names.reserve(waiters.size());
-          for (const auto& [op, index] : waiters) names.push_back(op->keys[index].key);
-          server_->keyspace->PrefetchKeyRows(waiters.front().first->command.db, names, 0, -1, 1);
-          for (size_t i = 0; i < waiters.size(); ++i) {
-            OnFetchReply(waiters[i].first, waiters[i].second, peer, parts[i]);
-          }
-        });
+    transport_->Send(batch.peer, std::move(batch.request), options_.request_timeout_ms,
+                     [this, waiters = std::move(batch.waiters), peer = batch.peer](
+                         DeliveryStatus status, const PeerReply& reply) {
+                       // Split the answer into one state per key (views into the reply);
+                       // a reply that does not split into exactly one per key fails them
+                       // all as malformed.
+                       std::vector<FetchAnswer> parts;
+                       if (status == DeliveryStatus::kOk && reply.kind == PeerReply::Kind::kArray) {
+                         const std::span<const std::string> elements = reply.elements;
+                         size_t pos = 0;
+                         int64_t size = 0;
+                         parts.reserve(waiters.size());
+                         while (pos < elements.size() && parts.size() < waiters.size() &&
+                                ParseInt(elements[pos], &size) && size >= 0 &&
+                                static_cast<uint64_t>(size) < elements.size() - pos) {
+                           FetchAnswer& part = parts.emplace_back();
+                           part.ok = true;
+                           part.state = elements.subspan(pos + 1, static_cast<size_t>(size));
+                           pos += 1 + static_cast<size_t>(size);
+                         }
+                         if (pos != elements.size() || parts.size() != waiters.size()) {
+                           parts.assign(waiters.size(), AnswerOf(status, PeerReply::Integer(0)));
+                         }
+                       } else {
+                         parts.assign(waiters.size(), AnswerOf(status, reply));
+                       }
+                       // Each answer is compared with this replica's row of the key, long
+                       // out of the CPU cache by now: fetch those rows together.
+                       std::vector<std::string_view> names;
+                       names.reserve(waiters.size());
+                       for (const auto& [op, index] : waiters) names.push_back(op->keys[index].key);
+                       server_->keyspace->PrefetchKeyRows(waiters.front().first->command.db, names,
+                                                          0, -1, 1);
+                       for (size_t i = 0; i < waiters.size(); ++i) {
+                         OnFetchReply(waiters[i].first, waiters[i].second, peer, parts[i]);
+                       }
+                     });
   }
 }
 
