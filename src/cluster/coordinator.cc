@@ -1116,9 +1116,10 @@ void Coordinator::SendFetches(std::vector<Batch> batches) {
                        std::vector<std::string_view> names;
                        names.reserve(waiters.size());
                        for (const auto& [op, index] : waiters) names.push_back(op->keys[index].key);
-                       server_->keyspace->PrefetchKeyRows(waiters.front().first->command.db, names,
-                                                          0, -1, 1);
+                       storage::Keyspace::RowPrefetcher prefetch(
+                           server_->keyspace, waiters.front().first->command.db, names);
                        for (size_t i = 0; i < waiters.size(); ++i) {
+                         prefetch.Before(i);
                          OnFetchReply(waiters[i].first, waiters[i].second, peer, parts[i]);
                        }
                      });
@@ -1166,10 +1167,12 @@ void Coordinator::HandlePeerRequest(const NodeId& from, const PeerRequest& reque
     std::vector<std::string_view> names;
     names.reserve(keys.size());
     for (const auto& [at, fields] : keys) names.push_back(request[at]);
-    server_->keyspace->PrefetchKeyRows(static_cast<int>(db), names, 0, -1, 1);
+    storage::Keyspace::RowPrefetcher prefetch(server_->keyspace, static_cast<int>(db), names);
     std::vector<std::string> out;
     std::vector<std::string> fields;
-    for (const auto& [at, nfields] : keys) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      prefetch.Before(i);
+      const auto& [at, nfields] = keys[i];
       fields.assign(request.begin() + static_cast<std::ptrdiff_t>(at + 1),
                     request.begin() + static_cast<std::ptrdiff_t>(at + 1 + nfields));
       std::vector<std::string> state =
@@ -1211,15 +1214,14 @@ void Coordinator::HandlePeerRequest(const NodeId& from, const PeerRequest& reque
       pos += 2 + static_cast<size_t>(size);
     }
     ok = ok && pos == request.size();
-    if (ok && keys.size() > 1) {
-      // A batch's keys are unrelated rows: fetch their cache lines together
-      // rather than waiting on each lookup's misses in turn.
-      std::vector<std::string_view> names;
-      names.reserve(keys.size());
-      for (const auto& [name, state] : keys) names.push_back(name);
-      server_->keyspace->PrefetchKeyRows(static_cast<int>(db), names, 0, -1, 1);
-    }
+    // A batch's keys are unrelated rows: their cache lines come in ahead of
+    // use rather than each lookup waiting on its misses in turn.
+    std::vector<std::string_view> names;
+    names.reserve(keys.size());
+    for (const auto& [name, state] : keys) names.push_back(name);
+    storage::Keyspace::RowPrefetcher prefetch(server_->keyspace, static_cast<int>(db), names);
     for (size_t i = 0; ok && i < keys.size(); ++i) {
+      prefetch.Before(i);
       bool changed = false;
       ok =
           server_->keyspace->MergeKey(static_cast<int>(db), keys[i].first, keys[i].second, &changed)

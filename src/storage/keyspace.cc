@@ -515,6 +515,28 @@ void Keyspace::PrefetchKeyRows(int db, std::span<const std::string_view> args, i
   for (const uint64_t hash : prefetch_hashes_) cache_.PrefetchEntryOf(hash);
 }
 
+Keyspace::RowPrefetcher::RowPrefetcher(Keyspace* keyspace, int db,
+                                       std::span<const std::string_view> keys)
+    : keyspace_(keyspace), db_(db), keys_(keys) {
+  tokens_.reserve(keys.size());
+  IssueSlotsUpTo(kSlotLead);
+  for (size_t i = 0; i < std::min(kEntryLead, tokens_.size()); ++i) {
+    keyspace_->PrefetchKeyRowEntry(tokens_[i]);
+  }
+}
+
+void Keyspace::RowPrefetcher::IssueSlotsUpTo(size_t end) {
+  end = std::min(end, keys_.size());
+  while (tokens_.size() < end) {
+    tokens_.push_back(keyspace_->PrefetchKeyRowSlot(db_, keys_[tokens_.size()]));
+  }
+}
+
+void Keyspace::RowPrefetcher::Before(size_t i) {
+  IssueSlotsUpTo(i + kSlotLead + 1);
+  if (i + kEntryLead < tokens_.size()) keyspace_->PrefetchKeyRowEntry(tokens_[i + kEntryLead]);
+}
+
 uint64_t Keyspace::PrefetchKeyRowSlot(int db, std::string_view key) {
   BuildMetaKey(dbs_[db].physical_id, key, &key_buf_);
   const uint64_t hash = RowCache::HashOf(key_buf_);
