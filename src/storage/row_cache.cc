@@ -124,7 +124,7 @@ void RowCache::RemoveAt(size_t index) {
 }
 
 void RowCache::Grow() {
-  std::vector<Slot> old;
+  std::vector<Slot, HugePageAllocator<Slot>> old;
   old.swap(slots_);
   slots_.assign(old.size() * 2, Slot{});
   mask_ = slots_.size() - 1;

@@ -20,14 +20,51 @@
 // row's 64-bit hash inline, so a lookup usually touches one slot and one entry.
 #pragma once
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ringkv::storage {
+
+// Allocates arrays of 2 MB and more on 2 MB boundaries and asks the kernel for
+// transparent huge pages there (madvise; THP's default "madvise" mode honours
+// it). The row cache's slot table is probed at random: with 4 KB pages almost
+// every probe of a large table also missed the TLB, and a page walk stalls even
+// a prefetch.
+template <typename T>
+struct HugePageAllocator {
+  using value_type = T;
+  static constexpr size_t kHugePage = size_t{2} << 20;
+
+  HugePageAllocator() = default;
+  template <typename U>
+  explicit HugePageAllocator(const HugePageAllocator<U>&) {}
+
+  T* allocate(size_t n) {
+    const size_t bytes = n * sizeof(T);
+    if (bytes < kHugePage) return static_cast<T*>(::operator new(bytes));
+    const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    void* p = std::aligned_alloc(kHugePage, rounded);
+    if (p == nullptr) throw std::bad_alloc();
+    ::madvise(p, rounded, MADV_HUGEPAGE);  // a hint: failure changes nothing
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t n) {
+    if (n * sizeof(T) < kHugePage) {
+      ::operator delete(p);
+    } else {
+      std::free(p);
+    }
+  }
+  bool operator==(const HugePageAllocator&) const { return true; }
+};
 
 class RowCache {
  public:
@@ -218,7 +255,7 @@ class RowCache {
   uint64_t misses_ = 0;
   size_t pinned_ = 0;
   std::vector<Entry*> chunk_;  // TakeCycleChunk's scratch
-  std::vector<Slot> slots_;
+  std::vector<Slot, HugePageAllocator<Slot>> slots_;
   std::vector<Entry*> lists_[kNumLists];
 };
 
