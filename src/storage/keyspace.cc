@@ -593,6 +593,7 @@ void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, cons
   EncodeKeyRow(record.field_count, object_, &scratch_);
   BuildMetaKey(pdb, key, &key_buf_);
   WriteRow(key_buf_, scratch_);
+  RememberLoaded(pdb, key, record.field_count);
   metadata_dirty_ = true;
   Notify(db, key);
 }
@@ -946,15 +947,7 @@ void Keyspace::StoreKeyObject(int db, std::string_view key, const KeyRecord* bef
   EncodeKeyRow(field_count, object, &scratch_);
   BuildMetaKey(pdb, key, &key_buf_);
   WriteRow(key_buf_, scratch_);
-  if (&object == &object_) {
-    // object_ is exactly the row just staged, so a read of the key that
-    // follows (a coordinator exporting the state it replicates) reuses it.
-    loaded_.valid = true;
-    loaded_.found = true;
-    loaded_.pdb = pdb;
-    loaded_.key.assign(key);
-    loaded_.field_count = field_count;
-  }
+  if (&object == &object_) RememberLoaded(pdb, key, field_count);
   KeyRecord after;
   bool expired;
   const bool exists = Visible(object, field_count, now_ms_, &after, &expired);
@@ -963,6 +956,14 @@ void Keyspace::StoreKeyObject(int db, std::string_view key, const KeyRecord* bef
   MoveExpiry(db, key, before != nullptr ? before->expire_ms : 0, exists ? after.expire_ms : 0);
   metadata_dirty_ = true;
   Notify(db, key);
+}
+
+void Keyspace::RememberLoaded(uint32_t pdb, std::string_view key, uint64_t field_count) {
+  loaded_.valid = true;
+  loaded_.found = true;
+  loaded_.pdb = pdb;
+  loaded_.key.assign(key);
+  loaded_.field_count = field_count;
 }
 
 void Keyspace::MoveExpiry(int db, std::string_view key, int64_t old_expire, int64_t new_expire) {

@@ -414,6 +414,9 @@ class Keyspace {
     uint64_t field_count = 0;
   };
   LoadedKeyRow loaded_;
+  // object_ is exactly the key row just staged for `key`: a read of the key
+  // that follows (a coordinator exporting the state it replicates) reuses it.
+  void RememberLoaded(uint32_t pdb, std::string_view key, uint64_t field_count);
   causal::Actor actor_{"local", 1};
   int64_t now_ms_ = 0;
   bool keep_tombstones_ = false;

@@ -186,6 +186,26 @@ TEST_F(KeyspaceReplicationTest, ExpiryTravelsWithTheValueAndCountsFollow) {
   EXPECT_EQ(ks(1).Stats(0).expires, 0u);
 }
 
+TEST_F(KeyspaceReplicationTest, ExportRightAfterAWriteIsTheStoredState) {
+  // The export that follows a write reuses the object the write just staged;
+  // it must equal what decoding the stored row gives (another key's export
+  // in between makes the second export of "k" read its row again).
+  Set(0, "k", "v1");
+  Set(0, "k", "v2", now_ + 5000);
+  Keyspace::KeyState right_after, reread, other;
+  ASSERT_TRUE(ks(0).ExportKey(0, "k", &right_after).ok());
+  Set(0, "other", "x");
+  ASSERT_TRUE(ks(0).ExportKey(0, "other", &other).ok());
+  ASSERT_TRUE(ks(0).ExportKey(0, "k", &reread).ok());
+  EXPECT_FALSE(right_after.key_object.empty());
+  EXPECT_EQ(right_after.key_object, reread.key_object);
+  EXPECT_NE(other.key_object, reread.key_object);
+  bool changed = false;
+  ASSERT_TRUE(ks(1).MergeKey(0, "k", right_after, &changed).ok());
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(Get(1, "k"), "v2");
+}
+
 TEST_F(KeyspaceReplicationTest, CorruptStateChangesNothing) {
   Set(0, "k", "v");
   Keyspace::KeyState state;
