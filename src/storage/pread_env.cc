@@ -1,10 +1,12 @@
 #include "storage/pread_env.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string>
 
 namespace ringkv::storage {
@@ -38,9 +40,37 @@ class PreadFile final : public leveldb::RandomAccessFile {
   const int fd_;
 };
 
+// Nice value of LevelDB's background (compaction) thread. Compaction only has
+// to keep up on average, while every moment the event loop waits for a core
+// is latency for clients: on a machine with fewer cores than busy threads
+// the scheduler should run the loop first and compaction in the gaps. If
+// compaction falls behind, LevelDB's own level-0 limits slow the writer down,
+// which holds replies back: backpressure, not unbounded debt.
+constexpr int kBackgroundNice = 10;
+
+struct BackgroundJob {
+  void (*function)(void*);
+  void* arg;
+};
+
+void RunBackgroundJob(void* job_ptr) {
+  std::unique_ptr<BackgroundJob> job(static_cast<BackgroundJob*>(job_ptr));
+  // Raising one's own nice value needs no privilege; failing leaves it as it was.
+  static thread_local bool lowered = false;
+  if (!lowered) {
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kBackgroundNice);
+    lowered = true;
+  }
+  job->function(job->arg);
+}
+
 class PreadEnvImpl final : public leveldb::EnvWrapper {
  public:
   PreadEnvImpl() : EnvWrapper(leveldb::Env::Default()) {}
+
+  void Schedule(void (*function)(void*), void* arg) override {
+    target()->Schedule(&RunBackgroundJob, new BackgroundJob{function, arg});
+  }
 
   leveldb::Status NewRandomAccessFile(const std::string& fname,
                                       leveldb::RandomAccessFile** result) override {

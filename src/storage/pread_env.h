@@ -1,4 +1,5 @@
-// A LevelDB Env that reads table files with pread(2) instead of mmap(2).
+// A LevelDB Env that reads table files with pread(2) instead of mmap(2) and
+// runs background compactions at a lower CPU priority (see kBackgroundNice).
 //
 // LevelDB's default Env maps up to 1000 table files into memory; every page it
 // touches then counts in the process's resident memory, so RSS grows with the
