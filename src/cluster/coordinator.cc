@@ -210,14 +210,14 @@ size_t Coordinator::effective_read_quorum() const {
   return std::min(options_.read_quorum, effective_replicas());
 }
 
-std::vector<NodeId> Coordinator::Replicas(std::string_view key) const {
-  std::vector<NodeId> nodes = ring_->PreferenceList(Ring::HashKey(key), effective_replicas());
-  if (nodes.empty()) nodes.push_back(options_.self);
+std::vector<NodeId> Coordinator::ReplicasAt(size_t position) const {
+  std::vector<NodeId> nodes = ring_->PreferenceListAt(position, effective_replicas());
+  if (nodes.empty()) nodes.push_back(options_.self);  // an empty ring: only this node
   return nodes;
 }
 
 std::vector<std::string> Coordinator::PreferenceList(std::string_view key) const {
-  return Replicas(key);
+  return ReplicasAt(ring_->TokenPosition(Ring::HashKey(key)));
 }
 
 std::shared_ptr<const Coordinator::Placement> Coordinator::PlacementOf(std::string_view key) {
@@ -226,13 +226,12 @@ std::shared_ptr<const Coordinator::Placement> Coordinator::PlacementOf(std::stri
     placements_.assign(positions, nullptr);
     placements_version_ = ring_->version();
   }
-  // An empty ring has one position (0), where only this node is.
+  // An empty ring has one position (0).
   const size_t position = ring_->TokenPosition(Ring::HashKey(key));
   std::shared_ptr<const Placement>& cached = placements_[position];
   if (cached == nullptr) {
     auto placement = std::make_shared<Placement>();
-    placement->replicas = ring_->PreferenceListAt(position, effective_replicas());
-    if (placement->replicas.empty()) placement->replicas.push_back(options_.self);
+    placement->replicas = ReplicasAt(position);
     for (const NodeId& node : placement->replicas) {
       if (node == options_.self) {
         placement->local = true;

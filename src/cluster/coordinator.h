@@ -219,7 +219,10 @@ class Coordinator : public commands::KeyRouter {
   void FlushBatches();
   // Schedules FlushBatches for the start of the next loop turn (once).
   void ScheduleFlush();
-  std::vector<NodeId> Replicas(std::string_view key) const;
+  // The replicas of the hashes at ring token position `position` (see
+  // Ring::TokenPosition), in preference-list order; this node alone on an
+  // empty ring.
+  std::vector<NodeId> ReplicasAt(size_t position) const;
   // The placement of `key`, from a cache per token position that is rebuilt
   // when the ring changes: the hot path neither walks the ring nor copies
   // node ids.
