@@ -729,7 +729,7 @@ void Server::Shutdown() {
   after_commit_.clear();
   // A clean stop leaves every row under its own key, so the next start has
   // no journal to apply.
-  Status s = ctx_->keyspace->Checkpoint();
+  Status s = ctx_->keyspace->Close();
   if (!s.ok()) spdlog::error("Final checkpoint failed: {}", s.ToString());
   s = ctx_->keyspace->engine()->Sync();
   if (!s.ok()) spdlog::error("Final log sync failed: {}", s.ToString());

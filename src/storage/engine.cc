@@ -4,11 +4,14 @@
 #include <fcntl.h>
 #include <leveldb/cache.h>
 #include <leveldb/filter_policy.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <utility>
 #include <vector>
@@ -34,13 +37,12 @@ Status FromLevelDB(const leveldb::Status& s) {
   return Status::IOError(s.ToString());
 }
 
-// Path of the newest write-ahead log in `dir` (LevelDB names them NNNNNN.log,
-// numbered increasingly), or "" if none.
-std::string NewestLogFile(const std::string& dir) {
-  std::string best;
-  uint64_t best_number = 0;
+// Paths of LevelDB's write-ahead logs in `dir` (named NNNNNN.log, numbered
+// increasingly), oldest first.
+std::vector<std::string> LogFiles(const std::string& dir) {
+  std::vector<std::pair<uint64_t, std::string>> logs;
   DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return best;
+  if (d == nullptr) return {};
   while (dirent* entry = readdir(d)) {
     std::string_view name = entry->d_name;
     if (name.size() <= 4 || name.substr(name.size() - 4) != ".log") continue;
@@ -53,13 +55,21 @@ std::string NewestLogFile(const std::string& dir) {
       }
       number = number * 10 + (c - '0');
     }
-    if (numeric && (best.empty() || number > best_number)) {
-      best_number = number;
-      best = dir + "/" + std::string(name);
-    }
+    if (numeric) logs.emplace_back(number, dir + "/" + std::string(name));
   }
   closedir(d);
-  return best;
+  std::sort(logs.begin(), logs.end());
+  std::vector<std::string> paths;
+  for (auto& [number, path] : logs) paths.push_back(std::move(path));
+  return paths;
+}
+
+bool FdatasyncPath(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fdatasync(fd) == 0;
+  ::close(fd);
+  return ok;
 }
 
 // Collects the hashes of the keys a batch puts, prefetching their blocks in
@@ -151,6 +161,8 @@ Status Engine::Open(const EngineOptions& options, std::unique_ptr<Engine>* engin
   leveldb::Status s = leveldb::DB::Open(db_options, options.dir, &db);
   if (!s.ok()) return FromLevelDB(s);
   e->db_.reset(db);
+  Status journal_opened = JournalFile::Open(options.dir + "/journal", &e->journal_);
+  if (!journal_opened.ok()) return journal_opened;
   if (options.key_filter_bits > 0) {
     auto* filter = new KeyFilter(options.key_filter_bits);
     e->filter_bytes_ = filter->bytes();
@@ -226,7 +238,7 @@ bool Engine::key_filter_ready() {
   return ready;
 }
 
-leveldb::Status Engine::WriteBatchNow(leveldb::WriteBatch* batch) {
+leveldb::Status Engine::WriteBatchNow(leveldb::WriteBatch* batch, bool sync) {
   // Held until LevelDB has applied the batch (see the comment above Open).
   std::unique_lock<std::mutex> filter_lock(filter_mu_, std::defer_lock);
   if (key_filter_.load(std::memory_order_relaxed) != nullptr) {
@@ -247,7 +259,7 @@ leveldb::Status Engine::WriteBatchNow(leveldb::WriteBatch* batch) {
     if (next_filter_ == nullptr && current->full()) filter_cv_.notify_one();
   }
   leveldb::WriteOptions options;
-  options.sync = sync_mode_ == SyncMode::kAlways;
+  options.sync = sync;
   leveldb::Status s = db_->Write(options, batch);
   commits_.fetch_add(1, std::memory_order_relaxed);
   if (!s.ok()) return s;
@@ -261,7 +273,7 @@ leveldb::Status Engine::WriteBatchNow(leveldb::WriteBatch* batch) {
 }
 
 Status Engine::Write(leveldb::WriteBatch* batch) {
-  leveldb::Status s = WriteBatchNow(batch);
+  leveldb::Status s = WriteBatchNow(batch, sync_mode_ == SyncMode::kAlways);
   if (!s.ok()) {
     last_error_ = s.ToString();
     spdlog::error("write to LevelDB failed: {}", last_error_);
@@ -269,30 +281,79 @@ Status Engine::Write(leveldb::WriteBatch* batch) {
   return FromLevelDB(s);
 }
 
-void Engine::WriteAsync(leveldb::WriteBatch* batch) {
+leveldb::Status Engine::RunCommit(const CommitJob& job, leveldb::Status* deferred_status,
+                                  bool notify) {
+  *deferred_status = leveldb::Status::OK();
+  if (job.journal_seq != 0) {
+    const bool sync = sync_mode_ == SyncMode::kAlways;
+    Status appended = journal_->Append(job.journal_seq, job.journal_record, sync);
+    if (!appended.ok()) return leveldb::Status::IOError(appended.ToString());
+    if (sync) {
+      fsyncs_.fetch_add(1);
+      last_fsync_ms_.store(NowMs());
+    }
+  }
+  if (job.batch != nullptr) {
+    leveldb::Status s = WriteBatchNow(job.batch, /*sync=*/false);
+    if (!s.ok()) return s;
+  }
+  if (job.deferred == nullptr) return leveldb::Status::OK();
+  if (notify) {
+    async_durable_.store(true, std::memory_order_release);
+    std::lock_guard<std::mutex> lock(writer_mu_);
+    if (async_notify_) async_notify_();
+  }
+  *deferred_status = WriteBatchNow(job.deferred, /*sync=*/false);
+  if (deferred_status->ok() && job.sync_deferred) {
+    Status synced = SyncLevelDBLogs();
+    if (!synced.ok()) *deferred_status = leveldb::Status::IOError(synced.ToString());
+  }
+  return leveldb::Status::OK();
+}
+
+Status Engine::Commit(const CommitJob& job, Status* deferred_status) {
+  leveldb::Status deferred;
+  leveldb::Status s = RunCommit(job, &deferred, /*notify=*/false);
+  for (const leveldb::Status* failed : {&s, &deferred}) {
+    if (failed->ok()) continue;
+    last_error_ = failed->ToString();
+    spdlog::error("commit failed: {}", last_error_);
+  }
+  *deferred_status = FromLevelDB(deferred);
+  return FromLevelDB(s);
+}
+
+void Engine::CommitAsync(const CommitJob& job) {
   async_pending_ = true;
   ++async_commits_;
   async_done_.store(false, std::memory_order_relaxed);
+  async_durable_.store(false, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(writer_mu_);
-    writer_job_ = batch;
+    writer_job_ = job;
+    writer_has_job_ = true;
   }
   writer_cv_.notify_one();
 }
 
-Status Engine::FinishAsync() {
+Status Engine::FinishAsync(Status* deferred_status) {
+  if (deferred_status != nullptr) *deferred_status = Status::OK();
   if (!async_pending_) return Status::OK();
-  leveldb::Status s;
+  leveldb::Status s, deferred;
   {
     std::unique_lock<std::mutex> lock(writer_mu_);
     writer_cv_.wait(lock, [this] { return async_done_.load(std::memory_order_acquire); });
     s = writer_result_;
+    deferred = writer_deferred_result_;
   }
   async_pending_ = false;
-  if (!s.ok()) {
-    last_error_ = s.ToString();
-    spdlog::error("write to LevelDB failed: {}", last_error_);
+  async_durable_.store(false, std::memory_order_relaxed);
+  for (const leveldb::Status* failed : {&s, &deferred}) {
+    if (failed->ok()) continue;
+    last_error_ = failed->ToString();
+    spdlog::error("commit failed: {}", last_error_);
   }
+  if (deferred_status != nullptr) *deferred_status = FromLevelDB(deferred);
   return FromLevelDB(s);
 }
 
@@ -302,16 +363,19 @@ void Engine::set_async_notify(std::function<void()> notify) {
 }
 
 void Engine::WriterThreadMain() {
+  pthread_setname_np(pthread_self(), "ringkv-writer");
   std::unique_lock<std::mutex> lock(writer_mu_);
   while (true) {
-    writer_cv_.wait(lock, [this] { return writer_job_ != nullptr || writer_stopping_; });
-    if (writer_job_ == nullptr) return;  // stopping with nothing to write
-    leveldb::WriteBatch* batch = writer_job_;
+    writer_cv_.wait(lock, [this] { return writer_has_job_ || writer_stopping_; });
+    if (!writer_has_job_) return;  // stopping with nothing to write
+    const CommitJob job = writer_job_;
     lock.unlock();
-    leveldb::Status s = WriteBatchNow(batch);
+    leveldb::Status deferred_status;
+    leveldb::Status s = RunCommit(job, &deferred_status, /*notify=*/true);
     lock.lock();
-    writer_job_ = nullptr;
+    writer_has_job_ = false;
     writer_result_ = s;
+    writer_deferred_result_ = deferred_status;
     async_done_.store(true, std::memory_order_release);
     // Under the lock, so a notifier cleared by set_async_notify is never
     // called afterwards (the server closes the handle it wakes).
@@ -321,6 +385,7 @@ void Engine::WriterThreadMain() {
 }
 
 void Engine::FilterThreadMain(const leveldb::Snapshot* snapshot) {
+  pthread_setname_np(pthread_self(), "ringkv-filter");
   KeyFilter* current = key_filter_.load();
   uint64_t keys = 0;  // in the last snapshot scanned
   bool scanned = ScanInto(current, snapshot, &keys);
@@ -405,32 +470,48 @@ Status Engine::Sync() {
   leveldb::WriteOptions options;
   options.sync = true;
   leveldb::Status s = db_->Write(options, &empty);
-  if (s.ok()) {
-    fsyncs_.fetch_add(1);
-    last_fsync_ms_.store(NowMs());
-    dirty_since_sync_.store(false);
+  if (!s.ok()) return FromLevelDB(s);
+  Status journal_synced = journal_->Sync();
+  if (!journal_synced.ok()) return journal_synced;
+  fsyncs_.fetch_add(1);
+  last_fsync_ms_.store(NowMs());
+  dirty_since_sync_.store(false);
+  return Status::OK();
+}
+
+Status Engine::SyncLevelDBLogs() {
+  for (const std::string& log : LogFiles(dir_)) {
+    // A log LevelDB deleted meanwhile has its memtable in a table already.
+    if (!FdatasyncPath(log) && errno != ENOENT) {
+      return Status::IOError("fdatasync " + log + ": " + std::strerror(errno));
+    }
   }
-  return FromLevelDB(s);
+  fsyncs_.fetch_add(1);
+  last_fsync_ms_.store(NowMs());
+  return Status::OK();
 }
 
 // The everysec fsync runs off the event loop, like Redis's background fsync:
-// fdatasync on a second descriptor of the current log file flushes the same
-// page-cache pages LevelDB appended to, without taking LevelDB's writer lock.
+// the journal's, and LevelDB's newest log's through a second descriptor
+// (the same page-cache pages LevelDB appended to, without taking its lock).
 void Engine::SyncThreadMain() {
+  pthread_setname_np(pthread_self(), "ringkv-fsync");
   std::unique_lock<std::mutex> lock(sync_mu_);
   while (!stopping_) {
     sync_cv_.wait_for(lock, std::chrono::seconds(1));
     if (stopping_) break;
-    if (sync_mode_ != SyncMode::kEverySec || !dirty_since_sync_.exchange(false)) continue;
-    std::string log = NewestLogFile(dir_);
-    if (log.empty()) continue;
-    int fd = ::open(log.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    if (::fdatasync(fd) == 0) {
+    if (sync_mode_ != SyncMode::kEverySec) continue;
+    bool synced = false;
+    Status journal_synced = journal_->Sync(&synced);
+    if (!journal_synced.ok()) spdlog::warn("{}", journal_synced.ToString());
+    if (dirty_since_sync_.exchange(false)) {
+      std::vector<std::string> logs = LogFiles(dir_);
+      if (!logs.empty() && FdatasyncPath(logs.back())) synced = true;
+    }
+    if (synced) {
       fsyncs_.fetch_add(1);
       last_fsync_ms_.store(NowMs());
     }
-    ::close(fd);
   }
 }
 

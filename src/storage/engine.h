@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/journal_file.h"
 #include "storage/key_filter.h"
 #include "util/status.h"
 
@@ -64,6 +65,22 @@ struct EngineOptions {
   uint64_t key_filter_bits = uint64_t{1} << 26;
 };
 
+// One commit (Keyspace::Commit): a journal record, appended first and fsynced
+// under kAlways, which alone makes the commit durable; `batch`, written to
+// LevelDB right after it and never fsynced on its own account (replaying the
+// journal rewrites it); then `deferred`, written only if both succeeded and,
+// for an asynchronous commit, after the commit is reported durable: work
+// that makes nothing durable (materialization) and so must not hold replies.
+struct CommitJob {
+  uint64_t journal_seq = 0;  // 0: no record
+  std::string_view journal_record;
+  leveldb::WriteBatch* batch = nullptr;
+  leveldb::WriteBatch* deferred = nullptr;
+  // Fsync LevelDB's logs after `deferred`: journal files whose rows it
+  // completes may then be deleted.
+  bool sync_deferred = false;
+};
+
 class Engine {
  public:
   static Status Open(const EngineOptions& options, std::unique_ptr<Engine>* engine);
@@ -82,27 +99,40 @@ class Engine {
   // write-ahead log (and fsynced first when the mode is kAlways).
   Status Write(leveldb::WriteBatch* batch);
 
-  // Starts writing `batch` on the engine's writer thread, exactly as Write()
-  // would, and returns at once: the event loop goes on executing commands
-  // while LevelDB appends to its log and memtable (a pipelined group commit).
-  // `batch` must stay untouched until FinishAsync(). At most one write is in
-  // flight; the callback set by set_async_notify runs (on the writer thread)
-  // when it is done.
-  void WriteAsync(leveldb::WriteBatch* batch);
-  // True if no write is in flight or the one in flight has finished.
+  // Runs `job` (see CommitJob) now, on the calling thread. Returns the
+  // result of making it durable (the record and `batch`); the deferred
+  // batch's goes to *deferred_status.
+  Status Commit(const CommitJob& job, Status* deferred_status);
+  // Starts `job` on the engine's writer thread and returns at once: the
+  // event loop goes on executing commands while the journal and LevelDB are
+  // written (a pipelined group commit). What the job points to must stay
+  // untouched until FinishAsync(). At most one job is in flight; the callback
+  // set by set_async_notify runs (on the writer thread) when the job is
+  // durable, if it has a deferred batch, and again when it is done.
+  void CommitAsync(const CommitJob& job);
+  // True if no job is in flight or the one in flight has finished.
   bool AsyncDone() const { return !async_pending_ || async_done_.load(std::memory_order_acquire); }
+  // True once the job in flight is durable (its deferred batch may still run).
+  bool AsyncDurable() const { return async_durable_.load(std::memory_order_acquire); }
   bool async_pending() const { return async_pending_; }
-  // Waits for the write in flight (if any) and returns its result.
-  Status FinishAsync();
-  // Called on the writer thread each time an asynchronous write finishes
-  // (the server wakes its loop with it). Null stops the calls.
+  // Waits for the job in flight (if any) and returns what Commit() would.
+  Status FinishAsync(Status* deferred_status = nullptr);
+  // Called on the writer thread as described at CommitAsync (the server
+  // wakes its loop with it). Null stops the calls.
   void set_async_notify(std::function<void()> notify);
+
+  // The commit journal's files (Keyspace reads, rotates and trims them).
+  JournalFile* journal() { return journal_.get(); }
 
   // Iterator over committed data.
   std::unique_ptr<leveldb::Iterator> NewIterator();
 
-  // Forces the log to disk now (SHUTDOWN, SIGTERM).
+  // Forces LevelDB's log and the journal to disk now (SHUTDOWN, SIGTERM).
   Status Sync();
+  // Fsyncs every LevelDB log file: afterwards all that was written to
+  // LevelDB is durable, including what sits in a log whose memtable is not
+  // yet a table (Sync() covers only the current log).
+  Status SyncLevelDBLogs();
 
   void set_sync_mode(SyncMode mode) { sync_mode_ = mode; }
   SyncMode sync_mode() const { return sync_mode_; }
@@ -114,7 +144,7 @@ class Engine {
 
   // Counters for INFO.
   uint64_t commits() const { return commits_; }
-  // Of those, the ones written by the writer thread (WriteAsync).
+  // Of those, the ones written by the writer thread (CommitAsync).
   uint64_t async_commits() const { return async_commits_; }
   uint64_t fsyncs() const { return fsyncs_.load(); }
   int64_t last_fsync_ms() const { return last_fsync_ms_.load(); }
@@ -136,8 +166,11 @@ class Engine {
   Engine() = default;
   void SyncThreadMain();
   void WriterThreadMain();
-  // Write() without touching last_error_ (safe on the writer thread).
-  leveldb::Status WriteBatchNow(leveldb::WriteBatch* batch);
+  // Writes `batch` (with an fsync if `sync`) without touching last_error_
+  // (safe on the writer thread).
+  leveldb::Status WriteBatchNow(leveldb::WriteBatch* batch, bool sync);
+  // Commit()'s work; on the writer thread `notify` reports durability early.
+  leveldb::Status RunCommit(const CommitJob& job, leveldb::Status* deferred_status, bool notify);
   // Scans the initial filter, then rebuilds a bigger one each time it fills.
   void FilterThreadMain(const leveldb::Snapshot* snapshot);
   // Adds every key of `snapshot` to `filter` and sets *keys to their
@@ -147,22 +180,26 @@ class Engine {
   std::string dir_;
   std::atomic<SyncMode> sync_mode_{SyncMode::kEverySec};
   std::unique_ptr<leveldb::DB> db_;
+  std::unique_ptr<JournalFile> journal_;
   std::unique_ptr<leveldb::Cache> block_cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
   std::atomic<uint64_t> commits_{0};
   std::string last_error_;
 
-  // The writer thread and its one job (WriteAsync).
+  // The writer thread and its one job (CommitAsync).
   std::thread writer_thread_;
   std::mutex writer_mu_;
   std::condition_variable writer_cv_;
-  leveldb::WriteBatch* writer_job_ = nullptr;  // guarded by writer_mu_
-  leveldb::Status writer_result_;              // guarded by writer_mu_
-  bool writer_stopping_ = false;               // guarded by writer_mu_
-  std::function<void()> async_notify_;         // guarded by writer_mu_
-  bool async_pending_ = false;                 // loop thread only
-  uint64_t async_commits_ = 0;                 // loop thread only
+  CommitJob writer_job_;                    // guarded by writer_mu_
+  bool writer_has_job_ = false;             // guarded by writer_mu_
+  leveldb::Status writer_result_;           // guarded by writer_mu_
+  leveldb::Status writer_deferred_result_;  // guarded by writer_mu_
+  bool writer_stopping_ = false;            // guarded by writer_mu_
+  std::function<void()> async_notify_;      // guarded by writer_mu_
+  bool async_pending_ = false;              // loop thread only
+  uint64_t async_commits_ = 0;              // loop thread only
   std::atomic<bool> async_done_{false};
+  std::atomic<bool> async_durable_{false};
 
   // The key-existence filter. key_filter_ serves Get; it is replaced (by the
   // filter thread only) with next_filter_ once that bigger one is complete,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <limits>
 #include <tuple>
 #include <unordered_map>
 
@@ -148,11 +149,32 @@ void Keyspace::SaveMetadata() {
 }
 
 Status Keyspace::ReplayJournal() {
-  // Later records win: apply them in order to a map, then write the rows and
-  // delete the records in one batch.
-  std::unordered_map<std::string, std::pair<bool, std::string>> rows;
-  std::vector<std::string> records;
+  // Later records win: apply them in order to maps, write the result in one
+  // batch, fsync LevelDB, and only then delete the records.
+  using Rows = std::unordered_map<std::string, std::pair<bool, std::string>>;
+  Rows rows, side;
+  auto add_rows = [](std::string_view in, Rows* into) {
+    while (!in.empty()) {
+      std::string_view key, value;
+      bool present;
+      if (!NextJournalRow(&in, &key, &present, &value)) return false;
+      (*into)[std::string(key)] = {present, std::string(value)};
+    }
+    return true;
+  };
+  // Side writes of the records up to this one reached LevelDB with it.
+  uint64_t applied = 0;
+  std::string raw;
+  Status s = engine_->Get(kJournalAppliedKey, &raw);
+  if (s.ok() && raw.size() == 8) {
+    applied = DecodeFixed64BE(raw.data());
+  } else if (!s.ok() && !s.IsNotFound()) {
+    return s;
+  }
   uint64_t last_seq = 0;
+  size_t records = 0;
+  // Records an earlier version kept inside LevelDB (rows only).
+  std::vector<std::string> legacy;
   {
     auto it = engine_->NewIterator();
     const std::string first = JournalKey(0);
@@ -160,31 +182,54 @@ Status Keyspace::ReplayJournal() {
          it->Next()) {
       uint64_t seq;
       if (!ParseJournalKey(View(it->key()), &seq)) continue;
-      std::string_view in = View(it->value());
-      while (!in.empty()) {
-        std::string_view key, value;
-        bool present;
-        if (!NextJournalRow(&in, &key, &present, &value)) {
-          return Status::Corruption("malformed journal record " + std::to_string(seq));
-        }
-        rows[std::string(key)] = {present, std::string(value)};
+      if (!add_rows(View(it->value()), &rows)) {
+        return Status::Corruption("malformed journal record " + std::to_string(seq));
       }
-      records.push_back(it->key().ToString());
+      legacy.push_back(it->key().ToString());
       last_seq = seq;
     }
     if (!it->status().ok()) return Status::IOError(it->status().ToString());
   }
-  journal_next_ = journal_floor_ = last_seq + 1;
-  if (records.empty()) return Status::OK();
-  leveldb::WriteBatch batch;
-  for (const auto& [key, row] : rows) AddRow(&batch, key, row.first, row.second);
-  for (const std::string& record : records) batch.Delete(record);
-  Status s = engine_->Write(&batch);
-  if (s.ok()) s = engine_->Sync();
+  records = legacy.size();
+  uint64_t torn_bytes = 0;
+  s = engine_->journal()->ReadAll(
+      [&](uint64_t seq, std::string_view payload) {
+        const Status malformed =
+            Status::Corruption("malformed journal record " + std::to_string(seq));
+        if (payload.size() < 4) return malformed;
+        const uint32_t rows_bytes = DecodeFixed32BE(payload.data());
+        if (rows_bytes > payload.size() - 4) return malformed;
+        if (!add_rows(payload.substr(4, rows_bytes), &rows)) return malformed;
+        if (seq > applied && !add_rows(payload.substr(4 + rows_bytes), &side)) return malformed;
+        ++records;
+        last_seq = std::max(last_seq, seq);
+        return Status::OK();
+      },
+      &torn_bytes);
   if (!s.ok()) return s;
-  journal_rows_replayed_ += rows.size();
-  spdlog::info("Applied {} journal records ({} rows) left by an unclean stop", records.size(),
-               rows.size());
+  if (torn_bytes > 0) {
+    spdlog::warn("Dropped a torn record ({} bytes) at the end of the journal", torn_bytes);
+  }
+  // Numbers go on after every record LevelDB knows of, deleted ones included.
+  journal_next_ = journal_floor_ = std::max(last_seq, applied) + 1;
+  if (records > 0) {
+    leveldb::WriteBatch batch;
+    for (const auto& [key, row] : rows) AddRow(&batch, key, row.first, row.second);
+    // Rows first: a side write that deletes a row (reclaiming a flushed
+    // database) is always the later one.
+    for (const auto& [key, row] : side) AddRow(&batch, key, row.first, row.second);
+    for (const std::string& record : legacy) batch.Delete(record);
+    std::string last;
+    PutFixed64BE(&last, journal_next_ - 1);
+    batch.Put(leveldb::Slice(kJournalAppliedKey.data(), kJournalAppliedKey.size()), last);
+    s = engine_->Write(&batch);
+    if (s.ok()) s = engine_->SyncLevelDBLogs();
+    if (!s.ok()) return s;
+    journal_rows_replayed_ += rows.size();
+    spdlog::info("Applied {} journal records ({} rows) left by an unclean stop", records,
+                 rows.size());
+  }
+  engine_->journal()->DeleteBefore(std::numeric_limits<uint64_t>::max());
   return Status::OK();
 }
 
@@ -210,24 +255,33 @@ size_t Keyspace::ChunkRows(size_t staged) const {
 bool Keyspace::materialization_due() const { return cycle_active_ || CycleDue(); }
 
 bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
-  bool any = side_ops_ > 0;
+  bool any = side_ops_ > 0 || cache_.dirty_count() > 0;
   side_ops_ = 0;
-  if (cache_.dirty_count() > 0) {
-    journal_buf_.clear();
+  batch_journal_seq_ = 0;
+  if (any) {
+    journal_buf_.assign(4, '\0');  // the rows part's length, set below
     cache_.ForEachDirty([this](std::string_view key, bool present, std::string_view value) {
       AppendJournalRow(key, present, value, &journal_buf_);
     });
-    batch_->Put(JournalKey(journal_next_++), journal_buf_);
+    const uint32_t rows_bytes = static_cast<uint32_t>(journal_buf_.size() - 4);
+    for (int i = 0; i < 4; ++i) journal_buf_[i] = static_cast<char>(rows_bytes >> (24 - 8 * i));
+    journal_buf_.append(side_buf_);
+    side_buf_.clear();
+    batch_journal_seq_ = journal_next_++;
+    std::string applied;
+    PutFixed64BE(&applied, batch_journal_seq_);
+    batch_->Put(leveldb::Slice(kJournalAppliedKey.data(), kJournalAppliedKey.size()), applied);
     journal_bytes_since_cycle_ += journal_buf_.size();
-    any = true;
   }
   batch_has_chunk_ = batch_ends_cycle_ = false;
   batch_chunk_rows_ = 0;
   if (!cycle_active_ && CycleDue()) {
     cache_.StartCycle();
     cycle_active_ = true;
-    // Rows journaled before now are all in the cycle (nothing is in flight).
+    // Rows journaled before now are all in the cycle (nothing is in flight);
+    // this commit's record starts the next journal file.
     cycle_end_ = journal_next_ - (cache_.dirty_count() > 0 ? 1 : 0);
+    engine_->journal()->RotateAt(cycle_end_);
     last_cycle_start_ms_ = SteadyNowMs();
     journal_bytes_since_cycle_ = 0;
     // No cycle was active, so that stage is empty.
@@ -247,12 +301,11 @@ bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
   if (!cycle_active_) return any;
   cache_.TakeCycleChunk(chunk_rows,
                         [this](std::string_view key, bool present, std::string_view value) {
-                          AddRow(batch_.get(), key, present, value);
+                          AddRow(chunk_batch_.get(), key, present, value);
                           ++batch_chunk_rows_;
                         });
   batch_has_chunk_ = true;
   if (cache_.cycle_count() == 0) {
-    for (uint64_t seq = journal_floor_; seq < cycle_end_; ++seq) batch_->Delete(JournalKey(seq));
     batch_ends_cycle_ = true;
   }
   return true;
@@ -263,6 +316,8 @@ void Keyspace::FinishCommitBatch(bool ok) {
     cache_.EndMaterialize(ok);
     if (ok) rows_materialized_ += batch_chunk_rows_;
     if (ok && batch_ends_cycle_) {
+      // The chunk fsynced LevelDB's logs (CommitJob::sync_deferred).
+      engine_->journal()->DeleteBefore(cycle_end_);
       journal_floor_ = std::max(journal_floor_, cycle_end_);
       cycle_active_ = false;
       ++materialize_cycles_;
@@ -292,8 +347,10 @@ Status Keyspace::Commit() {
   // chunk is MaterializeStep's, off the loop.
   const size_t staged = cache_.dirty_count();
   if (!PrepareCommitBatch(staged > 0 ? ChunkRows(staged) : 0)) return s;
-  Status written = engine_->Write(batch_.get());
+  Status chunk_status;
+  Status written = engine_->Commit(CurrentJob(batch_.get(), chunk_batch_.get()), &chunk_status);
   ResetBatch(&batch_);
+  ResetBatch(&chunk_batch_);
   ++started_generation_;
   durable_generation_ = started_generation_;
   if (written.ok()) {
@@ -302,7 +359,9 @@ Status Keyspace::Commit() {
     cache_.DropDirty();
     loaded_.valid = false;
   }
-  FinishCommitBatch(written.ok());
+  // A failed chunk leaves its rows pending for the next one: they are in the journal.
+  const bool chunk_written = written.ok() && chunk_status.ok();
+  FinishCommitBatch(chunk_written);
   return s.ok() ? written : s;
 }
 
@@ -310,21 +369,37 @@ Status Keyspace::Checkpoint() {
   Status s = Commit();
   if (!s.ok()) return s;
   if (pending_rows() == 0 && journal_floor_ == journal_next_) return Status::OK();
-  cache_.ForEachUnmaterialized([this](std::string_view key, bool present, std::string_view value) {
-    AddRow(batch_.get(), key, present, value);
+  leveldb::WriteBatch rows;
+  cache_.ForEachUnmaterialized([&](std::string_view key, bool present, std::string_view value) {
+    AddRow(&rows, key, present, value);
     ++rows_materialized_;
   });
-  for (uint64_t seq = journal_floor_; seq < journal_next_; ++seq) batch_->Delete(JournalKey(seq));
-  side_ops_ = 0;
-  Status written = engine_->Write(batch_.get());
-  ResetBatch(&batch_);
+  Status written = engine_->Write(&rows);
   if (!written.ok()) return written;
   cache_.MarkAllMaterialized();
   for (FieldRowIndex& stage : unmaterialized_) stage.clear();
-  journal_floor_ = journal_next_;
   if (cycle_active_) ++materialize_cycles_;
   cycle_active_ = false;
   return Status::OK();
+}
+
+Status Keyspace::Close() {
+  Status s = Checkpoint();
+  if (s.ok()) s = engine_->SyncLevelDBLogs();
+  if (!s.ok()) return s;
+  engine_->journal()->DeleteBefore(journal_next_);
+  journal_floor_ = journal_next_;
+  return Status::OK();
+}
+
+CommitJob Keyspace::CurrentJob(leveldb::WriteBatch* batch, leveldb::WriteBatch* chunk) const {
+  CommitJob job;
+  job.journal_seq = batch_journal_seq_;
+  job.journal_record = journal_buf_;
+  job.batch = batch;
+  job.deferred = batch_has_chunk_ ? chunk : nullptr;
+  job.sync_deferred = batch_ends_cycle_;
+  return job;
 }
 
 bool Keyspace::StartCommit() {
@@ -337,18 +412,27 @@ bool Keyspace::StartCommit() {
   if (!PrepareCommitBatch(ChunkRows(cache_.dirty_count()))) return false;
   cache_.BeginCommit();
   batch_.swap(in_flight_batch_);
+  chunk_batch_.swap(in_flight_chunk_);
   if (staged_writes) ++started_generation_;
-  engine_->WriteAsync(in_flight_batch_.get());
+  engine_->CommitAsync(CurrentJob(in_flight_batch_.get(), in_flight_chunk_.get()));
   return true;
 }
 
 Status Keyspace::FinishCommit(bool wait) {
-  if (!engine_->async_pending() || (!wait && !engine_->AsyncDone())) return Status::OK();
-  Status s = engine_->FinishAsync();
+  if (!engine_->async_pending()) return Status::OK();
+  if (!wait && !engine_->AsyncDone()) {
+    // The writes are durable once the first batch is; the chunk may still run.
+    if (engine_->AsyncDurable()) durable_generation_ = started_generation_;
+    return Status::OK();
+  }
+  Status chunk_status;
+  Status s = engine_->FinishAsync(&chunk_status);
   cache_.EndCommit(s.ok());
-  FinishCommitBatch(s.ok());
+  // A failed chunk leaves its rows pending for the next one: they are in the journal.
+  FinishCommitBatch(s.ok() && chunk_status.ok());
   if (!s.ok()) loaded_.valid = false;
   ResetBatch(&in_flight_batch_);
+  ResetBatch(&in_flight_chunk_);
   durable_generation_ = started_generation_;
   return s;
 }
@@ -356,11 +440,13 @@ Status Keyspace::FinishCommit(bool wait) {
 void Keyspace::SidePut(std::string_view raw_key, std::string_view value) {
   batch_->Put(leveldb::Slice(raw_key.data(), raw_key.size()),
               leveldb::Slice(value.data(), value.size()));
+  AppendJournalRow(raw_key, true, value, &side_buf_);
   ++side_ops_;
 }
 
 void Keyspace::SideDelete(std::string_view raw_key) {
   batch_->Delete(leveldb::Slice(raw_key.data(), raw_key.size()));
+  AppendJournalRow(raw_key, false, {}, &side_buf_);
   ++side_ops_;
 }
 

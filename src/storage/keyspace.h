@@ -214,13 +214,16 @@ class Keyspace {
   // flight. On failure the staged rows are forgotten, so reads fall back to
   // what LevelDB holds.
   //
-  // The staged key and field rows go into the batch as one journal record
-  // (record.h), not as rows: LevelDB's cost is per entry (a memtable insert
-  // now, compaction later), and a journal record is one entry for the whole
-  // commit. The rows stay pinned in the row cache as pending, and a
-  // materialization cycle writes each of them as a row once, however often it
-  // changed meanwhile; the batch that completes a cycle deletes the journal
-  // records the cycle covered. A cycle starts once a memtable's worth of
+  // The staged key and field rows, and the side writes, go into one journal
+  // record (record.h) appended to the journal files (JournalFile), not to
+  // LevelDB: every row LevelDB takes costs a memtable insert now and
+  // compaction later. The side writes are also written to LevelDB right
+  // after the record, with the record's number (JournalAppliedKey), so a
+  // replay knows whether they landed. The rows stay pinned in the row cache
+  // as pending, and a materialization cycle writes each of them as a row
+  // once, however often it changed meanwhile; the chunk that completes a
+  // cycle fsyncs LevelDB's logs, and then the journal files the cycle
+  // covered are deleted. A cycle starts once a memtable's worth of
   // journal was written since the previous one (but at least a second and at
   // most five seconds after it), when kCycleRows rows are pending, or when
   // pinned rows take half the row cache; each commit carries a chunk of it
@@ -232,10 +235,13 @@ class Keyspace {
   // values are all in the journal with the rest of their commands' writes.
   Status Commit();
   bool has_staged() const { return side_ops_ > 0 || cache_.dirty_count() > 0; }
-  // Commit(), then writes every row still only in the journal to its own key
-  // and deletes the journal: LevelDB alone then holds every row (iterators,
-  // clean shutdown).
+  // Commit(), then writes every row still only in the journal to its own key:
+  // LevelDB alone then holds every row (iterators). The journal files stay
+  // until a cycle deletes them (LevelDB is not fsynced here).
   Status Checkpoint();
+  // Checkpoint(), then fsyncs LevelDB and deletes the journal files: a clean
+  // shutdown, after which opening replays nothing.
+  Status Close();
   // True if a materialization cycle is in progress or due: the server then
   // starts commits (MaterializeStep) even when nothing is staged.
   bool materialization_due() const;
@@ -361,10 +367,10 @@ class Keyspace {
   void NoteFieldRow(const std::string& raw_key);
   // Applies the journal records left by a crash to the rows, then deletes them.
   Status ReplayJournal();
-  // Fills batch_ (which holds the side writes) for a commit: the staged rows
-  // as a journal record, and a materialization chunk of up to `chunk_rows`
-  // rows when a cycle is in progress (starting one if due). Returns false if
-  // there is nothing to write.
+  // Fills batch_ (which holds the side writes) for a commit with the staged
+  // rows as a journal record, and chunk_batch_ with a materialization chunk
+  // of up to `chunk_rows` rows when a cycle is in progress (starting one if
+  // due). Returns false if there is nothing to write.
   bool PrepareCommitBatch(size_t chunk_rows);
   // The commit prepared by PrepareCommitBatch finished.
   void FinishCommitBatch(bool ok);
@@ -373,6 +379,9 @@ class Keyspace {
   size_t ChunkRows(size_t staged) const;
   // Whether the next cycle is due (CycleDue also needs a pending row).
   bool NextCycleDue() const;
+  // The engine's job for the commit PrepareCommitBatch filled: its journal
+  // record, `batch` (the side writes) and `chunk` if it carries one.
+  CommitJob CurrentJob(leveldb::WriteBatch* batch, leveldb::WriteBatch* chunk) const;
   // Empties a written batch, releasing its buffer if it grew large.
   void ResetBatch(std::unique_ptr<leveldb::WriteBatch>* batch);
 
@@ -392,10 +401,16 @@ class Keyspace {
   }
   ModifiedObserver observer_;
   RowCache cache_;
-  // Side writes; the staged rows join it at commit.
+  // Side writes, written to LevelDB after the commit's journal record.
   std::unique_ptr<leveldb::WriteBatch> batch_{new leveldb::WriteBatch()};
   // The batch the writer thread is writing (StartCommit swaps the two).
   std::unique_ptr<leveldb::WriteBatch> in_flight_batch_{new leveldb::WriteBatch()};
+  // A commit's materialization chunk (rows already in the journal, and the
+  // deletion of the journal records a finished cycle covers). It is written
+  // after batch_, as a separate write: it makes nothing durable, so the
+  // replies waiting for the commit leave before it is written.
+  std::unique_ptr<leveldb::WriteBatch> chunk_batch_{new leveldb::WriteBatch()};
+  std::unique_ptr<leveldb::WriteBatch> in_flight_chunk_{new leveldb::WriteBatch()};
   uint64_t started_generation_ = 0;
   uint64_t rows_staged_ = 0;
   uint64_t durable_generation_ = 0;
@@ -431,7 +446,7 @@ class Keyspace {
   std::string key_buf_;  // reused LevelDB key buffer
 
   std::vector<uint64_t> prefetch_hashes_;  // PrefetchKeyRows' scratch
-  // The journal: records journal_floor_ .. journal_next_-1 may be in LevelDB.
+  // The journal: records journal_floor_ .. journal_next_-1 may be on disk.
   uint64_t journal_next_ = 1;
   uint64_t journal_floor_ = 1;
   // A cycle in progress deletes the records below cycle_end_ when done.
@@ -449,7 +464,9 @@ class Keyspace {
   uint64_t rows_materialized_ = 0;
   uint64_t materialize_cycles_ = 0;
   uint64_t journal_rows_replayed_ = 0;
-  std::string journal_buf_;  // reused journal record buffer
+  std::string journal_buf_;         // reused journal record buffer
+  std::string side_buf_;            // the side writes since the last commit, as journal rows
+  uint64_t batch_journal_seq_ = 0;  // the record PrepareCommitBatch made (0: none)
   // Field rows written since they were last under their own LevelDB key, by
   // hash (field prefix), in the three stages a row goes through: staged since
   // the last commit, journaled (pending), in the current cycle. A stage is

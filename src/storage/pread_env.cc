@@ -1,6 +1,7 @@
 #include "storage/pread_env.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -59,6 +60,7 @@ void RunBackgroundJob(void* job_ptr) {
   static thread_local bool lowered = false;
   if (!lowered) {
     ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kBackgroundNice);
+    pthread_setname_np(pthread_self(), "ringkv-compact");
     lowered = true;
   }
   job->function(job->arg);

@@ -25,11 +25,15 @@
 // Field row (format 2): u8 format (2), varint insertion sequence (local: the
 // order of a small hash, as Redis's listpack keeps it), then the encoded
 // causal::Object whose sibling payloads are the field's values.
-// Journal record: the key and field rows one commit wrote, each as varint
-// key length, key, u8 present (0: the row was deleted), and if present varint
-// value length and value. Rows are written to the journal first and to their
-// own keys later, once however often they changed (Keyspace explains when);
-// opening a Keyspace applies what the journal still holds.
+// Journal row: varint key length, key, u8 present (0: the row was deleted),
+// and if present varint value length and value.
+// Journal record (JournalFile, one per commit): fixed32 BE byte length of the
+// rows part, then the key and field rows the commit wrote, then its side
+// writes (expiry index, db map), all as journal rows. Rows are written to the
+// journal first and to their own keys later, once however often they changed
+// (Keyspace explains when); opening a Keyspace applies what the journal still
+// holds. Versions before the journal files kept records of rows only inside
+// LevelDB, under JournalKey(seq); opening still applies those.
 // A decoder that meets an unknown format reports Corruption rather than
 // guessing. (Format 1, without causality, was never released.)
 #pragma once
@@ -83,6 +87,10 @@ inline constexpr char kFieldTag = 'H';
 inline constexpr char kExpireTag = 'E';
 inline constexpr char kNodeTag = 'N';
 inline constexpr char kJournalTag = 'J';
+
+// The number of the last journal record whose side writes reached LevelDB
+// (fixed64 BE), written with them.
+inline constexpr std::string_view kJournalAppliedKey = "Njournal";
 
 std::string JournalKey(uint64_t seq);
 // False unless `raw` is a journal key.

@@ -1,14 +1,18 @@
-// The commit journal (Keyspace::Commit): rows reach LevelDB first inside
-// journal records, later under their own keys; a reopen applies what the
-// journal still holds.
+// The commit journal (Keyspace::Commit): rows reach the journal files first,
+// LevelDB later under their own keys; a reopen applies what the journal
+// still holds.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <vector>
 
 #include "storage/keyspace.h"
 #include "storage/record.h"
 #include "tests/util/temp_dir.h"
+#include "util/coding.h"
 
 namespace ringkv::storage {
 namespace {
@@ -60,11 +64,31 @@ class JournalTest : public ::testing::Test {
     std::string value;
     return engine_->Get(MetaKey(0, key), &value).ok();
   }
-  size_t JournalRecordsInLevelDb() {
-    size_t n = 0;
-    auto it = engine_->NewIterator();
-    for (it->Seek(JournalKey(0)); it->Valid() && it->key()[0] == kJournalTag; it->Next()) ++n;
-    return n;
+  // The numbers of the journal records on disk.
+  std::vector<uint64_t> JournalOnDisk() {
+    std::vector<uint64_t> seqs;
+    uint64_t torn = 0;
+    Status s = engine_->journal()->ReadAll(
+        [&](uint64_t seq, std::string_view) {
+          seqs.push_back(seq);
+          return Status::OK();
+        },
+        &torn);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(torn, 0u);
+    return seqs;
+  }
+  size_t JournalRecordsOnDisk() { return JournalOnDisk().size(); }
+  // Appends raw bytes to the newest journal file.
+  void AppendToNewestJournalFile(std::string_view bytes) {
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_ / "journal")) {
+      files.push_back(entry.path());
+    }
+    ASSERT_FALSE(files.empty());
+    std::sort(files.begin(), files.end());
+    std::ofstream out(files.back(), std::ios::binary | std::ios::app);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
 
   std::filesystem::path dir_;
@@ -80,15 +104,23 @@ TEST_F(JournalTest, CommittedRowsWaitInTheJournalUntilACheckpoint) {
   ASSERT_TRUE(keyspace_->Commit().ok());
   EXPECT_FALSE(RowInLevelDb("a"));
   EXPECT_EQ(keyspace_->journal_records(), 1u);
-  EXPECT_EQ(JournalRecordsInLevelDb(), 1u);
+  EXPECT_EQ(JournalRecordsOnDisk(), 1u);
   EXPECT_EQ(keyspace_->pending_rows(), 2u);
   EXPECT_EQ(Get("a"), "1");  // served from the pinned row
   ASSERT_TRUE(keyspace_->Checkpoint().ok());
   EXPECT_TRUE(RowInLevelDb("a"));
   EXPECT_TRUE(RowInLevelDb("b"));
   EXPECT_EQ(keyspace_->pending_rows(), 0u);
+  // LevelDB was not fsynced: the journal stays until a cycle or Close.
+  EXPECT_EQ(JournalRecordsOnDisk(), 1u);
+  ASSERT_TRUE(keyspace_->Close().ok());
   EXPECT_EQ(keyspace_->journal_records(), 0u);
-  EXPECT_EQ(JournalRecordsInLevelDb(), 0u);
+  EXPECT_EQ(JournalRecordsOnDisk(), 0u);
+  EXPECT_EQ(engine_->journal()->file_count(), 0u);
+  Open();
+  ASSERT_TRUE(open_status_.ok());
+  EXPECT_EQ(keyspace_->journal_rows_replayed(), 0u);
+  EXPECT_EQ(Get("b"), "2");
 }
 
 // Within the first second a cycle waits for the journal budget, unless pinned
@@ -129,13 +161,13 @@ TEST_F(JournalTest, ReopenAppliesTheJournalInOrder) {
   ASSERT_TRUE(keyspace_->Find(0, "b", 1000, &old).ok());
   keyspace_->Remove(0, "b", old);
   ASSERT_TRUE(keyspace_->Commit().ok());
-  ASSERT_GE(JournalRecordsInLevelDb(), 2u);
+  ASSERT_GE(JournalRecordsOnDisk(), 2u);
   Open();
   ASSERT_TRUE(open_status_.ok()) << open_status_.ToString();
   EXPECT_EQ(Get("a"), "2");
   EXPECT_EQ(Get("b"), "(nil)");
   EXPECT_EQ(keyspace_->journal_rows_replayed(), 2u);  // a and b, each once
-  EXPECT_EQ(JournalRecordsInLevelDb(), 0u);
+  EXPECT_EQ(JournalRecordsOnDisk(), 0u);
   EXPECT_TRUE(RowInLevelDb("a"));
   // The journal numbering goes on after the records it applied.
   Put("c", "3");
@@ -160,11 +192,13 @@ TEST_F(JournalTest, ACycleWritesEachRowOnceThenDeletesTheRecordsItCovered) {
   ASSERT_EQ(keyspace_->materialize_cycles(), 1u);
   EXPECT_EQ(keyspace_->rows_materialized(), 100u);
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(RowInLevelDb("k" + std::to_string(i))) << i;
-  std::string record;
-  EXPECT_TRUE(engine_->Get(JournalKey(1), &record).IsNotFound());  // the 100 rows' record
-  // What the ticks wrote is pending for the next cycle, still journaled.
+  // The 100 rows' record (the first) is gone with its file; what the ticks
+  // wrote is pending for the next cycle, still journaled.
+  const std::vector<uint64_t> on_disk = JournalOnDisk();
+  ASSERT_FALSE(on_disk.empty());
+  EXPECT_GT(on_disk.front(), 1u);
   EXPECT_GE(keyspace_->pending_rows(), 1u);
-  EXPECT_EQ(JournalRecordsInLevelDb(), keyspace_->journal_records());
+  EXPECT_EQ(on_disk.size(), keyspace_->journal_records());
   Open();
   EXPECT_EQ(Get("k99"), "w");
   EXPECT_NE(Get("tick"), "(nil)");
@@ -185,7 +219,7 @@ TEST_F(JournalTest, MaterializeStepAdvancesACycleWithoutWrites) {
   ASSERT_TRUE(keyspace_->FinishCommit(/*wait=*/true).ok());
   EXPECT_EQ(keyspace_->materialize_cycles(), 1u);
   EXPECT_EQ(keyspace_->pending_rows(), 0u);
-  EXPECT_EQ(JournalRecordsInLevelDb(), 0u);
+  EXPECT_EQ(JournalRecordsOnDisk(), 0u);
   EXPECT_TRUE(RowInLevelDb("k9"));
   EXPECT_TRUE(keyspace_->row_cache().pending_count() == 0);
   EXPECT_FALSE(keyspace_->materialization_due());  // nothing left to write
@@ -215,6 +249,83 @@ TEST_F(JournalTest, ReadingAHashWritesOnlyThatHashsRows) {
   // them applied), so they survive.
   EXPECT_EQ(fields, (std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}}));
   EXPECT_EQ(Get("other"), "1");
+}
+
+// A crash while the newest record was being appended (a power loss can tear
+// it): the open drops the partial record and applies the rest.
+TEST_F(JournalTest, ATornLastRecordIsDropped) {
+  ASSERT_TRUE(open_status_.ok());
+  Put("a", "1");
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  Put("a", "2");
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  AppendToNewestJournalFile(std::string("\0\0\0\x40partial", 11));
+  Open();
+  ASSERT_TRUE(open_status_.ok()) << open_status_.ToString();
+  EXPECT_EQ(Get("a"), "2");
+  EXPECT_EQ(engine_->journal()->file_count(), 0u);
+}
+
+// The side writes (db map, expiry index) go to LevelDB after the record that
+// also holds them, with its number: a crash between the two leaves LevelDB
+// without them, and the open applies them from the record; side writes of
+// records LevelDB acknowledged are not applied again.
+TEST_F(JournalTest, ReplayAppliesOnlySideWritesLevelDbMissed) {
+  ASSERT_TRUE(open_status_.ok());
+  Put("a", "1");
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  const uint64_t next = keyspace_->journal_records() + 1;  // nothing deleted yet
+  std::string applied;
+  ASSERT_TRUE(engine_->Get(kJournalAppliedKey, &applied).ok());
+  // LevelDB has record next-1's side writes; a stale one in an old record
+  // would undo a later change, a missed one in a new record must land.
+  std::string stale, missed;
+  PutFixed32BE(&stale, 0);
+  AppendJournalRow("Xside", true, "stale", &stale);
+  PutFixed32BE(&missed, 0);
+  AppendJournalRow("Yside", true, "missed", &missed);
+  leveldb::WriteBatch batch;
+  batch.Put("Xside", "current");
+  std::string marker;
+  PutFixed64BE(&marker, next);
+  batch.Put(std::string(kJournalAppliedKey), marker);
+  ASSERT_TRUE(engine_->Write(&batch).ok());
+  ASSERT_TRUE(engine_->journal()->Append(next, stale, false).ok());
+  ASSERT_TRUE(engine_->journal()->Append(next + 1, missed, false).ok());
+  Open();
+  ASSERT_TRUE(open_status_.ok()) << open_status_.ToString();
+  std::string value;
+  ASSERT_TRUE(engine_->Get("Xside", &value).ok());
+  EXPECT_EQ(value, "current");
+  ASSERT_TRUE(engine_->Get("Yside", &value).ok());
+  EXPECT_EQ(value, "missed");
+  EXPECT_EQ(Get("a"), "1");
+  // Numbering goes on past both.
+  ASSERT_TRUE(engine_->Get(kJournalAppliedKey, &value).ok());
+  EXPECT_EQ(DecodeFixed64BE(value.data()), next + 1);
+}
+
+// Before the journal files, records were kept inside LevelDB; a data
+// directory left that way by a crash still opens with them applied.
+TEST_F(JournalTest, RecordsInsideLevelDbFromEarlierVersionsAreApplied) {
+  ASSERT_TRUE(open_status_.ok());
+  std::string row;
+  {
+    Put("legacy", "v");
+    ASSERT_TRUE(keyspace_->Checkpoint().ok());
+    ASSERT_TRUE(engine_->Get(MetaKey(0, "legacy"), &row).ok());
+    Put("legacy", "gone");
+    ASSERT_TRUE(keyspace_->Close().ok());
+  }
+  std::string record;
+  AppendJournalRow(MetaKey(0, "legacy"), true, row, &record);
+  leveldb::WriteBatch batch;
+  batch.Put(JournalKey(3), record);
+  ASSERT_TRUE(engine_->Write(&batch).ok());
+  Open();
+  ASSERT_TRUE(open_status_.ok()) << open_status_.ToString();
+  EXPECT_EQ(Get("legacy"), "v");
+  EXPECT_TRUE(engine_->Get(JournalKey(3), &record).IsNotFound());
 }
 
 TEST_F(JournalTest, AMalformedRecordFailsTheOpen) {

@@ -233,7 +233,9 @@ TEST_F(EngineKeyFilterTest, KeysWrittenDuringTheScanAreFound) {
   const std::vector<std::string> async_keys = RandomKeys(1000, 15);
   leveldb::WriteBatch batch;
   for (const std::string& key : async_keys) batch.Put(key, "v" + key);
-  engine_->WriteAsync(&batch);
+  CommitJob job;
+  job.batch = &batch;
+  engine_->CommitAsync(job);
   ASSERT_TRUE(engine_->FinishAsync().ok());
   ExpectFound(async_keys);
 }
