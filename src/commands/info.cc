@@ -407,6 +407,7 @@ void PersistenceSection(ServerContext& server, std::string* out) {
   FieldU(out, "leveldb_backpressure_waits", server.stats.commit_backpressure_waits);
   const storage::Keyspace& keyspace = *server.keyspace;
   FieldU(out, "journal_records", keyspace.journal_records());
+  FieldU(out, "journal_files", keyspace.journal_files());
   FieldU(out, "journal_pending_rows", keyspace.pending_rows());
   FieldU(out, "journal_rows_materialized", keyspace.rows_materialized());
   FieldU(out, "journal_cycles", keyspace.materialize_cycles());

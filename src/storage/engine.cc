@@ -261,19 +261,19 @@ leveldb::Status Engine::WriteBatchNow(leveldb::WriteBatch* batch, bool sync) {
   leveldb::WriteOptions options;
   options.sync = sync;
   leveldb::Status s = db_->Write(options, batch);
-  commits_.fetch_add(1, std::memory_order_relaxed);
-  if (!s.ok()) return s;
-  if (options.sync) {
+  if (s.ok() && sync) {
     fsyncs_.fetch_add(1);
     last_fsync_ms_.store(NowMs());
-  } else {
-    dirty_since_sync_.store(true, std::memory_order_relaxed);
   }
   return s;
 }
 
 Status Engine::Write(leveldb::WriteBatch* batch) {
-  leveldb::Status s = WriteBatchNow(batch, sync_mode_ == SyncMode::kAlways);
+  const bool sync = sync_mode_ == SyncMode::kAlways;
+  leveldb::Status s = WriteBatchNow(batch, sync);
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  // Commit jobs leave this alone: the journal is what they make durable.
+  if (s.ok() && !sync) dirty_since_sync_.store(true, std::memory_order_relaxed);
   if (!s.ok()) {
     last_error_ = s.ToString();
     spdlog::error("write to LevelDB failed: {}", last_error_);
@@ -284,6 +284,7 @@ Status Engine::Write(leveldb::WriteBatch* batch) {
 leveldb::Status Engine::RunCommit(const CommitJob& job, leveldb::Status* deferred_status,
                                   bool notify) {
   *deferred_status = leveldb::Status::OK();
+  commits_.fetch_add(1, std::memory_order_relaxed);
   if (job.journal_seq != 0) {
     const bool sync = sync_mode_ == SyncMode::kAlways;
     Status appended = journal_->Append(job.journal_seq, job.journal_record, sync);

@@ -288,6 +288,7 @@ bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
     unmaterialized_[kFieldsInCycle].swap(unmaterialized_[kFieldsJournaled]);
   }
   FieldRowIndex& journaled = unmaterialized_[kFieldsJournaled];
+  noted_rows_ = nullptr;  // the staged stage is moved or emptied below
   if (journaled.empty()) {
     journaled.swap(unmaterialized_[kFieldsStaged]);
   } else {
@@ -378,6 +379,7 @@ Status Keyspace::Checkpoint() {
   if (!written.ok()) return written;
   cache_.MarkAllMaterialized();
   for (FieldRowIndex& stage : unmaterialized_) stage.clear();
+  noted_rows_ = nullptr;
   if (cycle_active_) ++materialize_cycles_;
   cycle_active_ = false;
   return Status::OK();
@@ -463,14 +465,22 @@ std::unique_ptr<leveldb::Iterator> Keyspace::NewCommittedIterator() {
 }
 
 Status Keyspace::ReadRow(const std::string& raw_key, std::string* value) {
+  std::string_view view;
+  Status s = ReadRowView(raw_key, &view);
+  if (s.ok() && view.data() != value->data()) value->assign(view);
+  return s;
+}
+
+Status Keyspace::ReadRowView(const std::string& raw_key, std::string_view* value) {
   if (const RowCache::Entry* entry = cache_.Lookup(raw_key)) {
     if (!entry->present) return Status::NotFound();
-    value->assign(entry->value());
+    *value = entry->value();
     return Status::OK();
   }
-  Status s = engine_->Get(raw_key, value);
+  Status s = engine_->Get(raw_key, &scratch_);
   if (s.ok()) {
-    cache_.Fill(raw_key, *value);
+    cache_.Fill(raw_key, scratch_);
+    *value = scratch_;
   } else if (s.IsNotFound()) {
     cache_.FillAbsent(raw_key);
   }
@@ -478,27 +488,41 @@ Status Keyspace::ReadRow(const std::string& raw_key, std::string* value) {
 }
 
 void Keyspace::WriteRow(const std::string& raw_key, std::string_view value) {
-  loaded_.valid = false;
-  ++rows_staged_;
-  if (!raw_key.empty() && raw_key[0] == kFieldTag) NoteFieldRow(raw_key);
+  NoteRowWrite(raw_key);
   cache_.Stage(raw_key, value);
 }
 
 void Keyspace::DeleteRow(const std::string& raw_key) {
-  loaded_.valid = false;
-  ++rows_staged_;
-  if (!raw_key.empty() && raw_key[0] == kFieldTag) NoteFieldRow(raw_key);
+  NoteRowWrite(raw_key);
   cache_.StageAbsent(raw_key);
+}
+
+void Keyspace::NoteRowWrite(const std::string& raw_key) {
+  ++rows_staged_;
+  // A field row is no key row: object_ still describes the key it belongs
+  // to (HSET on an existing field rewrites only the field's row).
+  if (!raw_key.empty() && raw_key[0] == kFieldTag) {
+    NoteFieldRow(raw_key);
+  } else {
+    loaded_.valid = false;
+  }
 }
 
 void Keyspace::NoteFieldRow(const std::string& raw_key) {
   const size_t prefix_size = FieldPrefixSize(raw_key);
   if (prefix_size == 0) return;
-  unmaterialized_[kFieldsStaged][raw_key.substr(0, prefix_size)].push_back(raw_key);
+  const std::string_view prefix(raw_key.data(), prefix_size);
+  // Consecutive writes to one hash are the common case: skip the map.
+  if (noted_rows_ == nullptr || noted_prefix_ != prefix) {
+    noted_prefix_.assign(prefix);
+    noted_rows_ = &unmaterialized_[kFieldsStaged][noted_prefix_];
+  }
+  noted_rows_->push_back(raw_key);
 }
 
 std::unique_ptr<leveldb::Iterator> Keyspace::NewFieldRowIterator(const std::string& prefix) {
   std::vector<std::string> rows;
+  noted_rows_ = nullptr;  // may be erased below
   for (FieldRowIndex& stage : unmaterialized_) {
     auto it = stage.find(prefix);
     if (it == stage.end()) continue;
@@ -574,8 +598,9 @@ Status Keyspace::LoadKeyRow(int db, std::string_view key, uint64_t* field_count,
   }
   if (object == &object_) loaded_.valid = false;
   BuildMetaKey(pdb, key, &key_buf_);
-  Status s = ReadRow(key_buf_, &scratch_);
-  if (s.ok()) s = DecodeKeyRow(scratch_, field_count, object);
+  std::string_view row;
+  Status s = ReadRowView(key_buf_, &row);
+  if (s.ok()) s = DecodeKeyRow(row, field_count, object);
   if (object == &object_ && (s.ok() || s.IsNotFound())) {
     loaded_.valid = true;
     loaded_.found = s.ok();
@@ -746,10 +771,11 @@ void Keyspace::TombstoneFieldRow(const std::string& raw_key) {
 Status Keyspace::GetField(int db, std::string_view key, std::string_view field,
                           std::string* value) {
   BuildFieldKey(dbs_[db].physical_id, key, field, &key_buf_);
-  Status s = ReadRow(key_buf_, &scratch_);
+  std::string_view row;
+  Status s = ReadRowView(key_buf_, &row);
   if (!s.ok()) return s;
   uint64_t seq;
-  s = DecodeFieldRow(scratch_, &seq, &field_object_);
+  s = DecodeFieldRow(row, &seq, &field_object_);
   if (!s.ok()) return s;
   if (field_object_.IsDeleted()) return Status::NotFound();
   value->assign(field_object_.Winner()->payload);
@@ -767,7 +793,8 @@ bool Keyspace::SetField(int db, std::string_view key, std::string_view field,
   // An existing field keeps its insertion sequence (its place in a small
   // hash's order); a new one (or one deleted before) takes the next.
   uint64_t seq = 0;
-  if (!ReadRow(key_buf_, &scratch_).ok() || !DecodeFieldRow(scratch_, &seq, &field_object_).ok()) {
+  std::string_view row;
+  if (!ReadRowView(key_buf_, &row).ok() || !DecodeFieldRow(row, &seq, &field_object_).ok()) {
     field_object_ = causal::Object();
   }
   const bool created = field_object_.IsDeleted();

@@ -262,6 +262,7 @@ class Keyspace {
   // and totals, for INFO.
   size_t pending_rows() const { return cache_.pending_count() + cache_.cycle_count(); }
   uint64_t journal_records() const { return journal_next_ - journal_floor_; }
+  size_t journal_files() const { return engine_->journal()->file_count(); }
   uint64_t rows_materialized() const { return rows_materialized_; }
   uint64_t materialize_cycles() const { return materialize_cycles_; }
   uint64_t journal_rows_replayed() const { return journal_rows_replayed_; }
@@ -346,6 +347,9 @@ class Keyspace {
   void SaveMetadata();
   // Point read through the row cache; fills the cache on a miss.
   Status ReadRow(const std::string& raw_key, std::string* value);
+  // ReadRow without the copy: *value views the cached row (or scratch_) and
+  // stays valid until the next row is read or written.
+  Status ReadRowView(const std::string& raw_key, std::string_view* value);
   // Staged row writes: visible to ReadRow at once, written by Commit().
   void WriteRow(const std::string& raw_key, std::string_view value);
   void DeleteRow(const std::string& raw_key);
@@ -365,6 +369,8 @@ class Keyspace {
   std::unique_ptr<leveldb::Iterator> NewFieldRowIterator(const std::string& prefix);
   // Records a field row write in unmaterialized_.
   void NoteFieldRow(const std::string& raw_key);
+  // Bookkeeping for a row about to be written or deleted.
+  void NoteRowWrite(const std::string& raw_key);
   // Applies the journal records left by a crash to the rows, then deletes them.
   Status ReplayJournal();
   // Fills batch_ (which holds the side writes) for a commit with the staged
@@ -476,6 +482,10 @@ class Keyspace {
   // dropped: both only cost a redundant write.
   using FieldRowIndex = std::unordered_map<std::string, std::vector<std::string>>;
   FieldRowIndex unmaterialized_[3];
+  // NoteFieldRow's last hash and its list in the staged stage (null when
+  // that stage changed since).
+  std::string noted_prefix_;
+  std::vector<std::string>* noted_rows_ = nullptr;
   enum FieldStage { kFieldsStaged, kFieldsJournaled, kFieldsInCycle };
 };
 
