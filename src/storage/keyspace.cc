@@ -194,13 +194,12 @@ Status Keyspace::ReplayJournal() {
   uint64_t torn_bytes = 0;
   s = engine_->journal()->ReadAll(
       [&](uint64_t seq, std::string_view payload) {
-        const Status malformed =
-            Status::Corruption("malformed journal record " + std::to_string(seq));
-        if (payload.size() < 4) return malformed;
-        const uint32_t rows_bytes = DecodeFixed32BE(payload.data());
-        if (rows_bytes > payload.size() - 4) return malformed;
-        if (!add_rows(payload.substr(4, rows_bytes), &rows)) return malformed;
-        if (seq > applied && !add_rows(payload.substr(4 + rows_bytes), &side)) return malformed;
+        const uint32_t rows_bytes = payload.size() < 4 ? 0 : DecodeFixed32BE(payload.data());
+        if (payload.size() < 4 || rows_bytes > payload.size() - 4 ||
+            !add_rows(payload.substr(4, rows_bytes), &rows) ||
+            (seq > applied && !add_rows(payload.substr(4 + rows_bytes), &side))) {
+          return Status::Corruption("malformed journal record " + std::to_string(seq));
+        }
         ++records;
         last_seq = std::max(last_seq, seq);
         return Status::OK();
@@ -263,8 +262,9 @@ bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
     cache_.ForEachDirty([this](std::string_view key, bool present, std::string_view value) {
       AppendJournalRow(key, present, value, &journal_buf_);
     });
-    const uint32_t rows_bytes = static_cast<uint32_t>(journal_buf_.size() - 4);
-    for (int i = 0; i < 4; ++i) journal_buf_[i] = static_cast<char>(rows_bytes >> (24 - 8 * i));
+    std::string rows_bytes;
+    PutFixed32BE(&rows_bytes, static_cast<uint32_t>(journal_buf_.size() - 4));
+    journal_buf_.replace(0, 4, rows_bytes);
     journal_buf_.append(side_buf_);
     side_buf_.clear();
     batch_journal_seq_ = journal_next_++;
