@@ -132,11 +132,18 @@ class Server : public commands::ClientRegistry {
   uv_signal_t sigint_;
   std::unordered_map<uint64_t, Connection*> connections_;
   std::vector<Connection*> flush_list_;
-  // The window of PrefetchPipelinedKeys: its keys, their prefetch tokens and
-  // the next token whose entry ProcessInput prefetches.
+  // The window of PrefetchPipelinedKeys: its keys, their prefetch tokens,
+  // where each request's tokens end (a command naming a hash field has two),
+  // the next token whose entry ProcessInput prefetches and the requests of
+  // the window executed so far.
   std::vector<resp::PeekedRequest> prefetch_requests_;
   std::vector<uint64_t> prefetch_tokens_;
+  std::vector<size_t> prefetch_request_ends_;
   size_t prefetch_next_ = 0;
+  size_t prefetch_executed_ = 0;
+  // Prefetches the entries of the tokens of the window's requests up to
+  // `request` (an index, clamped to the window).
+  void PrefetchEntriesThrough(size_t request);
   uint64_t next_client_id_ = 1;
   uint64_t cron_ticks_ = 0;
   bool shutting_down_ = false;

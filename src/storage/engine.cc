@@ -6,6 +6,7 @@
 #include <leveldb/filter_policy.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,6 +73,9 @@ bool FdatasyncPath(const std::string& path) {
   return ok;
 }
 
+// A WriteBatch's size with no entries (its header): nothing to write.
+constexpr size_t kEmptyBatchBytes = 12;
+
 // Collects the hashes of the keys a batch puts, prefetching their blocks in
 // the serving filter and, during a rebuild, in the one being built. Deletes
 // add nothing: a stale bit is only a false positive.
@@ -125,8 +129,9 @@ class FilterHasher : public leveldb::WriteBatch::Handler {
 // published by the release in MarkReady (and, for a rebuilt filter, by the
 // seq_cst store that installs it), which the Get's acquire loads read; a
 // write's adds precede its LevelDB Write, and a Get that can see that write
-// (LevelDB's mutex orders them) or that follows its completion (the writer
-// thread's async_done_ release) also sees the bits. A Get racing with a
+// (LevelDB's mutex orders them) or that follows its completion (the release
+// of the writer thread's async_done_ or the materializer's
+// materialize_done_) also sees the bits. A Get racing with a
 // write it cannot yet see may answer NotFound, as LevelDB itself would.
 // Deleted keys keep their bits (false positives), and an overfull filter only
 // answers "maybe" more often. FLUSHDB/FLUSHALL change physical db ids and
@@ -173,6 +178,7 @@ Status Engine::Open(const EngineOptions& options, std::unique_ptr<Engine>* engin
   }
   e->sync_thread_ = std::thread(&Engine::SyncThreadMain, e.get());
   e->writer_thread_ = std::thread(&Engine::WriterThreadMain, e.get());
+  e->materializer_thread_ = std::thread(&Engine::MaterializerThreadMain, e.get());
   *engine = std::move(e);
   return Status::OK();
 }
@@ -186,12 +192,19 @@ Engine::~Engine() {
   filter_cv_.notify_all();
   if (filter_thread_.joinable()) filter_thread_.join();
   if (async_pending_) FinishAsync();
+  if (materialize_pending_) FinishMaterialize();
   {
     std::lock_guard<std::mutex> lock(writer_mu_);
     writer_stopping_ = true;
   }
   writer_cv_.notify_all();
   if (writer_thread_.joinable()) writer_thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(materialize_mu_);
+    materialize_stopping_ = true;
+  }
+  materialize_cv_.notify_all();
+  if (materializer_thread_.joinable()) materializer_thread_.join();
   {
     std::lock_guard<std::mutex> lock(sync_mu_);
     stopping_ = true;
@@ -281,9 +294,7 @@ Status Engine::Write(leveldb::WriteBatch* batch) {
   return FromLevelDB(s);
 }
 
-leveldb::Status Engine::RunCommit(const CommitJob& job, leveldb::Status* deferred_status,
-                                  bool notify) {
-  *deferred_status = leveldb::Status::OK();
+leveldb::Status Engine::RunCommit(const CommitJob& job) {
   commits_.fetch_add(1, std::memory_order_relaxed);
   if (job.journal_seq != 0) {
     const bool sync = sync_mode_ == SyncMode::kAlways;
@@ -294,33 +305,38 @@ leveldb::Status Engine::RunCommit(const CommitJob& job, leveldb::Status* deferre
       last_fsync_ms_.store(NowMs());
     }
   }
-  if (job.batch != nullptr) {
-    leveldb::Status s = WriteBatchNow(job.batch, /*sync=*/false);
-    if (!s.ok()) return s;
-  }
-  if (job.deferred == nullptr) return leveldb::Status::OK();
-  if (notify) {
-    async_durable_.store(true, std::memory_order_release);
-    std::lock_guard<std::mutex> lock(writer_mu_);
-    if (async_notify_) async_notify_();
-  }
-  *deferred_status = WriteBatchNow(job.deferred, /*sync=*/false);
-  if (deferred_status->ok() && job.sync_deferred) {
-    Status synced = SyncLevelDBLogs();
-    if (!synced.ok()) *deferred_status = leveldb::Status::IOError(synced.ToString());
+  if (job.batch != nullptr && job.batch->ApproximateSize() > kEmptyBatchBytes) {
+    return WriteBatchNow(job.batch, /*sync=*/false);
   }
   return leveldb::Status::OK();
 }
 
-Status Engine::Commit(const CommitJob& job, Status* deferred_status) {
-  leveldb::Status deferred;
-  leveldb::Status s = RunCommit(job, &deferred, /*notify=*/false);
-  for (const leveldb::Status* failed : {&s, &deferred}) {
-    if (failed->ok()) continue;
-    last_error_ = failed->ToString();
+void Engine::HandOffDeferred(const CommitJob& job, const leveldb::Status& commit_status) {
+  if (job.deferred == nullptr) return;
+  std::lock_guard<std::mutex> lock(materialize_mu_);
+  if (!commit_status.ok()) {
+    // Its values may be the failed commit's, which the journal lacks.
+    materialize_result_ = leveldb::Status::IOError("not written: its commit failed");
+    materialize_done_.store(true, std::memory_order_release);
+    materialize_cv_.notify_all();
+    return;
+  }
+  materialize_batch_ = job.deferred;
+  materialize_sync_ = job.sync_deferred;
+  materialize_cv_.notify_all();
+}
+
+Status Engine::Commit(const CommitJob& job) {
+  if (job.deferred != nullptr) {
+    materialize_pending_ = true;
+    materialize_done_.store(false, std::memory_order_relaxed);
+  }
+  leveldb::Status s = RunCommit(job);
+  HandOffDeferred(job, s);
+  if (!s.ok()) {
+    last_error_ = s.ToString();
     spdlog::error("commit failed: {}", last_error_);
   }
-  *deferred_status = FromLevelDB(deferred);
   return FromLevelDB(s);
 }
 
@@ -328,7 +344,10 @@ void Engine::CommitAsync(const CommitJob& job) {
   async_pending_ = true;
   ++async_commits_;
   async_done_.store(false, std::memory_order_relaxed);
-  async_durable_.store(false, std::memory_order_relaxed);
+  if (job.deferred != nullptr) {
+    materialize_pending_ = true;
+    materialize_done_.store(false, std::memory_order_relaxed);
+  }
   {
     std::lock_guard<std::mutex> lock(writer_mu_);
     writer_job_ = job;
@@ -337,30 +356,49 @@ void Engine::CommitAsync(const CommitJob& job) {
   writer_cv_.notify_one();
 }
 
-Status Engine::FinishAsync(Status* deferred_status) {
-  if (deferred_status != nullptr) *deferred_status = Status::OK();
+Status Engine::FinishAsync() {
   if (!async_pending_) return Status::OK();
-  leveldb::Status s, deferred;
+  leveldb::Status s;
   {
     std::unique_lock<std::mutex> lock(writer_mu_);
     writer_cv_.wait(lock, [this] { return async_done_.load(std::memory_order_acquire); });
     s = writer_result_;
-    deferred = writer_deferred_result_;
   }
   async_pending_ = false;
-  async_durable_.store(false, std::memory_order_relaxed);
-  for (const leveldb::Status* failed : {&s, &deferred}) {
-    if (failed->ok()) continue;
-    last_error_ = failed->ToString();
+  if (!s.ok()) {
+    last_error_ = s.ToString();
     spdlog::error("commit failed: {}", last_error_);
   }
-  if (deferred_status != nullptr) *deferred_status = FromLevelDB(deferred);
+  return FromLevelDB(s);
+}
+
+Status Engine::FinishMaterialize() {
+  if (!materialize_pending_) return Status::OK();
+  leveldb::Status s;
+  {
+    std::unique_lock<std::mutex> lock(materialize_mu_);
+    materialize_cv_.wait(lock,
+                         [this] { return materialize_done_.load(std::memory_order_acquire); });
+    s = materialize_result_;
+  }
+  materialize_pending_ = false;
+  if (!s.ok()) {
+    last_error_ = s.ToString();
+    spdlog::error("materialization write failed: {}", last_error_);
+  }
   return FromLevelDB(s);
 }
 
 void Engine::set_async_notify(std::function<void()> notify) {
-  std::lock_guard<std::mutex> lock(writer_mu_);
+  std::lock_guard<std::mutex> lock(notify_mu_);
   async_notify_ = std::move(notify);
+}
+
+void Engine::Notify() {
+  // Under the lock, so a notifier cleared by set_async_notify is never
+  // called afterwards (the server closes the handle it wakes).
+  std::lock_guard<std::mutex> lock(notify_mu_);
+  if (async_notify_) async_notify_();
 }
 
 void Engine::WriterThreadMain() {
@@ -371,17 +409,47 @@ void Engine::WriterThreadMain() {
     if (!writer_has_job_) return;  // stopping with nothing to write
     const CommitJob job = writer_job_;
     lock.unlock();
-    leveldb::Status deferred_status;
-    leveldb::Status s = RunCommit(job, &deferred_status, /*notify=*/true);
+    leveldb::Status s = RunCommit(job);
+    HandOffDeferred(job, s);
     lock.lock();
     writer_has_job_ = false;
     writer_result_ = s;
-    writer_deferred_result_ = deferred_status;
     async_done_.store(true, std::memory_order_release);
-    // Under the lock, so a notifier cleared by set_async_notify is never
-    // called afterwards (the server closes the handle it wakes).
-    if (async_notify_) async_notify_();
     writer_cv_.notify_all();
+    lock.unlock();
+    Notify();
+    lock.lock();
+  }
+}
+
+void Engine::MaterializerThreadMain() {
+  pthread_setname_np(pthread_self(), "ringkv-material");
+  // Materialization only moves rows the journal already holds: let commits,
+  // which replies wait for, have the CPU first.
+  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10) != 0) {
+    spdlog::debug("could not lower the materializer thread's priority: {}", strerror(errno));
+  }
+  std::unique_lock<std::mutex> lock(materialize_mu_);
+  while (true) {
+    materialize_cv_.wait(lock,
+                         [this] { return materialize_batch_ != nullptr || materialize_stopping_; });
+    if (materialize_batch_ == nullptr) return;  // stopping with nothing to write
+    leveldb::WriteBatch* batch = materialize_batch_;
+    const bool sync = materialize_sync_;
+    lock.unlock();
+    leveldb::Status s = WriteBatchNow(batch, /*sync=*/false);
+    if (s.ok() && sync) {
+      Status synced = SyncLevelDBLogs();
+      if (!synced.ok()) s = leveldb::Status::IOError(synced.ToString());
+    }
+    lock.lock();
+    materialize_batch_ = nullptr;
+    materialize_result_ = s;
+    materialize_done_.store(true, std::memory_order_release);
+    materialize_cv_.notify_all();
+    lock.unlock();
+    Notify();
+    lock.lock();
   }
 }
 

@@ -68,13 +68,15 @@ struct EngineOptions {
 // One commit (Keyspace::Commit): a journal record, appended first and fsynced
 // under kAlways, which alone makes the commit durable; `batch`, written to
 // LevelDB right after it and never fsynced on its own account (replaying the
-// journal rewrites it); then `deferred`, written only if both succeeded and,
-// for an asynchronous commit, after the commit is reported durable: work
-// that makes nothing durable (materialization) and so must not hold replies.
+// journal rewrites it); then `deferred`, work that makes nothing durable
+// (a materialization chunk), which the engine's materializer thread writes
+// once both succeeded, while later commits go on: a commit never waits for
+// it, and its result comes from FinishMaterialize().
 struct CommitJob {
   uint64_t journal_seq = 0;  // 0: no record
   std::string_view journal_record;
-  leveldb::WriteBatch* batch = nullptr;
+  leveldb::WriteBatch* batch = nullptr;  // null or empty: no LevelDB write
+  // Requires no materialization pending (materialize_pending()).
   leveldb::WriteBatch* deferred = nullptr;
   // Fsync LevelDB's logs after `deferred`: journal files whose rows it
   // completes may then be deleted.
@@ -99,26 +101,38 @@ class Engine {
   // write-ahead log (and fsynced first when the mode is kAlways).
   Status Write(leveldb::WriteBatch* batch);
 
-  // Runs `job` (see CommitJob) now, on the calling thread. Returns the
-  // result of making it durable (the record and `batch`); the deferred
-  // batch's goes to *deferred_status.
-  Status Commit(const CommitJob& job, Status* deferred_status);
+  // Runs `job` (see CommitJob) now, on the calling thread, and returns the
+  // result of making it durable (the record and `batch`); its deferred
+  // batch, if any, is handed to the materializer thread.
+  Status Commit(const CommitJob& job);
   // Starts `job` on the engine's writer thread and returns at once: the
   // event loop goes on executing commands while the journal and LevelDB are
   // written (a pipelined group commit). What the job points to must stay
-  // untouched until FinishAsync(). At most one job is in flight; the callback
-  // set by set_async_notify runs (on the writer thread) when the job is
-  // durable, if it has a deferred batch, and again when it is done.
+  // untouched until FinishAsync() (its deferred batch: FinishMaterialize()).
+  // At most one job is in flight; the callback set by set_async_notify runs
+  // when it is done.
   void CommitAsync(const CommitJob& job);
   // True if no job is in flight or the one in flight has finished.
   bool AsyncDone() const { return !async_pending_ || async_done_.load(std::memory_order_acquire); }
-  // True once the job in flight is durable (its deferred batch may still run).
-  bool AsyncDurable() const { return async_durable_.load(std::memory_order_acquire); }
   bool async_pending() const { return async_pending_; }
   // Waits for the job in flight (if any) and returns what Commit() would.
-  Status FinishAsync(Status* deferred_status = nullptr);
-  // Called on the writer thread as described at CommitAsync (the server
-  // wakes its loop with it). Null stops the calls.
+  Status FinishAsync();
+
+  // A commit's deferred batch was handed over and FinishMaterialize has not
+  // collected it yet.
+  bool materialize_pending() const { return materialize_pending_; }
+  // True if none is pending or the pending one has been written (or given up
+  // because its commit failed).
+  bool MaterializeDone() const {
+    return !materialize_pending_ || materialize_done_.load(std::memory_order_acquire);
+  }
+  // Waits for the pending deferred batch (if any) and returns the result of
+  // writing it (and fsyncing the logs, if asked).
+  Status FinishMaterialize();
+
+  // Called on the writer and materializer threads as described at
+  // CommitAsync and CommitJob (the server wakes its loop with it). Null
+  // stops the calls.
   void set_async_notify(std::function<void()> notify);
 
   // The commit journal's files (Keyspace reads, rotates and trims them).
@@ -166,11 +180,16 @@ class Engine {
   Engine() = default;
   void SyncThreadMain();
   void WriterThreadMain();
+  void MaterializerThreadMain();
   // Writes `batch` (with an fsync if `sync`) without touching last_error_
   // (safe on the writer thread).
   leveldb::Status WriteBatchNow(leveldb::WriteBatch* batch, bool sync);
-  // Commit()'s work; on the writer thread `notify` reports durability early.
-  leveldb::Status RunCommit(const CommitJob& job, leveldb::Status* deferred_status, bool notify);
+  // Commit()'s work: the record and the batch.
+  leveldb::Status RunCommit(const CommitJob& job);
+  // After RunCommit: hands job.deferred (if any) to the materializer thread,
+  // or, if the commit failed, reports it not written.
+  void HandOffDeferred(const CommitJob& job, const leveldb::Status& commit_status);
+  void Notify();
   // Scans the initial filter, then rebuilds a bigger one each time it fills.
   void FilterThreadMain(const leveldb::Snapshot* snapshot);
   // Adds every key of `snapshot` to `filter` and sets *keys to their
@@ -190,16 +209,27 @@ class Engine {
   std::thread writer_thread_;
   std::mutex writer_mu_;
   std::condition_variable writer_cv_;
-  CommitJob writer_job_;                    // guarded by writer_mu_
-  bool writer_has_job_ = false;             // guarded by writer_mu_
-  leveldb::Status writer_result_;           // guarded by writer_mu_
-  leveldb::Status writer_deferred_result_;  // guarded by writer_mu_
-  bool writer_stopping_ = false;            // guarded by writer_mu_
-  std::function<void()> async_notify_;      // guarded by writer_mu_
-  bool async_pending_ = false;              // loop thread only
-  uint64_t async_commits_ = 0;              // loop thread only
+  CommitJob writer_job_;           // guarded by writer_mu_
+  bool writer_has_job_ = false;    // guarded by writer_mu_
+  leveldb::Status writer_result_;  // guarded by writer_mu_
+  bool writer_stopping_ = false;   // guarded by writer_mu_
+  bool async_pending_ = false;     // loop thread only
+  uint64_t async_commits_ = 0;     // loop thread only
   std::atomic<bool> async_done_{false};
-  std::atomic<bool> async_durable_{false};
+
+  // The materializer thread and its one deferred batch.
+  std::thread materializer_thread_;
+  std::mutex materialize_mu_;
+  std::condition_variable materialize_cv_;
+  leveldb::WriteBatch* materialize_batch_ = nullptr;  // guarded by materialize_mu_
+  bool materialize_sync_ = false;                     // guarded by materialize_mu_
+  leveldb::Status materialize_result_;                // guarded by materialize_mu_
+  bool materialize_stopping_ = false;                 // guarded by materialize_mu_
+  bool materialize_pending_ = false;                  // loop thread only
+  std::atomic<bool> materialize_done_{false};
+
+  std::mutex notify_mu_;
+  std::function<void()> async_notify_;  // guarded by notify_mu_
 
   // The key-existence filter. key_filter_ serves Get; it is replaced (by the
   // filter thread only) with next_filter_ once that bigger one is complete,

@@ -75,6 +75,7 @@ Keyspace::Keyspace(Engine* engine, int num_databases, size_t row_cache_bytes)
 Keyspace::~Keyspace() {
   Status s = FinishCommit(/*wait=*/true);
   if (!s.ok()) spdlog::error("commit in flight at close failed: {}", s.ToString());
+  ReapChunk(/*wait=*/true);  // its batch belongs to the keyspace
 }
 
 // Db map record: varint next_physical_id, varint reclaim count, reclaim ids,
@@ -266,15 +267,23 @@ bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
     PutFixed32BE(&rows_bytes, static_cast<uint32_t>(journal_buf_.size() - 4));
     journal_buf_.replace(0, 4, rows_bytes);
     journal_buf_.append(side_buf_);
-    side_buf_.clear();
     batch_journal_seq_ = journal_next_++;
-    std::string applied;
-    PutFixed64BE(&applied, batch_journal_seq_);
-    batch_->Put(leveldb::Slice(kJournalAppliedKey.data(), kJournalAppliedKey.size()), applied);
+    // A record without side writes leaves LevelDB alone: the marker only
+    // tells replay which side writes landed.
+    if (!side_buf_.empty()) {
+      std::string applied;
+      PutFixed64BE(&applied, batch_journal_seq_);
+      batch_->Put(leveldb::Slice(kJournalAppliedKey.data(), kJournalAppliedKey.size()), applied);
+    }
+    side_buf_.clear();
     journal_bytes_since_cycle_ += journal_buf_.size();
   }
   batch_has_chunk_ = batch_ends_cycle_ = false;
-  batch_chunk_rows_ = 0;
+  // A chunk written meanwhile is completed first: it may end the cycle, and
+  // the next chunk needs the materializer free. Once pinned rows take half
+  // the row cache, commits wait for it (backpressure): a materializer that
+  // falls behind must not let pinned rows grow without bound.
+  ReapChunk(/*wait=*/cycle_active_ && cache_.pinned_half_full());
   if (!cycle_active_ && CycleDue()) {
     cache_.StartCycle();
     cycle_active_ = true;
@@ -299,34 +308,38 @@ bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
     }
     unmaterialized_[kFieldsStaged].clear();
   }
-  if (!cycle_active_) return any;
+  // One chunk at a time: the next waits until the materializer is free.
+  if (!cycle_active_ || engine_->materialize_pending()) return any;
+  chunk_rows_ = 0;
   cache_.TakeCycleChunk(chunk_rows,
                         [this](std::string_view key, bool present, std::string_view value) {
                           AddRow(chunk_batch_.get(), key, present, value);
-                          ++batch_chunk_rows_;
+                          ++chunk_rows_;
                         });
   batch_has_chunk_ = true;
-  if (cache_.cycle_count() == 0) {
-    batch_ends_cycle_ = true;
-  }
+  batch_ends_cycle_ = cache_.cycle_count() == 0;
   return true;
 }
 
-void Keyspace::FinishCommitBatch(bool ok) {
-  if (batch_has_chunk_) {
-    cache_.EndMaterialize(ok);
-    if (ok) rows_materialized_ += batch_chunk_rows_;
-    if (ok && batch_ends_cycle_) {
-      // The chunk fsynced LevelDB's logs (CommitJob::sync_deferred).
-      engine_->journal()->DeleteBefore(cycle_end_);
-      journal_floor_ = std::max(journal_floor_, cycle_end_);
-      cycle_active_ = false;
-      ++materialize_cycles_;
-      unmaterialized_[kFieldsInCycle].clear();
-    }
+Status Keyspace::ReapChunk(bool wait) {
+  if (!engine_->materialize_pending()) return Status::OK();
+  if (!wait && !engine_->MaterializeDone()) return Status::OK();
+  Status s = engine_->FinishMaterialize();
+  // A failed chunk leaves its rows in the cycle for the next one: they are
+  // in the journal.
+  cache_.EndMaterialize(s.ok());
+  ResetBatch(&chunk_batch_);
+  if (!s.ok()) return s;
+  rows_materialized_ += chunk_rows_;
+  if (chunk_ends_cycle_) {
+    // The chunk fsynced LevelDB's logs (CommitJob::sync_deferred).
+    engine_->journal()->DeleteBefore(cycle_end_);
+    journal_floor_ = std::max(journal_floor_, cycle_end_);
+    cycle_active_ = false;
+    ++materialize_cycles_;
+    unmaterialized_[kFieldsInCycle].clear();
   }
-  batch_has_chunk_ = batch_ends_cycle_ = false;
-  batch_chunk_rows_ = 0;
+  return s;
 }
 
 void Keyspace::ResetBatch(std::unique_ptr<leveldb::WriteBatch>* batch) {
@@ -348,10 +361,8 @@ Status Keyspace::Commit() {
   // chunk is MaterializeStep's, off the loop.
   const size_t staged = cache_.dirty_count();
   if (!PrepareCommitBatch(staged > 0 ? ChunkRows(staged) : 0)) return s;
-  Status chunk_status;
-  Status written = engine_->Commit(CurrentJob(batch_.get(), chunk_batch_.get()), &chunk_status);
+  Status written = engine_->Commit(CurrentJob(batch_.get()));
   ResetBatch(&batch_);
-  ResetBatch(&chunk_batch_);
   ++started_generation_;
   durable_generation_ = started_generation_;
   if (written.ok()) {
@@ -360,14 +371,12 @@ Status Keyspace::Commit() {
     cache_.DropDirty();
     loaded_.valid = false;
   }
-  // A failed chunk leaves its rows pending for the next one: they are in the journal.
-  const bool chunk_written = written.ok() && chunk_status.ok();
-  FinishCommitBatch(chunk_written);
   return s.ok() ? written : s;
 }
 
 Status Keyspace::Checkpoint() {
   Status s = Commit();
+  if (s.ok()) s = ReapChunk(/*wait=*/true);
   if (!s.ok()) return s;
   if (pending_rows() == 0 && journal_floor_ == journal_next_) return Status::OK();
   leveldb::WriteBatch rows;
@@ -394,13 +403,15 @@ Status Keyspace::Close() {
   return Status::OK();
 }
 
-CommitJob Keyspace::CurrentJob(leveldb::WriteBatch* batch, leveldb::WriteBatch* chunk) const {
+CommitJob Keyspace::CurrentJob(leveldb::WriteBatch* batch) {
   CommitJob job;
   job.journal_seq = batch_journal_seq_;
   job.journal_record = journal_buf_;
   job.batch = batch;
-  job.deferred = batch_has_chunk_ ? chunk : nullptr;
-  job.sync_deferred = batch_ends_cycle_;
+  if (batch_has_chunk_) {
+    job.deferred = chunk_batch_.get();
+    job.sync_deferred = chunk_ends_cycle_ = batch_ends_cycle_;
+  }
   return job;
 }
 
@@ -414,27 +425,20 @@ bool Keyspace::StartCommit() {
   if (!PrepareCommitBatch(ChunkRows(cache_.dirty_count()))) return false;
   cache_.BeginCommit();
   batch_.swap(in_flight_batch_);
-  chunk_batch_.swap(in_flight_chunk_);
   if (staged_writes) ++started_generation_;
-  engine_->CommitAsync(CurrentJob(in_flight_batch_.get(), in_flight_chunk_.get()));
+  engine_->CommitAsync(CurrentJob(in_flight_batch_.get()));
   return true;
 }
 
 Status Keyspace::FinishCommit(bool wait) {
+  // A chunk's failure is not the commit's: its rows wait for the next one.
+  ReapChunk(/*wait=*/false);
   if (!engine_->async_pending()) return Status::OK();
-  if (!wait && !engine_->AsyncDone()) {
-    // The writes are durable once the first batch is; the chunk may still run.
-    if (engine_->AsyncDurable()) durable_generation_ = started_generation_;
-    return Status::OK();
-  }
-  Status chunk_status;
-  Status s = engine_->FinishAsync(&chunk_status);
+  if (!wait && !engine_->AsyncDone()) return Status::OK();
+  Status s = engine_->FinishAsync();
   cache_.EndCommit(s.ok());
-  // A failed chunk leaves its rows pending for the next one: they are in the journal.
-  FinishCommitBatch(s.ok() && chunk_status.ok());
   if (!s.ok()) loaded_.valid = false;
   ResetBatch(&in_flight_batch_);
-  ResetBatch(&in_flight_chunk_);
   durable_generation_ = started_generation_;
   return s;
 }

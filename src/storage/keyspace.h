@@ -226,13 +226,16 @@ class Keyspace {
   // covered are deleted. A cycle starts once a memtable's worth of
   // journal was written since the previous one (but at least a second and at
   // most five seconds after it), when kCycleRows rows are pending, or when
-  // pinned rows take half the row cache; each commit carries a chunk of it
-  // (half its own rows, four times that once the next cycle is due, or
-  // kIdleChunkRows when the server runs MaterializeStep while idle).
+  // pinned rows take half the row cache. A commit that finds the engine's
+  // materializer thread free hands it a chunk of the cycle (half the
+  // commit's own rows, four times that once the next cycle is due, or
+  // kIdleChunkRows when the server runs MaterializeStep while idle), which
+  // it writes after the commit's record while later commits go on.
   // Writing a journaled row's newest value early is always safe: Open()
   // re-applies the journal records still present, in order, over the rows. A
-  // chunk takes its values when its batch journals every staged row, so its
-  // values are all in the journal with the rest of their commands' writes.
+  // chunk takes its values when its commit journals every staged row, and is
+  // written only after that record, so its values are all in the journal
+  // with the rest of their commands' writes.
   Status Commit();
   bool has_staged() const { return side_ops_ > 0 || cache_.dirty_count() > 0; }
   // Commit(), then writes every row still only in the journal to its own key:
@@ -248,8 +251,17 @@ class Keyspace {
   // Starts an asynchronous commit carrying a materialization chunk, if one
   // is due and nothing is in flight.
   void MaterializeStep() {
-    if (!engine_->async_pending() && materialization_due()) StartCommit();
+    ReapChunk(/*wait=*/false);
+    if (!engine_->async_pending() && !engine_->materialize_pending() && materialization_due()) {
+      StartCommit();
+    }
   }
+  // Completes the materialization chunk in flight (if any) once it is
+  // written (waiting for it if `wait`): its rows are done, or back in the
+  // cycle if the write failed; a chunk that ends the cycle deletes the
+  // journal files it covers. Returns the write's result.
+  Status ReapChunk(bool wait);
+  bool chunk_in_flight() const { return engine_->materialize_pending(); }
   // Tests: cycles exactly every `ms` (0: always due) instead of by journal size.
   void set_cycle_interval_ms(int64_t ms) {
     cycle_min_ms_ = cycle_max_ms_ = ms;
@@ -378,16 +390,14 @@ class Keyspace {
   // of up to `chunk_rows` rows when a cycle is in progress (starting one if
   // due). Returns false if there is nothing to write.
   bool PrepareCommitBatch(size_t chunk_rows);
-  // The commit prepared by PrepareCommitBatch finished.
-  void FinishCommitBatch(bool ok);
   bool CycleDue() const;
   // The chunk a commit of `staged` rows carries (see Commit()).
   size_t ChunkRows(size_t staged) const;
   // Whether the next cycle is due (CycleDue also needs a pending row).
   bool NextCycleDue() const;
   // The engine's job for the commit PrepareCommitBatch filled: its journal
-  // record, `batch` (the side writes) and `chunk` if it carries one.
-  CommitJob CurrentJob(leveldb::WriteBatch* batch, leveldb::WriteBatch* chunk) const;
+  // record, `batch` (the side writes) and chunk_batch_ if it carries one.
+  CommitJob CurrentJob(leveldb::WriteBatch* batch);
   // Empties a written batch, releasing its buffer if it grew large.
   void ResetBatch(std::unique_ptr<leveldb::WriteBatch>* batch);
 
@@ -411,12 +421,11 @@ class Keyspace {
   std::unique_ptr<leveldb::WriteBatch> batch_{new leveldb::WriteBatch()};
   // The batch the writer thread is writing (StartCommit swaps the two).
   std::unique_ptr<leveldb::WriteBatch> in_flight_batch_{new leveldb::WriteBatch()};
-  // A commit's materialization chunk (rows already in the journal, and the
-  // deletion of the journal records a finished cycle covers). It is written
-  // after batch_, as a separate write: it makes nothing durable, so the
-  // replies waiting for the commit leave before it is written.
+  // A materialization chunk (rows already in the journal). The engine's
+  // materializer thread writes it after its commit's record: it makes nothing
+  // durable, so neither replies nor later commits wait for it. In use until
+  // ReapChunk while engine_->materialize_pending().
   std::unique_ptr<leveldb::WriteBatch> chunk_batch_{new leveldb::WriteBatch()};
-  std::unique_ptr<leveldb::WriteBatch> in_flight_chunk_{new leveldb::WriteBatch()};
   uint64_t started_generation_ = 0;
   uint64_t rows_staged_ = 0;
   uint64_t durable_generation_ = 0;
@@ -463,10 +472,12 @@ class Keyspace {
   int64_t cycle_max_ms_;
   size_t cycle_journal_bytes_;
   size_t journal_bytes_since_cycle_ = 0;
-  // What the commit being written carries.
+  // What the commit PrepareCommitBatch prepared carries.
   bool batch_has_chunk_ = false;
   bool batch_ends_cycle_ = false;
-  size_t batch_chunk_rows_ = 0;
+  // The chunk in chunk_batch_: its rows, and whether it ends the cycle.
+  size_t chunk_rows_ = 0;
+  bool chunk_ends_cycle_ = false;
   uint64_t rows_materialized_ = 0;
   uint64_t materialize_cycles_ = 0;
   uint64_t journal_rows_replayed_ = 0;

@@ -184,10 +184,12 @@ TEST_F(JournalTest, ACycleWritesEachRowOnceThenDeletesTheRecordsItCovered) {
   ASSERT_TRUE(keyspace_->Commit().ok());
   ASSERT_EQ(keyspace_->pending_rows(), 100u);
   keyspace_->set_cycle_interval_ms(0);
-  // A cycle is due at once; each commit carries a chunk of it.
+  // A cycle is due at once; each commit hands the materializer a chunk of it.
   for (int i = 0; i < 20 && keyspace_->materialize_cycles() == 0; ++i) {
     Put("tick", std::to_string(i));
     ASSERT_TRUE(keyspace_->Commit().ok());
+    ASSERT_TRUE(keyspace_->chunk_in_flight());
+    ASSERT_TRUE(keyspace_->ReapChunk(/*wait=*/true).ok());
   }
   ASSERT_EQ(keyspace_->materialize_cycles(), 1u);
   EXPECT_EQ(keyspace_->rows_materialized(), 100u);
@@ -217,6 +219,7 @@ TEST_F(JournalTest, MaterializeStepAdvancesACycleWithoutWrites) {
   // Nothing staged is in that commit: no reply may wait for it.
   EXPECT_EQ(keyspace_->write_generation(), durable);
   ASSERT_TRUE(keyspace_->FinishCommit(/*wait=*/true).ok());
+  ASSERT_TRUE(keyspace_->ReapChunk(/*wait=*/true).ok());
   EXPECT_EQ(keyspace_->materialize_cycles(), 1u);
   EXPECT_EQ(keyspace_->pending_rows(), 0u);
   EXPECT_EQ(JournalRecordsOnDisk(), 0u);
