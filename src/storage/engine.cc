@@ -192,6 +192,7 @@ Engine::~Engine() {
   filter_cv_.notify_all();
   if (filter_thread_.joinable()) filter_thread_.join();
   if (async_pending_) FinishAsync();
+  TEST_PauseMaterializer(false);
   if (materialize_pending_) FinishMaterialize();
   {
     std::lock_guard<std::mutex> lock(writer_mu_);
@@ -389,6 +390,12 @@ Status Engine::FinishMaterialize() {
   return FromLevelDB(s);
 }
 
+void Engine::TEST_PauseMaterializer(bool paused) {
+  std::lock_guard<std::mutex> lock(materialize_mu_);
+  materialize_paused_ = paused;
+  materialize_cv_.notify_all();
+}
+
 void Engine::set_async_notify(std::function<void()> notify) {
   std::lock_guard<std::mutex> lock(notify_mu_);
   async_notify_ = std::move(notify);
@@ -431,8 +438,9 @@ void Engine::MaterializerThreadMain() {
   }
   std::unique_lock<std::mutex> lock(materialize_mu_);
   while (true) {
-    materialize_cv_.wait(lock,
-                         [this] { return materialize_batch_ != nullptr || materialize_stopping_; });
+    materialize_cv_.wait(lock, [this] {
+      return (materialize_batch_ != nullptr && !materialize_paused_) || materialize_stopping_;
+    });
     if (materialize_batch_ == nullptr) return;  // stopping with nothing to write
     leveldb::WriteBatch* batch = materialize_batch_;
     const bool sync = materialize_sync_;

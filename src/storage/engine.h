@@ -130,6 +130,10 @@ class Engine {
   // writing it (and fsyncing the logs, if asked).
   Status FinishMaterialize();
 
+  // Tests: while paused, the materializer thread leaves handed-over batches
+  // unwritten.
+  void TEST_PauseMaterializer(bool paused);
+
   // Called on the writer and materializer threads as described at
   // CommitAsync and CommitJob (the server wakes its loop with it). Null
   // stops the calls.
@@ -225,6 +229,7 @@ class Engine {
   bool materialize_sync_ = false;                     // guarded by materialize_mu_
   leveldb::Status materialize_result_;                // guarded by materialize_mu_
   bool materialize_stopping_ = false;                 // guarded by materialize_mu_
+  bool materialize_paused_ = false;                   // guarded by materialize_mu_
   bool materialize_pending_ = false;                  // loop thread only
   std::atomic<bool> materialize_done_{false};
 

@@ -301,11 +301,8 @@ bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
   if (journaled.empty()) {
     journaled.swap(unmaterialized_[kFieldsStaged]);
   } else {
-    for (auto& [prefix, rows] : unmaterialized_[kFieldsStaged]) {
-      std::vector<std::string>& into = journaled[prefix];
-      into.insert(into.end(), std::make_move_iterator(rows.begin()),
-                  std::make_move_iterator(rows.end()));
-    }
+    // Moves the nodes; rows already listed stay behind and are dropped.
+    for (auto& [prefix, rows] : unmaterialized_[kFieldsStaged]) journaled[prefix].merge(rows);
     unmaterialized_[kFieldsStaged].clear();
   }
   // One chunk at a time: the next waits until the materializer is free.
@@ -521,7 +518,7 @@ void Keyspace::NoteFieldRow(const std::string& raw_key) {
     noted_prefix_.assign(prefix);
     noted_rows_ = &unmaterialized_[kFieldsStaged][noted_prefix_];
   }
-  noted_rows_->push_back(raw_key);
+  noted_rows_->insert(raw_key);
 }
 
 std::unique_ptr<leveldb::Iterator> Keyspace::NewFieldRowIterator(const std::string& prefix) {
@@ -534,11 +531,13 @@ std::unique_ptr<leveldb::Iterator> Keyspace::NewFieldRowIterator(const std::stri
     stage.erase(it);
   }
   if (!rows.empty()) {
-    // Commit first: the commit in flight may carry older values of these
-    // rows, and a staged row must not reach LevelDB before the journal has it
-    // with the rest of its command's writes (a new field without its key
-    // row's count). A journaled row's newest value may go early (see Commit).
+    // Commit first: a staged row must not reach LevelDB before the journal
+    // has it with the rest of its command's writes (a new field without its
+    // key row's count); a journaled row's newest value may go early (see
+    // Commit). And the chunk being materialized may hold older values of
+    // these rows: it must not land after them.
     Status s = Commit();
+    if (s.ok()) s = ReapChunk(/*wait=*/true);
     if (!s.ok()) spdlog::error("commit before iteration failed: {}", s.ToString());
     std::sort(rows.begin(), rows.end());
     rows.erase(std::unique(rows.begin(), rows.end()), rows.end());

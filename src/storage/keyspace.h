@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "storage/engine.h"
@@ -488,15 +489,17 @@ class Keyspace {
   // hash (field prefix), in the three stages a row goes through: staged since
   // the last commit, journaled (pending), in the current cycle. A stage is
   // dropped when its rows reach their keys (cycle end, checkpoint), a hash's
-  // entries when NewFieldRowIterator writes its rows. A row may be listed
-  // more than once, and rows already written may linger until the stage is
-  // dropped: both only cost a redundant write.
-  using FieldRowIndex = std::unordered_map<std::string, std::vector<std::string>>;
+  // entries when NewFieldRowIterator writes its rows. A row may be listed in
+  // more than one stage, and rows already written may linger until the stage
+  // is dropped: both only cost a redundant write. Sets, not lists: a stage
+  // holds each row once however often it is rewritten, so it grows with the
+  // rows a cycle covers, not with the writes.
+  using FieldRowIndex = std::unordered_map<std::string, std::unordered_set<std::string>>;
   FieldRowIndex unmaterialized_[3];
-  // NoteFieldRow's last hash and its list in the staged stage (null when
+  // NoteFieldRow's last hash and its rows in the staged stage (null when
   // that stage changed since).
   std::string noted_prefix_;
-  std::vector<std::string>* noted_rows_ = nullptr;
+  std::unordered_set<std::string>* noted_rows_ = nullptr;
   enum FieldStage { kFieldsStaged, kFieldsJournaled, kFieldsInCycle };
 };
 

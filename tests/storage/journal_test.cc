@@ -254,6 +254,42 @@ TEST_F(JournalTest, ReadingAHashWritesOnlyThatHashsRows) {
   EXPECT_EQ(Get("other"), "1");
 }
 
+TEST_F(JournalTest, CommitsGoOnWhileAChunkIsBeingMaterialized) {
+  ASSERT_TRUE(open_status_.ok());
+  for (const char* field : {"a", "b"}) keyspace_->SetField(0, "cart", field, "1");
+  for (int i = 0; i < 10; ++i) Put("k" + std::to_string(i), "v1");
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  keyspace_->set_cycle_interval_ms(0);
+  engine_->TEST_PauseMaterializer(true);
+  Put("tick", "1");
+  ASSERT_TRUE(keyspace_->Commit().ok());  // starts a cycle and hands its chunk over
+  ASSERT_TRUE(keyspace_->chunk_in_flight());
+  // Later commits neither wait for the chunk nor take another.
+  for (int i = 0; i < 10; ++i) Put("k" + std::to_string(i), "v2");
+  keyspace_->SetField(0, "cart", "a", "2");
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  Put("tick", "2");
+  ASSERT_TRUE(keyspace_->StartCommit());
+  ASSERT_TRUE(keyspace_->FinishCommit(/*wait=*/true).ok());
+  EXPECT_EQ(keyspace_->durable_generation(), keyspace_->write_generation());
+  EXPECT_TRUE(keyspace_->chunk_in_flight());
+  EXPECT_EQ(keyspace_->rows_materialized(), 0u);
+  EXPECT_EQ(keyspace_->materialize_cycles(), 0u);
+  EXPECT_EQ(Get("k3"), "v2");
+  engine_->TEST_PauseMaterializer(false);
+  // Iterating the hash writes its newest rows after the chunk (which holds
+  // older values of them) has landed.
+  EXPECT_EQ(Fields("cart"), (std::map<std::string, std::string>{{"a", "2"}, {"b", "1"}}));
+  EXPECT_FALSE(keyspace_->chunk_in_flight());
+  EXPECT_EQ(keyspace_->materialize_cycles(), 1u);
+  EXPECT_GE(keyspace_->rows_materialized(), 12u);
+  Open();
+  ASSERT_TRUE(open_status_.ok());
+  EXPECT_EQ(Get("k3"), "v2");
+  EXPECT_EQ(Get("tick"), "2");
+  EXPECT_EQ(Fields("cart"), (std::map<std::string, std::string>{{"a", "2"}, {"b", "1"}}));
+}
+
 // A crash while the newest record was being appended (a power loss can tear
 // it): the open drops the partial record and applies the rest.
 TEST_F(JournalTest, ATornLastRecordIsDropped) {
