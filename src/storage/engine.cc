@@ -288,11 +288,7 @@ Status Engine::Write(leveldb::WriteBatch* batch) {
   commits_.fetch_add(1, std::memory_order_relaxed);
   // Commit jobs leave this alone: the journal is what they make durable.
   if (s.ok() && !sync) dirty_since_sync_.store(true, std::memory_order_relaxed);
-  if (!s.ok()) {
-    last_error_ = s.ToString();
-    spdlog::error("write to LevelDB failed: {}", last_error_);
-  }
-  return FromLevelDB(s);
+  return Report(s, "write to LevelDB failed");
 }
 
 leveldb::Status Engine::RunCommit(const CommitJob& job) {
@@ -334,11 +330,7 @@ Status Engine::Commit(const CommitJob& job) {
   }
   leveldb::Status s = RunCommit(job);
   HandOffDeferred(job, s);
-  if (!s.ok()) {
-    last_error_ = s.ToString();
-    spdlog::error("commit failed: {}", last_error_);
-  }
-  return FromLevelDB(s);
+  return Report(s, "commit failed");
 }
 
 void Engine::CommitAsync(const CommitJob& job) {
@@ -366,11 +358,7 @@ Status Engine::FinishAsync() {
     s = writer_result_;
   }
   async_pending_ = false;
-  if (!s.ok()) {
-    last_error_ = s.ToString();
-    spdlog::error("commit failed: {}", last_error_);
-  }
-  return FromLevelDB(s);
+  return Report(s, "commit failed");
 }
 
 Status Engine::FinishMaterialize() {
@@ -383,9 +371,13 @@ Status Engine::FinishMaterialize() {
     s = materialize_result_;
   }
   materialize_pending_ = false;
+  return Report(s, "materialization write failed");
+}
+
+Status Engine::Report(const leveldb::Status& s, const char* what) {
   if (!s.ok()) {
     last_error_ = s.ToString();
-    spdlog::error("materialization write failed: {}", last_error_);
+    spdlog::error("{}: {}", what, last_error_);
   }
   return FromLevelDB(s);
 }

@@ -194,6 +194,9 @@ class Engine {
   // or, if the commit failed, reports it not written.
   void HandOffDeferred(const CommitJob& job, const leveldb::Status& commit_status);
   void Notify();
+  // Converts `s`, recording and logging it as `what` if it failed (loop
+  // thread only: last_error_ is the loop's).
+  Status Report(const leveldb::Status& s, const char* what);
   // Scans the initial filter, then rebuilds a bigger one each time it fills.
   void FilterThreadMain(const leveldb::Snapshot* snapshot);
   // Adds every key of `snapshot` to `filter` and sets *keys to their
