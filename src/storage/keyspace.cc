@@ -373,8 +373,9 @@ Status Keyspace::Commit() {
 
 Status Keyspace::Checkpoint() {
   Status s = Commit();
-  if (s.ok()) s = ReapChunk(/*wait=*/true);
   if (!s.ok()) return s;
+  // A failed chunk's rows are back in the cycle: they are written below.
+  ReapChunk(/*wait=*/true);
   if (pending_rows() == 0 && journal_floor_ == journal_next_) return Status::OK();
   leveldb::WriteBatch rows;
   cache_.ForEachUnmaterialized([&](std::string_view key, bool present, std::string_view value) {
