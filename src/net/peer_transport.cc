@@ -37,6 +37,12 @@ constexpr size_t kMaxHandshakeField = 256;
 constexpr int64_t kWarningWindowMs = 10000;
 // Output buffers that grew past this are released once drained.
 constexpr size_t kIdleBufferCapacity = 64 * 1024;
+// Requests queued for a peer are written at the end of the loop turn, one
+// write for all of them, unless this many bytes are waiting: those leave at
+// once, so the peer works on them while this node still reads the rest of
+// the turn's commands. Waiting for the turn's end kept the nodes in
+// lock-step (on 2 cores a 3-node cluster under SET -P 16 was 30% idle).
+constexpr size_t kWriteAheadBytes = 4096;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -491,6 +497,7 @@ void PeerTransport::Send(const NodeId& peer, cluster::PeerRequest request, int64
     AppendRequest(&conn->out, request);
     conn->inflight.push_back(id);
     ScheduleFlush(conn);
+    if (conn->out.size() >= kWriteAheadBytes) WriteAhead(conn);
   } else {
     pending_request.args = std::move(request);
     link->waiting.push_back(id);
@@ -1311,6 +1318,19 @@ void PeerTransport::Flush(Connection* conn) {
     return;
   }
   if (conn->read_paused && !InboundBusy(conn)) ResumeReading(conn);
+}
+
+void PeerTransport::WriteAhead(Connection* conn) {
+  if (conn->closing || conn->write_pending || conn->out.empty()) return;
+  uv_buf_t buf = uv_buf_init(conn->out.data(), static_cast<unsigned>(conn->out.size()));
+  const int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&conn->tcp), &buf, 1);
+  if (n <= 0) return;  // EAGAIN or an error: the turn's Flush deals with it
+  if (conn->outbound) {
+    stats_.requests_sent += conn->inflight.size() - conn->written;
+    conn->written = conn->inflight.size();
+  }
+  stats_.bytes_out += static_cast<uint64_t>(n);
+  conn->out.erase(0, static_cast<size_t>(n));
 }
 
 void PeerTransport::OnWrite(uv_write_t* req, int status) {

@@ -237,6 +237,11 @@ class PeerTransport : public cluster::Transport {
   // Output.
   void ScheduleFlush(Connection* conn);
   void Flush(Connection* conn);
+  // Writes what `conn` has queued now, as far as the socket takes it without
+  // blocking, and never closes: the flush already scheduled for the end of
+  // the turn writes the rest and handles errors. Callers may be inside a
+  // reply callback, where closing (which fails requests) must not happen.
+  void WriteAhead(Connection* conn);
   void CloseConnection(Connection* conn);
 
   // Requests.
