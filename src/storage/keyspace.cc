@@ -301,8 +301,9 @@ bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
   if (journaled.empty()) {
     journaled.swap(unmaterialized_[kFieldsStaged]);
   } else {
-    // Moves the nodes; rows already listed stay behind and are dropped.
-    for (auto& [prefix, rows] : unmaterialized_[kFieldsStaged]) journaled[prefix].merge(rows);
+    for (auto& [prefix, rows] : unmaterialized_[kFieldsStaged]) {
+      journaled[prefix].Merge(std::move(rows));
+    }
     unmaterialized_[kFieldsStaged].clear();
   }
   // One chunk at a time: the next waits until the materializer is free.
@@ -519,19 +520,36 @@ void Keyspace::NoteFieldRow(const std::string& raw_key) {
     noted_prefix_.assign(prefix);
     noted_rows_ = &unmaterialized_[kFieldsStaged][noted_prefix_];
   }
-  noted_rows_->insert(raw_key);
+  noted_rows_->Add(RowCache::HashOf(raw_key));
+}
+
+void Keyspace::RowHashList::Merge(RowHashList&& other) {
+  if (hashes_.empty()) {
+    std::swap(hashes_, other.hashes_);
+    std::swap(deduped_size_, other.deduped_size_);
+    return;
+  }
+  hashes_.insert(hashes_.end(), other.hashes_.begin(), other.hashes_.end());
+  if (hashes_.size() >= 2 * deduped_size_) Dedupe();
+}
+
+void Keyspace::RowHashList::Dedupe() {
+  std::sort(hashes_.begin(), hashes_.end());
+  hashes_.erase(std::unique(hashes_.begin(), hashes_.end()), hashes_.end());
+  deduped_size_ = std::max<size_t>(hashes_.size(), 512);
 }
 
 std::unique_ptr<leveldb::Iterator> Keyspace::NewFieldRowIterator(const std::string& prefix) {
-  std::vector<std::string> rows;
+  RowHashList rows;
   noted_rows_ = nullptr;  // may be erased below
   for (FieldRowIndex& stage : unmaterialized_) {
     auto it = stage.find(prefix);
     if (it == stage.end()) continue;
-    rows.insert(rows.end(), it->second.begin(), it->second.end());
+    rows.Merge(std::move(it->second));
     stage.erase(it);
   }
-  if (!rows.empty()) {
+  const std::vector<uint64_t>& hashes = rows.Sorted();
+  if (!hashes.empty()) {
     // Commit first: a staged row must not reach LevelDB before the journal
     // has it with the rest of its command's writes (a new field without its
     // key row's count); a journaled row's newest value may go early (see
@@ -540,13 +558,14 @@ std::unique_ptr<leveldb::Iterator> Keyspace::NewFieldRowIterator(const std::stri
     Status s = Commit();
     if (s.ok()) s = ReapChunk(/*wait=*/true);
     if (!s.ok()) spdlog::error("commit before iteration failed: {}", s.ToString());
-    std::sort(rows.begin(), rows.end());
-    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
     leveldb::WriteBatch batch;
-    for (const std::string& row : rows) {
-      const RowCache::Entry* entry = cache_.Lookup(row);
-      // Not cached: forgotten after a failed write, so LevelDB's copy is the one.
-      if (entry != nullptr) AddRow(&batch, row, entry->present, entry->value());
+    for (const uint64_t hash : hashes) {
+      // A row no longer cached was forgotten after a failed write (LevelDB's
+      // copy is the one) or was materialized and evicted. Another row may
+      // share the hash: only this hash's rows are written.
+      cache_.ForEachWithHash(hash, [&](std::string_view key, bool present, std::string_view value) {
+        if (key.starts_with(prefix)) AddRow(&batch, key, present, value);
+      });
     }
     s = engine_->Write(&batch);
     if (!s.ok()) {

@@ -13,7 +13,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "storage/engine.h"
@@ -485,21 +484,43 @@ class Keyspace {
   std::string journal_buf_;         // reused journal record buffer
   std::string side_buf_;            // the side writes since the last commit, as journal rows
   uint64_t batch_journal_seq_ = 0;  // the record PrepareCommitBatch made (0: none)
+  // The field rows of one hash written since they were last under their own
+  // LevelDB key, as row-cache hashes (RowCache::HashOf): an unmaterialized
+  // row is pinned, so its hash finds it in the cache, key and all. A list
+  // holds each row once however often it is rewritten (Add dedupes as it
+  // grows), so it grows with the rows a cycle covers, not with the writes;
+  // eight bytes a row, and no string hashing on the HSET path.
+  class RowHashList {
+   public:
+    void Add(uint64_t hash) {
+      hashes_.push_back(hash);
+      if (hashes_.size() >= 2 * deduped_size_) Dedupe();
+    }
+    void Merge(RowHashList&& other);
+    // Sorted, without duplicates.
+    const std::vector<uint64_t>& Sorted() {
+      Dedupe();
+      return hashes_;
+    }
+
+   private:
+    void Dedupe();
+    std::vector<uint64_t> hashes_;
+    size_t deduped_size_ = 512;  // Add dedupes at twice this size
+  };
   // Field rows written since they were last under their own LevelDB key, by
   // hash (field prefix), in the three stages a row goes through: staged since
   // the last commit, journaled (pending), in the current cycle. A stage is
   // dropped when its rows reach their keys (cycle end, checkpoint), a hash's
   // entries when NewFieldRowIterator writes its rows. A row may be listed in
   // more than one stage, and rows already written may linger until the stage
-  // is dropped: both only cost a redundant write. Sets, not lists: a stage
-  // holds each row once however often it is rewritten, so it grows with the
-  // rows a cycle covers, not with the writes.
-  using FieldRowIndex = std::unordered_map<std::string, std::unordered_set<std::string>>;
+  // is dropped: both only cost a redundant write.
+  using FieldRowIndex = std::unordered_map<std::string, RowHashList>;
   FieldRowIndex unmaterialized_[3];
   // NoteFieldRow's last hash and its rows in the staged stage (null when
   // that stage changed since).
   std::string noted_prefix_;
-  std::unordered_set<std::string>* noted_rows_ = nullptr;
+  RowHashList* noted_rows_ = nullptr;
   enum FieldStage { kFieldsStaged, kFieldsJournaled, kFieldsInCycle };
 };
 

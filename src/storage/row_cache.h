@@ -121,6 +121,17 @@ class RowCache {
     }
   }
 
+  // Visits every cached row whose HashOf is `hash` (rows known absent
+  // included): visit(key, present, value). Pinned rows are always cached.
+  template <typename Visitor>
+  void ForEachWithHash(uint64_t hash, Visitor&& visit) const {
+    for (size_t i = hash & mask_; slots_[i].entry != nullptr; i = (i + 1) & mask_) {
+      if (slots_[i].hash != hash) continue;
+      const Entry* e = slots_[i].entry;
+      visit(e->key(), e->present, e->value());
+    }
+  }
+
   // Caches a row read from LevelDB (clean).
   void Fill(std::string_view key, std::string_view value) { Store(key, true, value, false); }
   void FillAbsent(std::string_view key) { Store(key, false, {}, false); }

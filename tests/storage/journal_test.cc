@@ -290,6 +290,33 @@ TEST_F(JournalTest, CommitsGoOnWhileAChunkIsBeingMaterialized) {
   EXPECT_EQ(Fields("cart"), (std::map<std::string, std::string>{{"a", "2"}, {"b", "1"}}));
 }
 
+// Iterating a hash first writes its rows that are not yet under their own
+// key, whatever stage they are in (staged, journaled, in a cycle), each once
+// however often it was rewritten; thousands of rewritten fields exercise the
+// de-duplicated index of those rows.
+TEST_F(JournalTest, IteratingAHashWritesEveryUnmaterializedField) {
+  ASSERT_TRUE(open_status_.ok());
+  std::map<std::string, std::string> expected;
+  auto write_round = [&](int round, int step) {
+    for (int i = 0; i < 3000; i += step) {
+      const std::string field = "f" + std::to_string(i);
+      const std::string value = "v" + std::to_string(round);
+      keyspace_->SetField(0, "cart", field, value);
+      expected[field] = value;
+      if (i % 700 == 0) {
+        ASSERT_TRUE(keyspace_->Commit().ok());
+      }
+    }
+  };
+  for (int round = 0; round < 4; ++round) write_round(round, round == 0 ? 1 : 3);
+  EXPECT_EQ(Fields("cart"), expected);
+  write_round(4, 7);  // after the iteration wrote them: listed afresh
+  EXPECT_EQ(Fields("cart"), expected);
+  Open();
+  ASSERT_TRUE(open_status_.ok());
+  EXPECT_EQ(Fields("cart"), expected);
+}
+
 // A crash while the newest record was being appended (a power loss can tear
 // it): the open drops the partial record and applies the rest.
 TEST_F(JournalTest, ATornLastRecordIsDropped) {
