@@ -296,7 +296,15 @@ void MgetCommand(ExecContext& ctx) {
 void MsetPairs(ExecContext& ctx) {
   KeyRecord record;
   KeyRecord old;
+  // Execute's PrefetchKeyRows asked for every key's row at once, so the first
+  // rows still arrive late; the prefetcher asks again a few keys ahead of
+  // each lookup, which measured a fifth less loop time per MSET -P 16.
+  std::vector<std::string_view> keys;
+  keys.reserve(ctx.argc() / 2);
+  for (size_t i = 1; i + 1 < ctx.argc(); i += 2) keys.push_back(ctx.arg(i));
+  storage::Keyspace::RowPrefetcher prefetch(&ctx.keyspace(), ctx.db(), keys);
   for (size_t i = 1; i + 1 < ctx.argc(); i += 2) {
+    prefetch.Before(i / 2);
     const std::string_view key = ctx.arg(i);
     const bool found = ctx.keyspace().Find(ctx.db(), key, ctx.now_ms, &record).ok();
     if (found) old = MetaOf(record);
