@@ -523,24 +523,53 @@ void Keyspace::NoteFieldRow(const std::string& raw_key) {
   noted_rows_->Add(RowCache::HashOf(raw_key));
 }
 
-void Keyspace::RowHashList::Merge(RowHashList&& other) {
-  if (hashes_.empty()) {
-    std::swap(hashes_, other.hashes_);
-    std::swap(deduped_size_, other.deduped_size_);
+void Keyspace::RowHashSet::Add(uint64_t hash) {
+  if (hash == 0) {
+    has_zero_ = true;
     return;
   }
-  hashes_.insert(hashes_.end(), other.hashes_.begin(), other.hashes_.end());
-  if (hashes_.size() >= 2 * deduped_size_) Dedupe();
+  if (2 * (count_ + 1) > slots_.size()) Grow();
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    if (slots_[i] == hash) return;
+    if (slots_[i] == 0) {
+      slots_[i] = hash;
+      ++count_;
+      return;
+    }
+  }
 }
 
-void Keyspace::RowHashList::Dedupe() {
-  std::sort(hashes_.begin(), hashes_.end());
-  hashes_.erase(std::unique(hashes_.begin(), hashes_.end()), hashes_.end());
-  deduped_size_ = std::max<size_t>(hashes_.size(), 512);
+void Keyspace::RowHashSet::Merge(RowHashSet&& other) {
+  if (count_ < other.count_) std::swap(*this, other);
+  has_zero_ = has_zero_ || other.has_zero_;
+  for (const uint64_t hash : other.slots_) {
+    if (hash != 0) Add(hash);
+  }
+}
+
+std::vector<uint64_t> Keyspace::RowHashSet::Sorted() const {
+  std::vector<uint64_t> hashes;
+  hashes.reserve(count_ + 1);
+  if (has_zero_) hashes.push_back(0);
+  for (const uint64_t hash : slots_) {
+    if (hash != 0) hashes.push_back(hash);
+  }
+  std::sort(hashes.begin(), hashes.end());
+  return hashes;
+}
+
+void Keyspace::RowHashSet::Grow() {
+  std::vector<uint64_t> old =
+      std::exchange(slots_, std::vector<uint64_t>(std::max<size_t>(16, 2 * slots_.size())));
+  count_ = 0;
+  for (const uint64_t hash : old) {
+    if (hash != 0) Add(hash);
+  }
 }
 
 std::unique_ptr<leveldb::Iterator> Keyspace::NewFieldRowIterator(const std::string& prefix) {
-  RowHashList rows;
+  RowHashSet rows;
   noted_rows_ = nullptr;  // may be erased below
   for (FieldRowIndex& stage : unmaterialized_) {
     auto it = stage.find(prefix);
@@ -548,7 +577,7 @@ std::unique_ptr<leveldb::Iterator> Keyspace::NewFieldRowIterator(const std::stri
     rows.Merge(std::move(it->second));
     stage.erase(it);
   }
-  const std::vector<uint64_t>& hashes = rows.Sorted();
+  const std::vector<uint64_t> hashes = rows.Sorted();
   if (!hashes.empty()) {
     // Commit first: a staged row must not reach LevelDB before the journal
     // has it with the rest of its command's writes (a new field without its

@@ -485,28 +485,23 @@ class Keyspace {
   std::string side_buf_;            // the side writes since the last commit, as journal rows
   uint64_t batch_journal_seq_ = 0;  // the record PrepareCommitBatch made (0: none)
   // The field rows of one hash written since they were last under their own
-  // LevelDB key, as row-cache hashes (RowCache::HashOf): an unmaterialized
-  // row is pinned, so its hash finds it in the cache, key and all. A list
-  // holds each row once however often it is rewritten (Add dedupes as it
-  // grows), so it grows with the rows a cycle covers, not with the writes;
-  // eight bytes a row, and no string hashing on the HSET path.
-  class RowHashList {
+  // LevelDB key, as a set of row-cache hashes (RowCache::HashOf): an
+  // unmaterialized row is pinned, so its hash finds it in the cache, key and
+  // all. A set holds each row once however often it is rewritten, so it grows
+  // with the rows a cycle covers, not with the writes. Open addressing on the
+  // hash itself: no string hashing or node allocation on the HSET path.
+  class RowHashSet {
    public:
-    void Add(uint64_t hash) {
-      hashes_.push_back(hash);
-      if (hashes_.size() >= 2 * deduped_size_) Dedupe();
-    }
-    void Merge(RowHashList&& other);
-    // Sorted, without duplicates.
-    const std::vector<uint64_t>& Sorted() {
-      Dedupe();
-      return hashes_;
-    }
+    void Add(uint64_t hash);
+    // Adds every hash of `other`, leaving it unspecified.
+    void Merge(RowHashSet&& other);
+    std::vector<uint64_t> Sorted() const;
 
    private:
-    void Dedupe();
-    std::vector<uint64_t> hashes_;
-    size_t deduped_size_ = 512;  // Add dedupes at twice this size
+    void Grow();
+    std::vector<uint64_t> slots_;  // 0: empty (a hash of 0 is has_zero_)
+    size_t count_ = 0;
+    bool has_zero_ = false;
   };
   // Field rows written since they were last under their own LevelDB key, by
   // hash (field prefix), in the three stages a row goes through: staged since
@@ -515,12 +510,12 @@ class Keyspace {
   // entries when NewFieldRowIterator writes its rows. A row may be listed in
   // more than one stage, and rows already written may linger until the stage
   // is dropped: both only cost a redundant write.
-  using FieldRowIndex = std::unordered_map<std::string, RowHashList>;
+  using FieldRowIndex = std::unordered_map<std::string, RowHashSet>;
   FieldRowIndex unmaterialized_[3];
   // NoteFieldRow's last hash and its rows in the staged stage (null when
   // that stage changed since).
   std::string noted_prefix_;
-  RowHashList* noted_rows_ = nullptr;
+  RowHashSet* noted_rows_ = nullptr;
   enum FieldStage { kFieldsStaged, kFieldsJournaled, kFieldsInCycle };
 };
 
