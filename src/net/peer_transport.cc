@@ -1282,35 +1282,27 @@ void PeerTransport::RunCheck() {
 void PeerTransport::Flush(Connection* conn) {
   if (conn->closing || conn->write_pending) return;  // OnWrite reschedules
   if (!conn->out.empty()) {
-    if (conn->outbound) {
-      stats_.requests_sent += conn->inflight.size() - conn->written;
-      conn->written = conn->inflight.size();
-    }
-    auto* stream = reinterpret_cast<uv_stream_t*>(&conn->tcp);
-    uv_buf_t buf = uv_buf_init(conn->out.data(), static_cast<unsigned>(conn->out.size()));
-    int n = uv_try_write(stream, &buf, 1);
-    if (n == UV_EAGAIN) n = 0;
+    CountWritten(conn);
+    const int n = TryWrite(conn);
     if (n < 0) {
       spdlog::debug("Cluster connection {}: {}", conn->remote, uv_strerror(n));
       CloseConnection(conn);
       return;
     }
-    stats_.bytes_out += static_cast<uint64_t>(n);
-    if (static_cast<size_t>(n) < conn->out.size()) {
-      conn->writing.assign(conn->out, static_cast<size_t>(n));
-      conn->out.clear();
+    if (!conn->out.empty()) {
+      conn->writing.swap(conn->out);  // `writing` is empty while no write is pending
       conn->write_pending = true;
       conn->write_req.data = conn;
       uv_buf_t rest =
           uv_buf_init(conn->writing.data(), static_cast<unsigned>(conn->writing.size()));
-      const int rc = uv_write(&conn->write_req, stream, &rest, 1, &PeerTransport::OnWrite);
+      const int rc = uv_write(&conn->write_req, reinterpret_cast<uv_stream_t*>(&conn->tcp), &rest,
+                              1, &PeerTransport::OnWrite);
       if (rc != 0) {
         conn->write_pending = false;
         CloseConnection(conn);
       }
       return;
     }
-    conn->out.clear();
     if (conn->out.capacity() > kIdleBufferCapacity) std::string().swap(conn->out);
   }
   if (conn->close_after_flush) {
@@ -1322,15 +1314,24 @@ void PeerTransport::Flush(Connection* conn) {
 
 void PeerTransport::WriteAhead(Connection* conn) {
   if (conn->closing || conn->write_pending || conn->out.empty()) return;
+  // EAGAIN or an error: the turn's Flush deals with it.
+  if (TryWrite(conn) > 0) CountWritten(conn);
+}
+
+int PeerTransport::TryWrite(Connection* conn) {
   uv_buf_t buf = uv_buf_init(conn->out.data(), static_cast<unsigned>(conn->out.size()));
   const int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&conn->tcp), &buf, 1);
-  if (n <= 0) return;  // EAGAIN or an error: the turn's Flush deals with it
-  if (conn->outbound) {
-    stats_.requests_sent += conn->inflight.size() - conn->written;
-    conn->written = conn->inflight.size();
-  }
+  if (n == UV_EAGAIN) return 0;
+  if (n < 0) return n;
   stats_.bytes_out += static_cast<uint64_t>(n);
   conn->out.erase(0, static_cast<size_t>(n));
+  return n;
+}
+
+void PeerTransport::CountWritten(Connection* conn) {
+  if (!conn->outbound) return;
+  stats_.requests_sent += conn->inflight.size() - conn->written;
+  conn->written = conn->inflight.size();
 }
 
 void PeerTransport::OnWrite(uv_write_t* req, int status) {

@@ -242,6 +242,14 @@ class PeerTransport : public cluster::Transport {
   // the turn writes the rest and handles errors. Callers may be inside a
   // reply callback, where closing (which fails requests) must not happen.
   void WriteAhead(Connection* conn);
+  // Writes `conn->out` as far as the socket takes it without blocking and
+  // drops the written bytes from it. Returns their count (0 on EAGAIN) or a
+  // libuv error.
+  int TryWrite(Connection* conn);
+  // Every request queued on an outbound connection counts as handed to the
+  // socket (written), even if part of it still waits in a buffer: a failure
+  // then reports it as possibly applied, never as certainly not.
+  void CountWritten(Connection* conn);
   void CloseConnection(Connection* conn);
 
   // Requests.
