@@ -548,14 +548,13 @@ void Keyspace::RowHashSet::Merge(RowHashSet&& other) {
   }
 }
 
-std::vector<uint64_t> Keyspace::RowHashSet::Sorted() const {
+std::vector<uint64_t> Keyspace::RowHashSet::Hashes() const {
   std::vector<uint64_t> hashes;
   hashes.reserve(count_ + 1);
   if (has_zero_) hashes.push_back(0);
   for (const uint64_t hash : slots_) {
     if (hash != 0) hashes.push_back(hash);
   }
-  std::sort(hashes.begin(), hashes.end());
   return hashes;
 }
 
@@ -577,7 +576,7 @@ std::unique_ptr<leveldb::Iterator> Keyspace::NewFieldRowIterator(const std::stri
     rows.Merge(std::move(it->second));
     stage.erase(it);
   }
-  const std::vector<uint64_t> hashes = rows.Sorted();
+  const std::vector<uint64_t> hashes = rows.Hashes();
   if (!hashes.empty()) {
     // Commit first: a staged row must not reach LevelDB before the journal
     // has it with the rest of its command's writes (a new field without its
@@ -590,8 +589,8 @@ std::unique_ptr<leveldb::Iterator> Keyspace::NewFieldRowIterator(const std::stri
     leveldb::WriteBatch batch;
     for (const uint64_t hash : hashes) {
       // A row no longer cached was forgotten after a failed write (LevelDB's
-      // copy is the one) or was materialized and evicted. Another row may
-      // share the hash: only this hash's rows are written.
+      // copy is the one) or was materialized and evicted. A row of another
+      // key may have the same row hash: the prefix check skips it.
       cache_.ForEachWithHash(hash, [&](std::string_view key, bool present, std::string_view value) {
         if (key.starts_with(prefix)) AddRow(&batch, key, present, value);
       });

@@ -495,7 +495,8 @@ class Keyspace {
     void Add(uint64_t hash);
     // Adds every hash of `other`, leaving it unspecified.
     void Merge(RowHashSet&& other);
-    std::vector<uint64_t> Sorted() const;
+    // Each hash once, in no particular order.
+    std::vector<uint64_t> Hashes() const;
 
    private:
     void Grow();
