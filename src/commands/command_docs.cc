@@ -780,7 +780,7 @@ void CommandListCommand(ExecContext& ctx) {
   std::string category;
   if (filter == Filter::kAclCat) {
     for (std::string_view known : kAclCategories) {
-      if (EqualsIgnoreCase(known, filter_arg)) category = "@" + std::string(known);
+      if (EqualsIgnoreCase(known, filter_arg)) category.assign("@").append(known);
     }
   }
   auto matches = [&](const CommandSpec& spec) {

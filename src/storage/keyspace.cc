@@ -193,8 +193,17 @@ Status Keyspace::ReplayJournal() {
   }
   records = legacy.size();
   uint64_t torn_bytes = 0;
+  size_t empty_records = 0;
   s = engine_->journal()->ReadAll(
       [&](uint64_t seq, std::string_view payload) {
+        // Earlier builds could write a record empty once its buffer passed a
+        // megabyte (see PrepareCommitBatch): it holds nothing to apply, and
+        // refusing to start over it would strand every later record too.
+        if (payload.empty()) {
+          ++empty_records;
+          last_seq = std::max(last_seq, seq);
+          return Status::OK();
+        }
         const uint32_t rows_bytes = payload.size() < 4 ? 0 : DecodeFixed32BE(payload.data());
         if (payload.size() < 4 || rows_bytes > payload.size() - 4 ||
             !add_rows(payload.substr(4, rows_bytes), &rows) ||
@@ -207,6 +216,12 @@ Status Keyspace::ReplayJournal() {
       },
       &torn_bytes);
   if (!s.ok()) return s;
+  if (empty_records > 0) {
+    spdlog::warn(
+        "Skipped {} empty journal records (an older version wrote them in place of "
+        "records over a megabyte: their rows may be lost)",
+        empty_records);
+  }
   if (torn_bytes > 0) {
     spdlog::warn("Dropped a torn record ({} bytes) at the end of the journal", torn_bytes);
   }
@@ -259,6 +274,10 @@ bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
   side_ops_ = 0;
   batch_journal_seq_ = 0;
   if (any) {
+    // The writer thread reads journal_buf_ until the commit it was made for
+    // finishes, and none is in flight here: only now may it be given back
+    // (after one huge value), never in ResetBatch, which runs meanwhile.
+    if (journal_buf_.capacity() > kRetainedBufferBytes) std::string().swap(journal_buf_);
     journal_buf_.assign(4, '\0');  // the rows part's length, set below
     cache_.ForEachDirty([this](std::string_view key, bool present, std::string_view value) {
       AppendJournalRow(key, present, value, &journal_buf_);
@@ -348,7 +367,6 @@ void Keyspace::ResetBatch(std::unique_ptr<leveldb::WriteBatch>* batch) {
     (*batch)->Clear();
   }
   if (scratch_.capacity() > kRetainedBufferBytes) std::string().swap(scratch_);
-  if (journal_buf_.capacity() > kRetainedBufferBytes) std::string().swap(journal_buf_);
 }
 
 Status Keyspace::Commit() {

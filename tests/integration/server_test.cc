@@ -112,6 +112,44 @@ TEST(ServerIntegrationTest, Kill9BetweenJournalAndMaterializationLosesNothing) {
   EXPECT_EQ(Str(Command(c, "HGET cart sku:2")), "1");
 }
 
+// Values over a megabyte make journal records over a megabyte, and with cycles back to
+// back every commit also hands over or reaps a materialization chunk. Such a
+// record once went out empty, and the restart after a kill -9 failed on it.
+TEST(ServerIntegrationTest, Kill9AfterRecordsOverAMegabyteLosesNothing) {
+  ServerProcess server({"--enable-debug-command", "local"});
+  ASSERT_TRUE(server.Start());
+  constexpr int kRounds = 10;
+  constexpr int kKeysPerRound = 4;
+  auto value_of = [](int round, int key) {
+    return std::string(1200 << 10, static_cast<char>('a' + (round + key) % 26)) +
+           std::to_string(round);
+  };
+  {
+    Connection c = server.Connect();
+    EXPECT_EQ(Str(Command(c, "DEBUG SET-JOURNAL-CYCLE-MS 0")), "OK");
+    for (int round = 0; round < kRounds; ++round) {
+      for (int key = 0; key < kKeysPerRound; ++key) {
+        const std::string value = value_of(round, key);
+        redisAppendCommand(c.get(), "SET big:%d %b", key, value.data(), value.size());
+      }
+      for (int key = 0; key < kKeysPerRound; ++key) {
+        redisReply* r = nullptr;
+        ASSERT_EQ(redisGetReply(c.get(), reinterpret_cast<void**>(&r)), REDIS_OK);
+        Reply owned(r);
+        ASSERT_EQ(Str(owned), "OK");
+      }
+    }
+    EXPECT_GE(InfoField(c, "journal_cycles"), 1);
+  }
+  server.Kill(SIGKILL);
+  ASSERT_TRUE(server.Start());
+  Connection c = server.Connect();
+  EXPECT_EQ(Command(c, "DBSIZE")->integer, kKeysPerRound);
+  for (int key = 0; key < kKeysPerRound; ++key) {
+    ASSERT_EQ(Str(Command(c, "GET big:%d", key)), value_of(kRounds - 1, key)) << key;
+  }
+}
+
 TEST(ServerIntegrationTest, ShutdownCommandExitsCleanly) {
   ServerProcess server;
   ASSERT_TRUE(server.Start());

@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 #include <vector>
 
 #include "storage/keyspace.h"
@@ -290,6 +292,35 @@ TEST_F(JournalTest, CommitsGoOnWhileAChunkIsBeingMaterialized) {
   EXPECT_EQ(Fields("cart"), (std::map<std::string, std::string>{{"a", "2"}, {"b", "1"}}));
 }
 
+// A commit reaps a finished chunk while it builds its record, and reaping
+// gives oversized buffers back: a record over a megabyte must still reach the
+// journal whole (it once went out empty, and the reopen failed on it).
+TEST_F(JournalTest, ARecordOverAMegabyteSurvivesReapingAChunk) {
+  ASSERT_TRUE(open_status_.ok());
+  for (int i = 0; i < 10; ++i) Put("k" + std::to_string(i), "v1");
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  keyspace_->set_cycle_interval_ms(0);
+  engine_->TEST_PauseMaterializer(true);
+  Put("tick", "1");
+  ASSERT_TRUE(keyspace_->Commit().ok());  // starts a cycle and hands its chunk over
+  ASSERT_TRUE(keyspace_->chunk_in_flight());
+  engine_->TEST_PauseMaterializer(false);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!engine_->MaterializeDone() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_TRUE(engine_->MaterializeDone());
+  ASSERT_TRUE(keyspace_->chunk_in_flight());  // done but not yet reaped
+  const std::string big(2 << 20, 'x');
+  Put("big", big);
+  ASSERT_TRUE(keyspace_->StartCommit());
+  ASSERT_TRUE(keyspace_->FinishCommit(/*wait=*/true).ok());
+  Open();
+  ASSERT_TRUE(open_status_.ok()) << open_status_.ToString();
+  EXPECT_EQ(Get("big"), big);
+  EXPECT_EQ(Get("tick"), "1");
+}
+
 // Iterating a hash first writes its rows that are not yet under their own
 // key, whatever stage they are in (staged, journaled, in a cycle), each once
 // however often it was rewritten; thousands of rewritten fields exercise the
@@ -392,6 +423,27 @@ TEST_F(JournalTest, RecordsInsideLevelDbFromEarlierVersionsAreApplied) {
   ASSERT_TRUE(open_status_.ok()) << open_status_.ToString();
   EXPECT_EQ(Get("legacy"), "v");
   EXPECT_TRUE(engine_->Get(JournalKey(3), &record).IsNotFound());
+}
+
+// Earlier builds could write empty records: they are skipped, and the records
+// around them are applied.
+TEST_F(JournalTest, AnEmptyRecordIsSkipped) {
+  ASSERT_TRUE(open_status_.ok());
+  Put("a", "1");
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  const std::vector<uint64_t> seqs = JournalOnDisk();
+  ASSERT_EQ(seqs.size(), 1u);
+  ASSERT_TRUE(engine_->journal()->Append(seqs[0] + 1, "", /*sync=*/false).ok());
+  Open();
+  ASSERT_TRUE(open_status_.ok()) << open_status_.ToString();
+  EXPECT_EQ(Get("a"), "1");
+  Put("b", "2");
+  ASSERT_TRUE(keyspace_->Commit().ok());
+  EXPECT_GT(JournalOnDisk().at(0), seqs[0] + 1);  // numbers go on past the empty one
+  Open();
+  ASSERT_TRUE(open_status_.ok()) << open_status_.ToString();
+  EXPECT_EQ(Get("a"), "1");
+  EXPECT_EQ(Get("b"), "2");
 }
 
 TEST_F(JournalTest, AMalformedRecordFailsTheOpen) {
