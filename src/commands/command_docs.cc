@@ -780,7 +780,10 @@ void CommandListCommand(ExecContext& ctx) {
   std::string category;
   if (filter == Filter::kAclCat) {
     for (std::string_view known : kAclCategories) {
-      if (EqualsIgnoreCase(known, filter_arg)) category.assign("@").append(known);
+      if (EqualsIgnoreCase(known, filter_arg)) {
+        category.push_back('@');
+        category.append(known);
+      }
     }
   }
   auto matches = [&](const CommandSpec& spec) {
