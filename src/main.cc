@@ -331,7 +331,6 @@ int main(int argc, char** argv) {
   ringkv::storage::Keyspace keyspace(engine.get(), config.databases,
                                      static_cast<size_t>(config.row_cache_size));
   keyspace.set_actor({identity.node_id, identity.epoch});
-  keyspace.set_cycle_journal_bytes(engine_options.write_buffer_bytes);
   // With peers, deletes must leave tombstones so that a replica's older copy
   // cannot bring a deleted key back.
   keyspace.set_keep_tombstones(!config.seeds.empty());

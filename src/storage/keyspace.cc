@@ -22,15 +22,21 @@ constexpr size_t kRetainedBufferBytes = 1 << 20;
 // Materialization cycles (see Keyspace::Commit). Rare cycles are what make
 // the journal pay: a cycle writes a row once however often it changed, and
 // every row written is memtable and compaction work. So a cycle waits until
-// the journal written since the previous one reaches a budget (a memtable's
-// worth by default: a record and its deletion then still meet in L0, where
-// compaction drops both), but at least kMinCycleIntervalMs and at most
-// kMaxCycleIntervalMs (which bounds the replay after a crash, as kCycleRows
-// does), and starts at once when pinned rows take half the row cache. A commit
-// made only to advance a cycle (MaterializeStep) carries kIdleChunkRows rows.
+// the journal written since the previous one reaches kDefaultCycleJournalBytes,
+// but at least kMinCycleIntervalMs and at most kMaxCycleIntervalMs (which
+// bounds the replay after a crash, as kCycleRows and the byte budget do), and
+// starts at once when pinned rows take half the row cache. A commit made only
+// to advance a cycle (MaterializeStep) carries kIdleChunkRows rows.
+//
+// The byte budget is large enough that under a sustained write load the five
+// seconds end a cycle: with 32 MB (a memtable's worth, as before), MSET over
+// 100,000 keys rewrote each key's row every second and the materializer took
+// a fifth of a core; with 256 MB it writes each once per five seconds. It
+// still bounds the journal (two cycles' worth on disk) when large values
+// arrive faster than 50 MB a second.
 constexpr int64_t kMinCycleIntervalMs = 1000;
 constexpr int64_t kMaxCycleIntervalMs = 5000;
-constexpr size_t kDefaultCycleJournalBytes = 32 << 20;
+constexpr size_t kDefaultCycleJournalBytes = 256 << 20;
 constexpr size_t kCycleRows = 1 << 20;
 constexpr size_t kIdleChunkRows = 4096;
 constexpr size_t kMinChunkRows = 64;

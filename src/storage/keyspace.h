@@ -223,9 +223,9 @@ class Keyspace {
   // as pending, and a materialization cycle writes each of them as a row
   // once, however often it changed meanwhile; the chunk that completes a
   // cycle fsyncs LevelDB's logs, and then the journal files the cycle
-  // covered are deleted. A cycle starts once a memtable's worth of
-  // journal was written since the previous one (but at least a second and at
-  // most five seconds after it), when kCycleRows rows are pending, or when
+  // covered are deleted. A cycle starts once 256 MB of journal was written
+  // since the previous one (but at least a second and at most five seconds
+  // after it), when kCycleRows rows are pending, or when
   // pinned rows take half the row cache. A commit that finds the engine's
   // materializer thread free hands it a chunk of the cycle (half the
   // commit's own rows, four times that once the next cycle is due, or
@@ -267,9 +267,6 @@ class Keyspace {
     cycle_min_ms_ = cycle_max_ms_ = ms;
     cycle_journal_bytes_ = 0;
   }
-  // Journal bytes that make a cycle due (once a second has passed); the
-  // server passes LevelDB's memtable size.
-  void set_cycle_journal_bytes(size_t bytes) { cycle_journal_bytes_ = bytes; }
   // Rows pending materialization (pinned), journal records not yet deleted,
   // and totals, for INFO.
   size_t pending_rows() const { return cache_.pending_count() + cache_.cycle_count(); }
