@@ -89,7 +89,9 @@ class RowCache {
     char* data() { return reinterpret_cast<char*>(this + 1); }
   };
 
-  // `capacity_bytes` bounds clean rows; 0 keeps only pinned rows.
+  // `capacity_bytes` bounds clean rows; 0 keeps only pinned rows. The slot
+  // table is allocated at once for a full cache of small rows (16 bytes per
+  // 64 bytes of capacity).
   explicit RowCache(size_t capacity_bytes);
   ~RowCache();
 

@@ -25,7 +25,8 @@ class CommandHarness {
     options.sync_mode = storage::SyncMode::kNo;
     Status s = storage::Engine::Open(options, &engine_);
     if (!s.ok()) abort();
-    keyspace_ = std::make_unique<storage::Keyspace>(engine_.get(), config_.databases);
+    // A small row cache: its slot table is sized for the capacity up front.
+    keyspace_ = std::make_unique<storage::Keyspace>(engine_.get(), config_.databases, 1 << 20);
     if (!keyspace_->Open().ok()) abort();
     ctx_.config = &config_;
     ctx_.keyspace = keyspace_.get();
