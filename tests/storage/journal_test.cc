@@ -81,6 +81,17 @@ class JournalTest : public ::testing::Test {
     return seqs;
   }
   size_t JournalRecordsOnDisk() { return JournalOnDisk().size(); }
+  // Writes k0..k9 = v1, then with cycles back to back and the materializer
+  // paused, tick = 1: that commit starts a cycle whose chunk stays in flight.
+  void HoldAChunkOfANewCycle() {
+    for (int i = 0; i < 10; ++i) Put("k" + std::to_string(i), "v1");
+    ASSERT_TRUE(keyspace_->Commit().ok());
+    keyspace_->set_cycle_interval_ms(0);
+    engine_->TEST_PauseMaterializer(true);
+    Put("tick", "1");
+    ASSERT_TRUE(keyspace_->Commit().ok());
+    ASSERT_TRUE(keyspace_->chunk_in_flight());
+  }
   // Appends raw bytes to the newest journal file.
   void AppendToNewestJournalFile(std::string_view bytes) {
     std::vector<std::filesystem::path> files;
@@ -259,13 +270,7 @@ TEST_F(JournalTest, ReadingAHashWritesOnlyThatHashsRows) {
 TEST_F(JournalTest, CommitsGoOnWhileAChunkIsBeingMaterialized) {
   ASSERT_TRUE(open_status_.ok());
   for (const char* field : {"a", "b"}) keyspace_->SetField(0, "cart", field, "1");
-  for (int i = 0; i < 10; ++i) Put("k" + std::to_string(i), "v1");
-  ASSERT_TRUE(keyspace_->Commit().ok());
-  keyspace_->set_cycle_interval_ms(0);
-  engine_->TEST_PauseMaterializer(true);
-  Put("tick", "1");
-  ASSERT_TRUE(keyspace_->Commit().ok());  // starts a cycle and hands its chunk over
-  ASSERT_TRUE(keyspace_->chunk_in_flight());
+  ASSERT_NO_FATAL_FAILURE(HoldAChunkOfANewCycle());
   // Later commits neither wait for the chunk nor take another.
   for (int i = 0; i < 10; ++i) Put("k" + std::to_string(i), "v2");
   keyspace_->SetField(0, "cart", "a", "2");
@@ -297,13 +302,7 @@ TEST_F(JournalTest, CommitsGoOnWhileAChunkIsBeingMaterialized) {
 // journal whole (it once went out empty, and the reopen failed on it).
 TEST_F(JournalTest, ARecordOverAMegabyteSurvivesReapingAChunk) {
   ASSERT_TRUE(open_status_.ok());
-  for (int i = 0; i < 10; ++i) Put("k" + std::to_string(i), "v1");
-  ASSERT_TRUE(keyspace_->Commit().ok());
-  keyspace_->set_cycle_interval_ms(0);
-  engine_->TEST_PauseMaterializer(true);
-  Put("tick", "1");
-  ASSERT_TRUE(keyspace_->Commit().ok());  // starts a cycle and hands its chunk over
-  ASSERT_TRUE(keyspace_->chunk_in_flight());
+  ASSERT_NO_FATAL_FAILURE(HoldAChunkOfANewCycle());
   engine_->TEST_PauseMaterializer(false);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!engine_->MaterializeDone() && std::chrono::steady_clock::now() < deadline) {
