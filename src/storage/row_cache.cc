@@ -27,9 +27,9 @@ size_t InitialSlots(size_t capacity_bytes) {
 }  // namespace
 
 RowCache::RowCache(size_t capacity_bytes)
-    : capacity_(capacity_bytes),
-      mask_(InitialSlots(capacity_bytes) - 1),
-      slots_(InitialSlots(capacity_bytes)) {}
+    : capacity_(capacity_bytes), slots_(InitialSlots(capacity_bytes)) {
+  mask_ = slots_.size() - 1;
+}
 
 RowCache::~RowCache() {
   for (Slot& slot : slots_) ::operator delete(slot.entry);
