@@ -223,10 +223,9 @@ class Keyspace {
   // as pending, and a materialization cycle writes each of them as a row
   // once, however often it changed meanwhile; the chunk that completes a
   // cycle fsyncs LevelDB's logs, and then the journal files the cycle
-  // covered are deleted. A cycle starts once 256 MB of journal was written
-  // since the previous one (but at least a second and at most five seconds
-  // after it), when kCycleRows rows are pending, or when
-  // pinned rows take half the row cache. A commit that finds the engine's
+  // covered are deleted. A cycle starts when the journal, the pending rows or
+  // the row cache have grown enough, or once writes pause (keyspace.cc has
+  // the thresholds and why). A commit that finds the engine's
   // materializer thread free hands it a chunk of the cycle (half the
   // commit's own rows, four times that once the next cycle is due, or
   // kIdleChunkRows when the server runs MaterializeStep while idle), which
@@ -262,11 +261,19 @@ class Keyspace {
   // journal files it covers. Returns the write's result.
   Status ReapChunk(bool wait);
   bool chunk_in_flight() const { return engine_->materialize_pending(); }
+  // What starts a materialization cycle, besides pending rows and the row
+  // cache (see keyspace.cc): the journal written since the previous cycle, a
+  // pause in writes, or time, all at least min_interval_ms after the previous
+  // cycle started.
+  struct CycleTriggers {
+    int64_t min_interval_ms;
+    int64_t max_interval_ms;
+    size_t journal_bytes;
+    int64_t idle_delay_ms;  // since the last commit that journaled rows
+  };
+  void set_cycle_triggers(const CycleTriggers& triggers) { cycle_triggers_ = triggers; }
   // Tests: cycles exactly every `ms` (0: always due) instead of by journal size.
-  void set_cycle_interval_ms(int64_t ms) {
-    cycle_min_ms_ = cycle_max_ms_ = ms;
-    cycle_journal_bytes_ = 0;
-  }
+  void set_cycle_interval_ms(int64_t ms) { cycle_triggers_ = {ms, ms, 0, ms}; }
   // Rows pending materialization (pinned), journal records not yet deleted,
   // and totals, for INFO.
   size_t pending_rows() const { return cache_.pending_count() + cache_.cycle_count(); }
@@ -465,9 +472,8 @@ class Keyspace {
   bool cycle_active_ = false;
   uint64_t cycle_end_ = 0;
   int64_t last_cycle_start_ms_ = 0;  // set at construction
-  int64_t cycle_min_ms_;
-  int64_t cycle_max_ms_;
-  size_t cycle_journal_bytes_;
+  int64_t last_row_commit_ms_ = 0;   // when a commit last journaled rows
+  CycleTriggers cycle_triggers_;
   size_t journal_bytes_since_cycle_ = 0;
   // What the commit PrepareCommitBatch prepared carries.
   bool batch_has_chunk_ = false;

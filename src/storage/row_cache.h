@@ -211,12 +211,17 @@ class RowCache {
 
   size_t charge() const { return charge_; }
   size_t capacity() const { return capacity_; }
-  // Whether pinned rows take about half the capacity or more (estimated from
-  // the mean charge per row). Eviction has to sweep past pinned rows to find
-  // clean ones, so it gets slow long before pinned rows fill the cache.
-  bool pinned_half_full() const {
-    return pinned_ > 0 &&
-           2 * static_cast<double>(pinned_) * charge_ >= static_cast<double>(capacity_) * count_;
+  // The share of the capacity pinned rows take (estimated from the mean
+  // charge per row; may exceed 1, as pinned rows are never evicted).
+  double pinned_share() const {
+    if (count_ == 0 || capacity_ == 0) return pinned_ > 0 ? 1.0 : 0.0;
+    return static_cast<double>(pinned_) * static_cast<double>(charge_) /
+           (static_cast<double>(count_) * static_cast<double>(capacity_));
+  }
+  // The share of the capacity all rows take.
+  double fill_share() const {
+    if (capacity_ == 0) return count_ > 0 ? 1.0 : 0.0;
+    return static_cast<double>(charge_) / static_cast<double>(capacity_);
   }
   size_t size() const { return count_; }
   uint64_t hits() const { return hits_; }

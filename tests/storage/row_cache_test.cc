@@ -181,13 +181,15 @@ TEST(RowCacheTest, StaysWithinCapacity) {
   EXPECT_NE(cache.Lookup("key:99999"), nullptr);
 }
 
-TEST(RowCacheTest, ReportsWhenPinnedRowsTakeHalfTheCapacity) {
+TEST(RowCacheTest, ReportsTheShareOfTheCapacityPinnedRowsTake) {
   RowCache cache(64 * 1024);
   const std::string value(100, 'x');
   for (int i = 0; i < 1000; ++i) cache.Fill("clean:" + std::to_string(i), value);
-  EXPECT_FALSE(cache.pinned_half_full());
+  EXPECT_EQ(cache.pinned_share(), 0.0);
+  EXPECT_GT(cache.fill_share(), 0.9);  // clean rows fill the cache
+  EXPECT_LE(cache.fill_share(), 1.0);
   int staged = 0;
-  while (!cache.pinned_half_full()) {
+  while (cache.pinned_share() < 0.5) {
     cache.Stage("pinned:" + std::to_string(staged++), value);
     ASSERT_LT(staged, 1000);
   }
@@ -196,10 +198,19 @@ TEST(RowCacheTest, ReportsWhenPinnedRowsTakeHalfTheCapacity) {
   EXPECT_LT(staged, 330);
   EXPECT_EQ(cache.dirty_count(), static_cast<size_t>(staged));
   cache.MarkAllPending();
-  EXPECT_TRUE(cache.pinned_half_full());
+  EXPECT_GE(cache.pinned_share(), 0.5);
   CommitAndMaterialize(cache);
-  EXPECT_FALSE(cache.pinned_half_full());
+  EXPECT_EQ(cache.pinned_share(), 0.0);
 }
+
+TEST(RowCacheTest, PinnedRowsCanTakeMoreThanTheCapacity) {
+  RowCache cache(4 * 1024);
+  for (int i = 0; i < 200; ++i) cache.Stage("pinned:" + std::to_string(i), std::string(100, 'x'));
+  EXPECT_EQ(cache.size(), 200u);  // none evicted
+  EXPECT_GT(cache.pinned_share(), 1.0);
+  EXPECT_GT(cache.fill_share(), 1.0);
+}
+
 // Random operations against a model: a cached answer must agree with the model
 // (the cache may forget clean rows, never lie), and staged rows are never lost.
 TEST(RowCacheTest, AgreesWithModelUnderChurn) {
