@@ -118,6 +118,10 @@ class RowCache {
       if (slot.hash == hash) {
         __builtin_prefetch(slot.entry);
         __builtin_prefetch(reinterpret_cast<const char*>(slot.entry) + 64);
+        // GCC 12 at -O2 deletes a loop whose only effect is a prefetch, and
+        // with it these two (the entry prefetch was a no-op in every build
+        // until this was found). An empty volatile asm is an effect it keeps.
+        asm volatile("");
         return;
       }
     }
