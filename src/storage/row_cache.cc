@@ -1,11 +1,13 @@
 #include "storage/row_cache.h"
 
 #define XXH_INLINE_ALL
+#include <malloc.h>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <limits>
 
 namespace ringkv::storage {
 
@@ -38,8 +40,17 @@ RowCache::~RowCache() {
 uint64_t RowCache::Hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
 RowCache::Entry* RowCache::NewEntry(std::string_view key, bool present, std::string_view value) {
-  const size_t capacity = key.size() + value.size();
-  auto* entry = static_cast<Entry*>(::operator new(sizeof(Entry) + capacity));
+  // A row's value often grows by a byte or two (a dot counter's varint, a
+  // counter's digits), and growing past the capacity reallocates the entry:
+  // when the node's dot counter passed 2^21, every key written afterwards
+  // was reallocated once, in a burst. So an entry asks for kGrowthSlack
+  // bytes more than it needs, and keeps as room whatever the allocator's
+  // size class rounds up besides.
+  constexpr size_t kGrowthSlack = 8;
+  void* memory = ::operator new(sizeof(Entry) + key.size() + value.size() + kGrowthSlack);
+  const size_t capacity = std::min<size_t>(malloc_usable_size(memory) - sizeof(Entry),
+                                           std::numeric_limits<uint32_t>::max());
+  auto* entry = static_cast<Entry*>(memory);
   entry->present = present;
   entry->referenced = true;
   entry->pins = 0;

@@ -181,6 +181,24 @@ TEST(RowCacheTest, StaysWithinCapacity) {
   EXPECT_NE(cache.Lookup("key:99999"), nullptr);
 }
 
+// A value that grows by a few bytes (dot counters gaining varint bytes)
+// is rewritten in place: no reallocation, and the charge stays put.
+TEST(RowCacheTest, AValueGrowingByAFewBytesKeepsItsEntry) {
+  RowCache cache(1 << 20);
+  cache.Stage("key", std::string(47, 'a'));
+  const RowCache::Entry* before = cache.Lookup("key");
+  ASSERT_NE(before, nullptr);
+  const size_t charge = cache.charge();
+  cache.Stage("key", std::string(55, 'b'));
+  const RowCache::Entry* after = cache.Lookup("key");
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(after->value(), std::string(55, 'b'));
+  EXPECT_EQ(cache.charge(), charge);
+  cache.Stage("key", std::string(4000, 'c'));  // far past the slack: a new entry
+  EXPECT_EQ(cache.Lookup("key")->value(), std::string(4000, 'c'));
+  EXPECT_GT(cache.charge(), charge);
+}
+
 TEST(RowCacheTest, ReportsTheShareOfTheCapacityPinnedRowsTake) {
   RowCache cache(64 * 1024);
   const std::string value(100, 'x');
