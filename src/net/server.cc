@@ -707,7 +707,12 @@ void Server::Cron() {
   }
   if (ctx_->keyspace->reclaim_pending()) ctx_->keyspace->ReclaimStep(10000);
   // Rows written only to the journal reach their own keys even when no
-  // commit carries them along.
+  // commit carries them along; a cycle that waits for the server to be idle
+  // waits while commands run.
+  if (ctx_->stats.total_commands_processed != commands_at_last_cron_) {
+    commands_at_last_cron_ = ctx_->stats.total_commands_processed;
+    ctx_->keyspace->NoteActivity();
+  }
   ctx_->keyspace->MaterializeStep();
   if (ctx_->keyspace->keep_tombstones()) {
     ctx_->keyspace->ReapTombstones(now, ctx_->config->tombstone_grace * 1000, 100);

@@ -146,6 +146,7 @@ class Server : public commands::ClientRegistry {
   void PrefetchEntriesThrough(size_t request);
   uint64_t next_client_id_ = 1;
   uint64_t cron_ticks_ = 0;
+  uint64_t commands_at_last_cron_ = 0;  // INFO's total_commands_processed then
   bool shutting_down_ = false;
   bool paused_ = false;
   // One read buffer for all connections: libuv consumes it before the next read.

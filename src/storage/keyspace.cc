@@ -28,7 +28,8 @@ constexpr size_t kRetainedBufferBytes = 1 << 20;
 // kCycleRows pending rows, or the row cache needing room (pinned rows take
 // kCycleAtPinnedShare of it and all rows kCycleAtFillShare: pinned rows cannot
 // be evicted, so rows read later would find no room). It also starts once
-// writes have paused for kIdleCycleDelayMs, so an idle server's rows reach
+// the server has been idle (no commits, no commands: NoteActivity) for
+// kIdleCycleDelayMs, so an idle server's rows reach
 // LevelDB, and at the latest kMaxCycleIntervalMs after the previous one. All
 // of this at least kMinCycleIntervalMs apart, except for the cache. A commit
 // made only to advance a cycle (MaterializeStep) carries kIdleChunkRows rows.
@@ -82,7 +83,7 @@ Keyspace::Keyspace(Engine* engine, int num_databases, size_t row_cache_bytes)
       dbs_(num_databases),
       cache_(row_cache_bytes),
       last_cycle_start_ms_(SteadyNowMs()),
-      last_row_commit_ms_(last_cycle_start_ms_),
+      last_activity_ms_(last_cycle_start_ms_),
       cycle_triggers_{kMinCycleIntervalMs, kMaxCycleIntervalMs, kDefaultCycleJournalBytes,
                       kIdleCycleDelayMs} {
   for (int i = 0; i < num_databases; ++i) dbs_[i].physical_id = static_cast<uint32_t>(i);
@@ -265,6 +266,8 @@ Status Keyspace::ReplayJournal() {
   return Status::OK();
 }
 
+void Keyspace::NoteActivity() { last_activity_ms_ = SteadyNowMs(); }
+
 bool Keyspace::NextCycleDue() const {
   if (cache_.pending_count() >= kCycleRows ||
       (cache_.pinned_share() >= kCycleAtPinnedShare && cache_.fill_share() >= kCycleAtFillShare)) {
@@ -275,7 +278,7 @@ bool Keyspace::NextCycleDue() const {
   const CycleTriggers& t = cycle_triggers_;
   return elapsed >= t.max_interval_ms ||
          (elapsed >= t.min_interval_ms && (journal_bytes_since_cycle_ >= t.journal_bytes ||
-                                           now - last_row_commit_ms_ >= t.idle_delay_ms));
+                                           now - last_activity_ms_ >= t.idle_delay_ms));
 }
 
 bool Keyspace::CycleDue() const { return cache_.pending_count() > 0 && NextCycleDue(); }
@@ -319,7 +322,7 @@ bool Keyspace::PrepareCommitBatch(size_t chunk_rows) {
     }
     side_buf_.clear();
     journal_bytes_since_cycle_ += journal_buf_.size();
-    last_row_commit_ms_ = SteadyNowMs();
+    NoteActivity();
   }
   batch_has_chunk_ = batch_ends_cycle_ = false;
   // A chunk written meanwhile is completed first: it may end the cycle, and

@@ -224,7 +224,7 @@ class Keyspace {
   // once, however often it changed meanwhile; the chunk that completes a
   // cycle fsyncs LevelDB's logs, and then the journal files the cycle
   // covered are deleted. A cycle starts when the journal, the pending rows or
-  // the row cache have grown enough, or once writes pause (keyspace.cc has
+  // the row cache have grown enough, or once the server is idle (keyspace.cc has
   // the thresholds and why). A commit that finds the engine's
   // materializer thread free hands it a chunk of the cycle (half the
   // commit's own rows, four times that once the next cycle is due, or
@@ -263,15 +263,19 @@ class Keyspace {
   bool chunk_in_flight() const { return engine_->materialize_pending(); }
   // What starts a materialization cycle, besides pending rows and the row
   // cache (see keyspace.cc): the journal written since the previous cycle, a
-  // pause in writes, or time, all at least min_interval_ms after the previous
+  // server idle that long, or time, all at least min_interval_ms after the previous
   // cycle started.
   struct CycleTriggers {
     int64_t min_interval_ms;
     int64_t max_interval_ms;
     size_t journal_bytes;
-    int64_t idle_delay_ms;  // since the last commit that journaled rows
+    int64_t idle_delay_ms;  // since the last activity (NoteActivity)
   };
   void set_cycle_triggers(const CycleTriggers& triggers) { cycle_triggers_ = triggers; }
+  // The server is busy (it ran commands; commits that journal rows note it
+  // themselves): a cycle waiting for idleness waits on. Reads count, as a
+  // cycle's materializer and compaction would take CPU from them too.
+  void NoteActivity();
   // Tests: cycles exactly every `ms` (0: always due) instead of by journal size.
   void set_cycle_interval_ms(int64_t ms) { cycle_triggers_ = {ms, ms, 0, ms}; }
   // Rows pending materialization (pinned), journal records not yet deleted,
@@ -472,7 +476,7 @@ class Keyspace {
   bool cycle_active_ = false;
   uint64_t cycle_end_ = 0;
   int64_t last_cycle_start_ms_ = 0;  // set at construction
-  int64_t last_row_commit_ms_ = 0;   // when a commit last journaled rows
+  int64_t last_activity_ms_ = 0;     // see NoteActivity
   CycleTriggers cycle_triggers_;
   size_t journal_bytes_since_cycle_ = 0;
   // What the commit PrepareCommitBatch prepared carries.
