@@ -28,11 +28,12 @@ constexpr size_t kRetainedBufferBytes = 1 << 20;
 // kCycleRows pending rows, or the row cache needing room (pinned rows take
 // kCycleAtPinnedShare of it and all rows kCycleAtFillShare: pinned rows cannot
 // be evicted, so rows read later would find no room). It also starts once
-// the server has been idle (no commits, no commands: NoteActivity) for
-// kIdleCycleDelayMs, so an idle server's rows reach
-// LevelDB, and at the latest kMaxCycleIntervalMs after the previous one. All
-// of this at least kMinCycleIntervalMs apart, except for the cache. A commit
-// made only to advance a cycle (MaterializeStep) carries kIdleChunkRows rows.
+// the server has been idle (no commit journaled rows and the server noted no
+// busy command rate: NoteActivity) for kIdleCycleDelayMs, so an idle
+// server's rows reach LevelDB, and at the latest kMaxCycleIntervalMs after
+// the previous one. All of this at least kMinCycleIntervalMs apart, except for
+// the cache. A commit made only to advance a cycle (MaterializeStep) carries
+// kIdleChunkRows rows.
 //
 // Measured on the benchmark's sequence (SET GET INCR HSET MSET over 100,000
 // keys each): with a cycle every five seconds, or whenever pinned rows took

@@ -262,9 +262,9 @@ class Keyspace {
   Status ReapChunk(bool wait);
   bool chunk_in_flight() const { return engine_->materialize_pending(); }
   // What starts a materialization cycle, besides pending rows and the row
-  // cache (see keyspace.cc): the journal written since the previous cycle, a
-  // server idle that long, or time, all at least min_interval_ms after the previous
-  // cycle started.
+  // cache (see keyspace.cc): the journal written since the previous cycle,
+  // the server idle for idle_delay_ms, or time; each at least min_interval_ms
+  // after the previous cycle started.
   struct CycleTriggers {
     int64_t min_interval_ms;
     int64_t max_interval_ms;
@@ -272,9 +272,10 @@ class Keyspace {
     int64_t idle_delay_ms;  // since the last activity (NoteActivity)
   };
   void set_cycle_triggers(const CycleTriggers& triggers) { cycle_triggers_ = triggers; }
-  // The server is busy (it ran commands; commits that journal rows note it
-  // themselves): a cycle waiting for idleness waits on. Reads count, as a
-  // cycle's materializer and compaction would take CPU from them too.
+  // The server is busy (it answers commands at a busy rate; commits that
+  // journal rows note it themselves): a cycle waiting for idleness waits on.
+  // Reads count, as a cycle's materializer and compaction would take CPU
+  // from them too.
   void NoteActivity();
   // Tests: cycles exactly every `ms` (0: always due) instead of by journal size.
   void set_cycle_interval_ms(int64_t ms) { cycle_triggers_ = {ms, ms, 0, ms}; }
