@@ -86,6 +86,15 @@ class Server : public commands::ClientRegistry {
 
   void Accept(uv_stream_t* listener);
   void ProcessInput(Connection* conn);
+  // Runs the commands of the connections read in this loop iteration (the
+  // check phase), prefetching each one's rows a connection or two ahead.
+  void ProcessReadyInput();
+  // Prefetches the row-cache slots of the first command buffered by `conn`
+  // and replaces `tokens` with the tokens for their entries.
+  void PrefetchFirstCommandSlots(Connection* conn, std::vector<uint64_t>* tokens);
+  // Prefetches the row-cache slots of a peeked request's key and, for a hash
+  // command naming a field, that field; appends their entry tokens.
+  void PrefetchSlotsOf(int db, const resp::PeekedRequest& request, std::vector<uint64_t>* tokens);
   void ScheduleFlush(Connection* conn);
   void FlushAll();
   // Mid-iteration step of the pipelined commit: finishes a commit the writer
@@ -132,6 +141,13 @@ class Server : public commands::ClientRegistry {
   uv_signal_t sigint_;
   std::unordered_map<uint64_t, Connection*> connections_;
   std::vector<Connection*> flush_list_;
+  // Connections read in this iteration, whose commands run in the check
+  // phase; `processing_` is the batch ProcessReadyInput is running (two
+  // vectors, swapped, so neither is reallocated each iteration), and
+  // `ready_tokens_` the entry tokens of the next connections in it.
+  std::vector<Connection*> ready_;
+  std::vector<Connection*> processing_;
+  std::vector<uint64_t> ready_tokens_[3];
   // The window of PrefetchPipelinedKeys: its keys, their prefetch tokens,
   // where each request's tokens end (a command naming a hash field has two),
   // the next token whose entry ProcessInput prefetches and the requests of

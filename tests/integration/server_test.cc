@@ -244,6 +244,27 @@ TEST(ServerIntegrationTest, ClientThatNeverReadsIsDisconnected) {
   EXPECT_EQ(Str(Command(c, "PING")), "PONG");
 }
 
+TEST(ServerIntegrationTest, CommandsSentJustBeforeTheClientHangsUpStillRun) {
+  ServerProcess server;
+  ASSERT_TRUE(server.Start());
+  // Commands and the end of the stream arrive together: the server reads
+  // both in one loop iteration, before it runs the commands.
+  Connection leaving = server.Connect();
+  for (int i = 0; i < 100; ++i) redisAppendCommand(leaving.get(), "INCR last-words");
+  int done = 0;
+  while (!done) ASSERT_EQ(redisBufferWrite(leaving.get(), &done), REDIS_OK);
+  ASSERT_EQ(shutdown(leaving->fd, SHUT_WR), 0);
+  Connection c = server.Connect();
+  EXPECT_TRUE(WaitFor([&] { return Str(Command(c, "GET last-words")) == "100"; }));
+  // It got its replies before the server closed the connection.
+  for (int i = 1; i <= 100; ++i) {
+    void* raw = nullptr;
+    ASSERT_EQ(redisGetReply(leaving.get(), &raw), REDIS_OK) << i;
+    Reply r(static_cast<redisReply*>(raw));
+    EXPECT_EQ(r->integer, i);
+  }
+}
+
 // The first IPv4 address of this machine that is not loopback, or "".
 std::string NonLoopbackAddress() {
   ifaddrs* list = nullptr;
