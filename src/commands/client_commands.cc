@@ -92,7 +92,8 @@ void AppendClientInfo(ExecContext& ctx, const ClientState& c, std::string* out) 
   *out += " omem=" + num(c.output_buffer_bytes);
   *out += " tot-mem=" + num(tot_mem);
   *out += c.output_buffer_bytes > 0 ? " events=rw" : " events=r";
-  *out += " cmd=" + (c.last_command.empty() ? std::string("NULL") : c.last_command);
+  *out += " cmd=";
+  out->append(c.last_command.empty() ? std::string_view("NULL") : c.last_command);
   *out += " user=default redir=-1";
   *out += " resp=" + num(c.protocol);
   *out += "\n";

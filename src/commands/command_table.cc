@@ -35,12 +35,15 @@ void CommandTable::Add(CommandSpec spec) {
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
-  // Command names are short; lower-case into a stack buffer to avoid allocating.
+  // Command names are short; lower-case into a stack buffer to avoid
+  // allocating. Names are ASCII, so this runs once per command without
+  // std::tolower's locale call per character.
   char buf[32];
   if (name.size() > sizeof(buf)) return nullptr;
   for (size_t i = 0; i < name.size(); ++i) {
-    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
-    if (buf[i] == '|') return nullptr;
+    const char c = name[i];
+    if (c == '|') return nullptr;
+    buf[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
   }
   auto it = by_name_.find(std::string(buf, name.size()));
   return it == by_name_.end() ? nullptr : it->second;

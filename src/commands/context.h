@@ -34,7 +34,9 @@ struct ClientState {
   int fd = -1;
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
-  std::string last_command;
+  // The name of the last command's CommandSpec, which lives as long as the
+  // process (the command table is built once).
+  std::string_view last_command;
   // Filled in by the net layer for CLIENT LIST.
   size_t query_buffer_bytes = 0;
   size_t output_buffer_bytes = 0;
@@ -120,6 +122,13 @@ class KeyRouter {
 
 // Counters behind INFO stats.
 struct Stats {
+  Stats() = default;
+  // Not copyable: a copy would share ForCommand's remembered entry.
+  Stats(const Stats&) = delete;
+  Stats& operator=(const Stats&) = delete;
+  Stats(Stats&&) = default;
+  Stats& operator=(Stats&&) = default;
+
   uint64_t total_connections_received = 0;
   uint64_t total_commands_processed = 0;
   uint64_t rejected_connections = 0;
@@ -144,6 +153,26 @@ struct Stats {
   };
   std::map<std::string, CommandStats, std::less<>> commands;
   std::map<std::string, uint64_t, std::less<>> errors;  // by error prefix, e.g. "ERR"
+
+  // The entry of `commands` for a command name, created if missing. The
+  // entry last returned is remembered, keyed by the address of the name (a
+  // CommandSpec's, which lives as long as the process): clients repeat
+  // commands, and a map lookup per command showed in profiles. Map nodes stay
+  // put until the map is destroyed, and replacing the Stats (CONFIG
+  // RESETSTAT) forgets the entry with the map.
+  CommandStats& ForCommand(std::string_view name) {
+    if (name.data() != last_command_name_.data() || name.size() != last_command_name_.size()) {
+      auto it = commands.find(name);
+      if (it == commands.end()) it = commands.emplace(std::string(name), CommandStats{}).first;
+      last_command_name_ = name;
+      last_command_stats_ = &it->second;
+    }
+    return *last_command_stats_;
+  }
+
+ private:
+  std::string_view last_command_name_;
+  CommandStats* last_command_stats_ = nullptr;
 };
 
 // State shared by every command on this server.

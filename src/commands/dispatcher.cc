@@ -118,14 +118,12 @@ void Execute(ExecContext& ctx, const CommandSpec& spec) {
   const uint64_t end = CycleClock::Now();
   auto& stats = ctx.server.stats;
   ++stats.total_commands_processed;
-  auto it = stats.commands.find(spec.name);
-  if (it == stats.commands.end())
-    it = stats.commands.emplace(std::string(spec.name), Stats::CommandStats{}).first;
-  ++it->second.calls;
-  it->second.usec += CycleClock::Micros(start, end);
+  Stats::CommandStats& command_stats = stats.ForCommand(spec.name);
+  ++command_stats.calls;
+  command_stats.usec += CycleClock::Micros(start, end);
   const std::string& out = *ctx.reply.buffer();
   if (out.size() > reply_start && out[reply_start] == '-') {
-    ++it->second.failed_calls;
+    ++command_stats.failed_calls;
     CountError(ctx.server, std::string_view(out).substr(reply_start));
   }
 }
@@ -155,7 +153,7 @@ DispatchResult DispatchCommand(ServerContext& server, ClientState& client,
       reply.Error(message);
       if (client.in_multi) client.multi_aborted = true;
     }
-    if (top_level != nullptr) ++server.stats.commands[std::string(top_level->name)].rejected_calls;
+    if (top_level != nullptr) ++server.stats.ForCommand(top_level->name).rejected_calls;
     CountError(server, std::string_view(*reply.buffer()).substr(reply_start));
   };
   std::string error;
@@ -178,7 +176,7 @@ DispatchResult DispatchCommand(ServerContext& server, ClientState& client,
     reject(text);
     return DispatchResult::kDone;
   }
-  client.last_command = std::string(spec->name);
+  client.last_command = spec->name;
   if (client.in_multi && !(spec->flags & kNoQueue)) {
     client.queued.emplace_back(args.begin(), args.end());
     reply.SimpleString("QUEUED");

@@ -160,6 +160,15 @@ TEST(ServerInfoTest, StatsCommandStatsErrorStatsAndResetStat) {
   EXPECT_FALSE(Contains(after, "cmdstat_dbsize"));
   EXPECT_TRUE(Contains(after, "cmdstat_config|resetstat:calls=1,"));
   EXPECT_EQ(after.find("errorstat_"), std::string::npos);
+  // Counting goes on in the new tables, for repeated and alternating commands.
+  h.Run({"DBSIZE"});
+  h.Run({"DBSIZE"});
+  h.Run({"TIME"});
+  h.Run({"DBSIZE"});
+  const std::string counted = BulkBody(h.Run({"INFO", "commandstats"}));
+  EXPECT_TRUE(Contains(counted, "\r\ncmdstat_dbsize:calls=3,usec="));
+  EXPECT_TRUE(Contains(counted, "\r\ncmdstat_time:calls=1,usec="));
+  EXPECT_TRUE(Contains(counted, "\r\ncmdstat_info:calls=1,usec="));
 }
 
 TEST(ServerInfoTest, ExpiredKeysCountsLazyExpiry) {
