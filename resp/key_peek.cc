@@ -33,7 +33,7 @@ bool ReadHeader(std::string_view data, size_t* pos, char prefix, int64_t limit, 
 }  // namespace
 
 size_t PeekRequests(std::string_view data, size_t max_requests,
-                    std::vector<PeekedRequest>* requests) {
+                    std::vector<PeekedRequest>* requests, size_t* walked_bytes) {
   size_t pos = 0;
   size_t walked = 0;
   while (walked < max_requests && pos < data.size()) {
@@ -57,6 +57,7 @@ size_t PeekRequests(std::string_view data, size_t max_requests,
     pos = p;
     ++walked;
   }
+  if (walked_bytes != nullptr) *walked_bytes = pos;
   return walked;
 }
 

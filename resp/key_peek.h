@@ -25,8 +25,9 @@ struct PeekedRequest {
 // Appends to `requests` each complete multibulk request at the start of
 // `data` that has at least two arguments, up to `max_requests` requests, and
 // returns how many requests it walked over (those with fewer than two
-// arguments included).
+// arguments included). `walked_bytes`, if given, receives the length of
+// those requests.
 size_t PeekRequests(std::string_view data, size_t max_requests,
-                    std::vector<PeekedRequest>* requests);
+                    std::vector<PeekedRequest>* requests, size_t* walked_bytes = nullptr);
 
 }  // namespace ringkv::resp

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <deque>
 #include <type_traits>
+#include <utility>
 
 #include "commands/dispatcher.h"
 #include "commands/info.h"
@@ -135,6 +136,9 @@ struct Server::Connection {
   bool closing = false;
   bool queued_for_flush = false;
   bool queued_for_input = false;  // listed in Server::ready_
+  // ProcessReadyInput's peek found the buffer to hold one whole request and
+  // nothing more: ProcessInput's pipelined prefetch need not look again.
+  bool lone_request_peeked = false;
   // Replies of the client's routed commands still in flight, in command
   // order; `pending_base` is the sequence number of the first. Routed commands
   // may pipeline (up to kMaxRoutedInFlight); a command that runs here waits in
@@ -321,6 +325,7 @@ void Server::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   if (nread == 0 || conn->closing) return;
   self->ctx_->stats.total_net_input_bytes += static_cast<uint64_t>(nread);
   conn->parser.Feed(std::string_view(buf->base, static_cast<size_t>(nread)));
+  conn->lone_request_peeked = false;
   // Executed in the check phase, with the other connections read in this
   // iteration (ProcessReadyInput).
   if (!conn->queued_for_input) {
@@ -365,9 +370,13 @@ void Server::ProcessReadyInput() {
 
 void Server::PrefetchFirstCommandSlots(Connection* conn, std::vector<uint64_t>* tokens) {
   tokens->clear();
+  conn->lone_request_peeked = false;
   if (conn->closing || conn->has_held || !conn->state.authenticated) return;
   prefetch_requests_.clear();
-  resp::PeekRequests(conn->parser.unparsed(), 1, &prefetch_requests_);
+  const std::string_view unparsed = conn->parser.unparsed();
+  size_t walked_bytes = 0;
+  resp::PeekRequests(unparsed, 1, &prefetch_requests_, &walked_bytes);
+  conn->lone_request_peeked = walked_bytes > 0 && walked_bytes == unparsed.size();
   if (prefetch_requests_.empty()) return;
   PrefetchSlotsOf(conn->state.db, prefetch_requests_.front(), tokens);
 }
@@ -474,11 +483,13 @@ size_t Server::PrefetchPipelinedKeys(Connection* conn) {
   prefetch_request_ends_.clear();
   prefetch_next_ = 0;
   prefetch_executed_ = 0;
+  // A lone command gains nothing (its own lookup follows at once), and
+  // ProcessReadyInput may have seen already that there is only one.
+  if (std::exchange(conn->lone_request_peeked, false)) return SIZE_MAX;
   if (!conn->state.authenticated) return SIZE_MAX;
   prefetch_requests_.clear();
   const size_t peeked = resp::PeekRequests(conn->parser.unparsed(), kWindow, &prefetch_requests_);
-  // A lone command gains nothing (its own lookup follows at once); nor does
-  // looking again before more data arrives.
+  // Nor does looking again before more data arrives.
   if (peeked < 2) return SIZE_MAX;
   // Commands without a second argument are not in prefetch_requests_, so the
   // lead is approximate; a prefetch that comes early or late costs little.

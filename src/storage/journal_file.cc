@@ -130,6 +130,7 @@ Status JournalFile::OpenNewFile(uint64_t first_seq) {
   if (fd < 0) return Errno("cannot create journal file " + path);
   SyncDir(dir_);
   current_fd_ = fd;
+  current_size_ = 0;
   files_.push_back({first_seq, path});
   return Status::OK();
 }
@@ -151,7 +152,6 @@ Status JournalFile::Append(uint64_t seq, std::string_view payload, bool sync) {
   PutFixed32BE(&header_, static_cast<uint32_t>(payload.size()));
   PutFixed64BE(&header_, seq);
   PutFixed64BE(&header_, Checksum(seq, payload));
-  const off_t start = ::lseek(current_fd_, 0, SEEK_END);
   iovec parts[2] = {{header_.data(), header_.size()},
                     {const_cast<char*>(payload.data()), payload.size()}};
   size_t done = 0;
@@ -175,11 +175,12 @@ Status JournalFile::Append(uint64_t seq, std::string_view payload, bool sync) {
       Status s = Errno("journal write failed");
       // A partial record in the middle of a file would read as damage: cut
       // it off so the file ends at the last whole record.
-      if (start >= 0 && ::ftruncate(current_fd_, start) != 0) CloseCurrent();
+      if (::ftruncate(current_fd_, current_size_) != 0) CloseCurrent();
       return s;
     }
     done += static_cast<size_t>(n);
   }
+  current_size_ += static_cast<off_t>(total);
   last_seq_ = seq;
   if (sync) {
     if (::fdatasync(current_fd_) != 0) return Errno("journal fdatasync failed");

@@ -14,6 +14,8 @@
 // and compacted away with its deletion; here it is written once.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -73,6 +75,9 @@ class JournalFile {
   mutable std::mutex mu_;
   std::vector<File> files_;  // oldest first; the last is current_fd_'s when open
   int current_fd_ = -1;      // -1: the next Append opens a file
+  // Bytes of whole records in the current file (it is created empty), where
+  // a failed append cuts the file back to; kept here to save Append a seek.
+  off_t current_size_ = 0;
   uint64_t rotate_at_ = 0;   // 0: no rotation requested
   uint64_t last_seq_ = 0;    // last record appended to the current file
   std::string header_;       // Append's scratch

@@ -49,6 +49,20 @@ TEST(KeyPeekTest, StopsAtTheLimit) {
   EXPECT_EQ(requests[3].key, "counter:3");
 }
 
+TEST(KeyPeekTest, ReportsTheBytesItWalkedOver) {
+  const std::string first = Multibulk({"PING"});
+  const std::string second = Multibulk({"MSET", "a", "1", "b", "2"});
+  const std::string partial = Multibulk({"GET", "k"}).substr(0, 9);
+  std::vector<PeekedRequest> requests;
+  size_t walked_bytes = 99;
+  EXPECT_EQ(PeekRequests(first + second + partial, 100, &requests, &walked_bytes), 2u);
+  EXPECT_EQ(walked_bytes, first.size() + second.size());
+  EXPECT_EQ(PeekRequests(first + second, 1, &requests, &walked_bytes), 1u);
+  EXPECT_EQ(walked_bytes, first.size());
+  EXPECT_EQ(PeekRequests(partial, 100, &requests, &walked_bytes), 0u);
+  EXPECT_EQ(walked_bytes, 0u);
+}
+
 TEST(KeyPeekTest, GivesUpOnAnythingUnusual) {
   const std::string good = Multibulk({"GET", "k"});
   for (const std::string& bad : {

@@ -3,8 +3,10 @@
 #include "storage/journal_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -110,6 +112,37 @@ TEST_F(JournalFileTest, ATornTailIsDroppedAndReported) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].second, "whole");
   EXPECT_EQ(torn, 20u + 9u - 3u);
+}
+
+TEST_F(JournalFileTest, AFailedAppendLeavesNoPartOfItsRecord) {
+  ASSERT_TRUE(journal_->Append(1, "first file", false).ok());
+  journal_->RotateAt(2);
+  ASSERT_TRUE(journal_->Append(2, "whole", false).ok());
+  const auto file = Files().back();
+  const auto size = std::filesystem::file_size(file);
+  // The file may grow by only 100 more bytes: the next record is written in
+  // part, then the write fails (EFBIG, with SIGXFSZ ignored).
+  rlimit saved;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  const auto old_handler = signal(SIGXFSZ, SIG_IGN);
+  rlimit limited = saved;
+  limited.rlim_cur = static_cast<rlim_t>(size + 100);
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+  const Status failed = journal_->Append(3, std::string(1000, 'x'), false);
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
+  signal(SIGXFSZ, old_handler);
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(std::filesystem::file_size(file), size);
+  ASSERT_TRUE(journal_->Append(4, "after", false).ok());
+  Reopen();
+  Status s;
+  uint64_t torn = 99;
+  auto records = ReadAll(&s, &torn);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(torn, 0u);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[1], std::make_pair(uint64_t{2}, std::string("whole")));
+  EXPECT_EQ(records[2], std::make_pair(uint64_t{4}, std::string("after")));
 }
 
 TEST_F(JournalFileTest, DamageBeforeTheLastFileIsCorruption) {
