@@ -78,10 +78,10 @@ class JournalFile {
   // Bytes of whole records in the current file (it is created empty), where
   // a failed append cuts the file back to; kept here to save Append a seek.
   off_t current_size_ = 0;
-  uint64_t rotate_at_ = 0;   // 0: no rotation requested
-  uint64_t last_seq_ = 0;    // last record appended to the current file
-  std::string header_;       // Append's scratch
-  bool dirty_ = false;       // appended since the last fdatasync
+  uint64_t rotate_at_ = 0;  // 0: no rotation requested
+  uint64_t last_seq_ = 0;   // last record appended to the current file
+  std::string header_;      // Append's scratch
+  bool dirty_ = false;      // appended since the last fdatasync
 };
 
 }  // namespace ringkv::storage
