@@ -182,8 +182,13 @@ Dot Object::UpdateLocal(const Actor& actor, int64_t timestamp_ms, bool tombstone
                         std::string_view payload, uint64_t floor) {
   // Every sibling's dot is in the context, so the write supersedes them all.
   // The one sibling left is rewritten in place, reusing its buffers.
-  const uint64_t counter = std::max(context_.Get(actor), floor) + 1;
-  context_.Set(actor, counter);
+  // One search of the context for both reading and raising the counter.
+  std::vector<Dot>& entries = context_.entries_;
+  auto it = std::lower_bound(entries.begin(), entries.end(), actor,
+                             [](const Dot& e, const Actor& a) { return e.actor < a; });
+  if (it == entries.end() || it->actor != actor) it = entries.insert(it, Dot{actor, 0});
+  const uint64_t counter = std::max(it->counter, floor) + 1;
+  it->counter = counter;
   siblings_.resize(1);
   Sibling& sibling = siblings_.front();
   sibling.dot.actor.node.assign(actor.node);
@@ -270,8 +275,11 @@ void Object::Encode(std::string* out) const {
   out->push_back(static_cast<char>(kObjectFormatV1));
   context_.Encode(out);
   PutVarint64(out, siblings_.size());
+  // Every sibling's dot is in the context, so with one actor in the context
+  // (the usual case: writes coordinated by one replica) its index is 0.
+  const bool one_actor = context_.size() == 1;
   for (const Sibling& s : siblings_) {
-    PutVarint64(out, static_cast<uint64_t>(context_.IndexOf(s.dot.actor)));
+    PutVarint64(out, one_actor ? 0 : static_cast<uint64_t>(context_.IndexOf(s.dot.actor)));
     PutVarint64(out, s.dot.counter);
     PutVarint64(out, ZigZagEncode(s.timestamp_ms));
     out->push_back(static_cast<char>(s.tombstone ? kTombstoneFlag : 0));
