@@ -1,5 +1,6 @@
 #include "resp/key_peek.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace ringkv::resp {
@@ -33,7 +34,7 @@ bool ReadHeader(std::string_view data, size_t* pos, char prefix, int64_t limit, 
 }  // namespace
 
 size_t PeekRequests(std::string_view data, size_t max_requests,
-                    std::vector<PeekedRequest>* requests, size_t* walked_bytes) {
+                    std::vector<PeekedRequest>* requests) {
   size_t pos = 0;
   size_t walked = 0;
   while (walked < max_requests && pos < data.size()) {
@@ -57,8 +58,27 @@ size_t PeekRequests(std::string_view data, size_t max_requests,
     pos = p;
     ++walked;
   }
-  if (walked_bytes != nullptr) *walked_bytes = pos;
   return walked;
+}
+
+size_t PeekRequestArgs(std::string_view data, size_t max_args,
+                       std::vector<std::string_view>* args) {
+  args->clear();
+  size_t p = 0;
+  int64_t count = 0;
+  const int64_t limit = std::min(kMaxPeekArguments, static_cast<int64_t>(max_args));
+  if (!ReadHeader(data, &p, '*', limit, &count) || count == 0) return 0;
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t len = 0;
+    if (!ReadHeader(data, &p, '$', kMaxPeekBulk, &len) ||
+        data.size() - p < static_cast<size_t>(len) + 2) {
+      args->clear();
+      return 0;
+    }
+    args->push_back(data.substr(p, static_cast<size_t>(len)));
+    p += static_cast<size_t>(len) + 2;
+  }
+  return p;
 }
 
 }  // namespace ringkv::resp

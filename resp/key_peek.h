@@ -25,9 +25,14 @@ struct PeekedRequest {
 // Appends to `requests` each complete multibulk request at the start of
 // `data` that has at least two arguments, up to `max_requests` requests, and
 // returns how many requests it walked over (those with fewer than two
-// arguments included). `walked_bytes`, if given, receives the length of
-// those requests.
+// arguments included).
 size_t PeekRequests(std::string_view data, size_t max_requests,
-                    std::vector<PeekedRequest>* requests, size_t* walked_bytes = nullptr);
+                    std::vector<PeekedRequest>* requests);
+
+// Replaces `args` with every argument (views into `data`) of the request at
+// the start of `data` and returns the request's length in bytes, if it is a
+// complete multibulk request of at most `max_args` arguments; otherwise
+// clears `args` and returns 0.
+size_t PeekRequestArgs(std::string_view data, size_t max_args, std::vector<std::string_view>* args);
 
 }  // namespace ringkv::resp

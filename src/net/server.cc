@@ -372,13 +372,32 @@ void Server::PrefetchFirstCommandSlots(Connection* conn, std::vector<uint64_t>* 
   tokens->clear();
   conn->lone_request_peeked = false;
   if (conn->closing || conn->has_held || !conn->state.authenticated) return;
-  prefetch_requests_.clear();
+  // Enough for MSET or MGET of a few dozen keys; longer ones prefetch their
+  // own keys as they run (MsetPairs).
+  constexpr size_t kMaxPeekedArgs = 64;
   const std::string_view unparsed = conn->parser.unparsed();
-  size_t walked_bytes = 0;
-  resp::PeekRequests(unparsed, 1, &prefetch_requests_, &walked_bytes);
-  conn->lone_request_peeked = walked_bytes > 0 && walked_bytes == unparsed.size();
-  if (prefetch_requests_.empty()) return;
-  PrefetchSlotsOf(conn->state.db, prefetch_requests_.front(), tokens);
+  const size_t request_bytes = resp::PeekRequestArgs(unparsed, kMaxPeekedArgs, &peeked_args_);
+  if (request_bytes == 0) return;
+  conn->lone_request_peeked = request_bytes == unparsed.size();
+  const size_t argc = peeked_args_.size();
+  if (argc < 2) return;
+  const int db = conn->state.db;
+  if (argc <= 4) {
+    // GET, SET, INCR, HGET, HSET of one field...: the key is the second
+    // argument (a command that takes none costs one wasted prefetch), and
+    // saves the command table lookup.
+    PrefetchSlotsOf(db, {peeked_args_[0], peeked_args_[1], argc > 2 ? peeked_args_[2] : ""},
+                    tokens);
+    return;
+  }
+  const commands::CommandSpec* spec = commands::Commands().Find(peeked_args_[0]);
+  if (spec == nullptr) return;
+  for (const int i : commands::CommandTable::KeyPositions(*spec, static_cast<int>(argc))) {
+    tokens->push_back(ctx_->keyspace->PrefetchKeyRowSlot(db, peeked_args_[i]));
+  }
+  if (NamesOneHashField(peeked_args_[0])) {
+    tokens->push_back(ctx_->keyspace->PrefetchFieldRowSlot(db, peeked_args_[1], peeked_args_[2]));
+  }
 }
 
 void Server::PrefetchSlotsOf(int db, const resp::PeekedRequest& request,

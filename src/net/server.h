@@ -148,6 +148,7 @@ class Server : public commands::ClientRegistry {
   std::vector<Connection*> ready_;
   std::vector<Connection*> processing_;
   std::vector<uint64_t> ready_tokens_[3];
+  std::vector<std::string_view> peeked_args_;  // PrefetchFirstCommandSlots' scratch
   // The window of PrefetchPipelinedKeys: its keys, their prefetch tokens,
   // where each request's tokens end (a command naming a hash field has two),
   // the next token whose entry ProcessInput prefetches and the requests of

@@ -49,18 +49,24 @@ TEST(KeyPeekTest, StopsAtTheLimit) {
   EXPECT_EQ(requests[3].key, "counter:3");
 }
 
-TEST(KeyPeekTest, ReportsTheBytesItWalkedOver) {
-  const std::string first = Multibulk({"PING"});
-  const std::string second = Multibulk({"MSET", "a", "1", "b", "2"});
-  const std::string partial = Multibulk({"GET", "k"}).substr(0, 9);
-  std::vector<PeekedRequest> requests;
-  size_t walked_bytes = 99;
-  EXPECT_EQ(PeekRequests(first + second + partial, 100, &requests, &walked_bytes), 2u);
-  EXPECT_EQ(walked_bytes, first.size() + second.size());
-  EXPECT_EQ(PeekRequests(first + second, 1, &requests, &walked_bytes), 1u);
-  EXPECT_EQ(walked_bytes, first.size());
-  EXPECT_EQ(PeekRequests(partial, 100, &requests, &walked_bytes), 0u);
-  EXPECT_EQ(walked_bytes, 0u);
+TEST(KeyPeekTest, PeeksEveryArgumentOfTheFirstRequest) {
+  const std::string first = Multibulk({"MSET", "a", "1", std::string("b\r\n", 3), "2"});
+  const std::string second = Multibulk({"GET", "k"});
+  const std::string data = first + second;
+  std::vector<std::string_view> args{"stale"};
+  EXPECT_EQ(PeekRequestArgs(data, 100, &args), first.size());
+  ASSERT_EQ(args.size(), 5u);
+  EXPECT_EQ(args[0], "MSET");
+  EXPECT_EQ(args[3], std::string_view("b\r\n", 3));
+  EXPECT_EQ(args[4], "2");
+  // Too many arguments, a partial request, or anything but multibulk: nothing.
+  EXPECT_EQ(PeekRequestArgs(first, 4, &args), 0u);
+  EXPECT_TRUE(args.empty());
+  EXPECT_EQ(PeekRequestArgs(first.substr(0, first.size() - 1), 100, &args), 0u);
+  EXPECT_TRUE(args.empty());
+  EXPECT_EQ(PeekRequestArgs("GET k\r\n", 100, &args), 0u);
+  EXPECT_EQ(PeekRequestArgs("*0\r\n", 100, &args), 0u);
+  EXPECT_EQ(PeekRequestArgs("", 100, &args), 0u);
 }
 
 TEST(KeyPeekTest, GivesUpOnAnythingUnusual) {
