@@ -43,6 +43,17 @@ class JournalFileTest : public ::testing::Test {
         torn);
     return records;
   }
+  // Reopens the journal and reads every record, expecting a clean read with
+  // no torn tail.
+  std::vector<std::pair<uint64_t, std::string>> ReopenAndReadWhole() {
+    Reopen();
+    Status s;
+    uint64_t torn = 99;
+    auto records = ReadAll(&s, &torn);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(torn, 0u);
+    return records;
+  }
   std::vector<std::filesystem::path> Files() {
     std::vector<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
@@ -64,12 +75,7 @@ TEST_F(JournalFileTest, RecordsRoundTripAcrossRotatedFiles) {
   ASSERT_TRUE(journal_->Append(4, "four", false).ok());
   EXPECT_EQ(journal_->file_count(), 2u);
   EXPECT_EQ(Files().size(), 2u);
-  Reopen();
-  Status s;
-  uint64_t torn = 99;
-  auto records = ReadAll(&s, &torn);
-  ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(torn, 0u);
+  auto records = ReopenAndReadWhole();
   ASSERT_EQ(records.size(), 4u);
   EXPECT_EQ(records[0], std::make_pair(uint64_t{1}, std::string("one")));
   EXPECT_EQ(records[1].second.size(), 100000u);
@@ -134,12 +140,7 @@ TEST_F(JournalFileTest, AFailedAppendLeavesNoPartOfItsRecord) {
   EXPECT_FALSE(failed.ok());
   EXPECT_EQ(std::filesystem::file_size(file), size);
   ASSERT_TRUE(journal_->Append(4, "after", false).ok());
-  Reopen();
-  Status s;
-  uint64_t torn = 99;
-  auto records = ReadAll(&s, &torn);
-  ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(torn, 0u);
+  auto records = ReopenAndReadWhole();
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[1], std::make_pair(uint64_t{2}, std::string("whole")));
   EXPECT_EQ(records[2], std::make_pair(uint64_t{4}, std::string("after")));
