@@ -30,10 +30,9 @@ constexpr size_t kMaxRoutedInFlight = 128;
 // this are committed on the loop thread: handing them to the writer thread
 // costs a wakeup of the writer (measured at about 10 us of the loop's time on
 // a 2-core VM) and one of the loop when the write is done, more than writing
-// a few hundred rows takes. At 64, MSET
-// without pipelining (10 rows a command, a few hundred rows an iteration)
-// went to the writer nearly every iteration and cost a fifth more CPU per
-// command than at 1024.
+// a few hundred rows takes. At 64, MSET without pipelining (10 rows a
+// command, a few hundred rows an iteration) went to the writer nearly every
+// iteration and cost a fifth more CPU per command than at 1024.
 constexpr size_t kAsyncCommitMinRows = 1024;
 // How many commands ahead of its use a pipelined command's rows are
 // prefetched (PrefetchPipelinedKeys).
@@ -383,9 +382,9 @@ void Server::PrefetchFirstCommandSlots(Connection* conn, std::vector<uint64_t>* 
   if (argc < 2) return;
   const int db = conn->state.db;
   if (argc <= 4) {
-    // GET, SET, INCR, HGET, HSET of one field...: the key is the second
-    // argument (a command that takes none costs one wasted prefetch), and
-    // saves the command table lookup.
+    // GET, SET, INCR, HGET, HSET of one field...: taking the second argument
+    // as the key saves the command table lookup; for a command without keys
+    // it costs one wasted prefetch.
     PrefetchSlotsOf(db, {peeked_args_[0], peeked_args_[1], argc > 2 ? peeked_args_[2] : ""},
                     tokens);
     return;
