@@ -615,7 +615,8 @@ class ClusterServer:
                 "--cluster-port", str(node["cport"]), "--dir", node["dir"],
                 "--node-id", node["name"], "--seeds", seeds,
                 "--replicas", str(self.replicas), "--write-quorum", str(self.write_quorum),
-                "--read-quorum", str(self.read_quorum), "--loglevel", "notice"]
+                "--read-quorum", str(self.read_quorum), "--enable-debug-command", "local",
+                "--loglevel", "notice"]
 
     def start(self, ready_timeout=None):
         ready_timeout = ready_timeout or self.ready_timeout
@@ -1411,6 +1412,7 @@ def main():
 
     ref = Server("redis", lambda port, d: [args.redis, "--port", str(port), "--bind", "127.0.0.1",
                                            "--save", "", "--appendonly", "no",
+                                           "--enable-debug-command", "local",
                                            "--daemonize", "no", "--dir", d], keep=args.keep,
                  die_with_parent=bool(args.cluster))
     tgt = None
@@ -1424,6 +1426,7 @@ def main():
         else:
             tgt = Server("ringkv", lambda port, d: [args.ringkv, "--port", str(port),
                                                     "--bind", "127.0.0.1", "--dir", d,
+                                                    "--enable-debug-command", "local",
                                                     "--loglevel", "warning"], keep=args.keep)
     passed = failed = 0
     interrupted = False

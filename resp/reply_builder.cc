@@ -131,4 +131,16 @@ void ReplyBuilder::Verbatim(std::string_view format, std::string_view text) {
   out_->append("\r\n", 2);
 }
 
+void ReplyBuilder::BigNumber(std::string_view digits) {
+  if (protocol_ != 3) {
+    Bulk(digits);
+    return;
+  }
+  out_->push_back('(');
+  out_->append(digits);
+  out_->append("\r\n", 2);
+}
+
+void ReplyBuilder::AttributeHeader(size_t pairs) { Header('|', static_cast<int64_t>(pairs)); }
+
 }  // namespace ringkv::resp

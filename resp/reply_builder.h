@@ -37,6 +37,11 @@ class ReplyBuilder {
   void Bool(bool b);              // RESP3 "#t"/"#f", RESP2 ":1"/":0"
   // RESP3 "=len\r\nfmt:text", RESP2 a plain bulk of `text`. `format` is 3 chars.
   void Verbatim(std::string_view format, std::string_view text);
+  // RESP3 "(digits", RESP2 a bulk of the same digits (addReplyBigNum).
+  void BigNumber(std::string_view digits);
+  // RESP3 "|n": n key/value pairs of out-of-band attributes that precede the
+  // real reply. RESP2 has no attributes: the caller must not emit any there.
+  void AttributeHeader(size_t pairs);
   // Appends already encoded RESP bytes.
   void Raw(std::string_view bytes) { out_->append(bytes); }
 

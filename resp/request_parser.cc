@@ -172,7 +172,16 @@ void RequestParser::Feed(std::string_view data) {
 
 char* RequestParser::PrepareWrite(size_t min_size) {
   Compact(min_size);
+  window_start_ = consumed_;
   return data() + write_pos_;
+}
+
+void RequestParser::ReleaseIfEmpty() {
+  if (capacity_ == 0 || write_pos_ != consumed_ || stage_ != Stage::kIdle) return;
+  buffer_.reset();
+  capacity_ = 0;
+  consumed_ = write_pos_ = window_start_ = 0;
+  args_.clear();
 }
 
 void RequestParser::CommitWrite(size_t n) {
@@ -204,6 +213,7 @@ RequestParser::Result RequestParser::Next() {
 void RequestParser::Reset() {
   consumed_ = 0;
   write_pos_ = 0;
+  window_start_ = 0;
   stage_ = Stage::kIdle;
   pos_ = 0;
   StartLine(0);

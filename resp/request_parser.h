@@ -84,6 +84,17 @@ class RequestParser {
   // Bytes currently allocated for the buffer (for memory accounting, like the
   // "qbuf"/"qbuf-free" fields of CLIENT LIST).
   size_t buffer_capacity() const { return capacity_; }
+  // CLIENT LIST's "qbuf", as Redis counts it: the bytes of the current read
+  // window, i.e. what was left unparsed before the last read plus what that
+  // read brought, including requests Next() has returned since (the one
+  // executing among them).
+  size_t window_bytes() const { return write_pos_ - window_start_; }
+  // CLIENT LIST's "qbuf-free": allocated bytes after the buffered ones.
+  size_t free_bytes() const { return capacity_ - write_pos_; }
+
+  // Frees the buffer if it holds nothing (no partial request either), as Redis
+  // frees an idle client's query buffer; the next read allocates it again.
+  void ReleaseIfEmpty();
 
   // Drops all buffered state, including a sticky error.
   void Reset();
@@ -118,9 +129,10 @@ class RequestParser {
   // The buffer is a plain allocation rather than a std::string so that growing it
   // for PrepareWrite does not zero-fill bytes that the socket read overwrites.
   std::unique_ptr<char[]> buffer_;
-  size_t capacity_ = 0;   // allocated bytes of buffer_
-  size_t consumed_ = 0;   // bytes of buffer_ fully parsed into returned commands
-  size_t write_pos_ = 0;  // valid bytes in buffer_
+  size_t capacity_ = 0;      // allocated bytes of buffer_
+  size_t consumed_ = 0;      // bytes of buffer_ fully parsed into returned commands
+  size_t write_pos_ = 0;     // valid bytes in buffer_
+  size_t window_start_ = 0;  // consumed_ as the last read began (window_bytes)
 
   // State of the request being parsed; offsets are relative to consumed_ (the
   // start of the request) so that compaction only has to reset consumed_.

@@ -57,7 +57,8 @@ size_t ArgvBytes(std::span<const std::string_view> args) {
 }
 
 // One CLIENT LIST line in Redis 7.0's field order (catClientInfoString). Buffer
-// figures are ringkv's own: qbuf is the unparsed input, omem the pending output.
+// figures are ringkv's own: qbuf is the read window (Redis's query buffer), omem
+// the pending output.
 void AppendClientInfo(ExecContext& ctx, const ClientState& c, std::string* out) {
   const bool self = &c == &ctx.client;
   std::string flags;
@@ -70,7 +71,8 @@ void AppendClientInfo(ExecContext& ctx, const ClientState& c, std::string* out) 
     for (const auto& arg : command) multi_mem += arg.size();
   }
   const size_t argv_mem = self ? ArgvBytes(ctx.args) : 0;
-  const size_t tot_mem = c.query_buffer_bytes + c.output_buffer_bytes + argv_mem + multi_mem;
+  const size_t tot_mem =
+      c.query_buffer_bytes + c.query_buffer_free + c.output_buffer_bytes + argv_mem + multi_mem;
   auto num = [](auto v) { return std::to_string(v); };
   *out += "id=" + num(c.id);
   *out += " addr=" + c.addr;
@@ -84,7 +86,7 @@ void AppendClientInfo(ExecContext& ctx, const ClientState& c, std::string* out) 
   *out += " sub=0 psub=0 ssub=0";
   *out += " multi=" + (c.in_multi ? num(c.queued.size()) : std::string("-1"));
   *out += " qbuf=" + num(c.query_buffer_bytes);
-  *out += " qbuf-free=0";
+  *out += " qbuf-free=" + num(c.query_buffer_free);
   *out += " argv-mem=" + num(argv_mem);
   *out += " multi-mem=" + num(multi_mem);
   *out += " rbs=0 rbp=0 obl=0";
@@ -140,6 +142,7 @@ void ClientSetInfoCommand(ExecContext& ctx) {
 }
 
 void ClientInfoCommand(ExecContext& ctx) {
+  if (ctx.server.clients != nullptr) ctx.server.clients->RefreshClient(ctx.client.id);
   std::string text;
   AppendClientInfo(ctx, ctx.client, &text);
   ctx.reply.Verbatim("txt", text);

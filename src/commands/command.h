@@ -128,6 +128,7 @@ void RegisterKeyCommands(CommandTable* table);
 void RegisterHashCommands(CommandTable* table);
 void RegisterTransactionCommands(CommandTable* table);
 void RegisterDebugCommands(CommandTable* table);
+void RegisterMemoryCommands(CommandTable* table);
 void RegisterRingCommands(CommandTable* table);
 
 }  // namespace ringkv::commands

@@ -830,6 +830,33 @@ const KeySpecDoc* SpecForKey(std::span<const KeySpecDoc> specs, int pos, int arg
   return specs.empty() ? nullptr : &specs.front();
 }
 
+// The key flags of a command whose key spec says variable_flags, refined by
+// its arguments as Redis's getkeys procs do (setGetKeys, bitfieldGetKeys);
+// empty for any other command.
+std::string_view VariableKeyFlags(const CommandSpec& spec, std::span<const std::string_view> argv) {
+  if (spec.name == "set") {
+    for (size_t i = 3; i < argv.size(); ++i) {
+      if (EqualsIgnoreCase(argv[i], "get")) return "RW access update";
+    }
+    return "OW update";
+  }
+  if (spec.name == "bitfield") {
+    // Read-only unless a SET or INCRBY (or something unparsable) comes.
+    for (size_t i = 2; i < argv.size(); ++i) {
+      const size_t remaining = argv.size() - i - 1;
+      if (EqualsIgnoreCase(argv[i], "get") && remaining >= 2) {
+        i += 2;
+      } else if (EqualsIgnoreCase(argv[i], "overflow") && remaining >= 1) {
+        i += 1;
+      } else {
+        return "RW access update";
+      }
+    }
+    return "RO access";
+  }
+  return {};
+}
+
 void GetKeys(ExecContext& ctx, bool with_flags) {
   const auto argv = ctx.args.subspan(2);
   const int argc = static_cast<int>(argv.size());
@@ -867,7 +894,9 @@ void GetKeys(ExecContext& ctx, bool with_flags) {
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(argv[pos]);
     const KeySpecDoc* ks = SpecForKey(specs, pos, argc);
-    const auto flags = ks ? Words(ks->flags) : std::vector<std::string_view>();
+    std::string_view flag_text = VariableKeyFlags(*spec, argv);
+    if (flag_text.empty() && ks != nullptr) flag_text = ks->flags;
+    const auto flags = Words(flag_text);
     ctx.reply.SetHeader(flags.size());
     for (std::string_view f : flags) ctx.reply.SimpleString(f);
   }

@@ -104,6 +104,7 @@ const CommandTable& Commands() {
     RegisterHashCommands(t);
     RegisterTransactionCommands(t);
     RegisterDebugCommands(t);
+    RegisterMemoryCommands(t);
     RegisterRingCommands(t);
     return t;
   }();

@@ -37,8 +37,10 @@ struct ClientState {
   // The name of the last command's CommandSpec, which lives as long as the
   // process (the command table is built once).
   std::string_view last_command;
-  // Filled in by the net layer for CLIENT LIST.
+  // Filled in by the net layer for CLIENT LIST: the query buffer's read window
+  // and its free space (Redis's qbuf and qbuf-free), pending output bytes.
   size_t query_buffer_bytes = 0;
+  size_t query_buffer_free = 0;
   size_t output_buffer_bytes = 0;
 
   // MULTI/EXEC.
@@ -66,7 +68,11 @@ struct ClientState {
 class ClientRegistry {
  public:
   virtual ~ClientRegistry() = default;
+  // Visits every client, its buffer figures (query_buffer_bytes, ...) first
+  // brought up to date.
   virtual void ForEachClient(const std::function<void(const ClientState&)>& visit) = 0;
+  // Brings one client's buffer figures up to date (CLIENT INFO).
+  virtual void RefreshClient(uint64_t id) = 0;
   // Marks a client for closing once its pending replies are written.
   virtual bool KillClient(uint64_t id) = 0;
   virtual size_t NumClients() const = 0;

@@ -21,6 +21,10 @@ bool IsLocalClient(const ClientState& client) {
 void ReplyHelp(ExecContext& ctx) {
   static const char* const kLines[] = {
       "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "PROTOCOL <type>",
+      "    Reply with a test value of the specified type. <type> can be: string,",
+      "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+      "    true, false.",
       "RELOAD",
       "    Data is already durable in LevelDB: writes every row still only in the commit",
       "    journal under its own key (a checkpoint) and replies OK.",
@@ -40,6 +44,64 @@ void ReplyHelp(ExecContext& ctx) {
   for (const char* line : kLines) ctx.reply.SimpleString(line);
 }
 
+// DEBUG PROTOCOL <type>: Redis's fixed sample reply of each RESP type, which
+// client test suites use to exercise their RESP3 parsers.
+void DebugProtocol(ExecContext& ctx, std::string_view type) {
+  resp::ReplyBuilder& r = ctx.reply;
+  if (EqualsIgnoreCase(type, "string")) {
+    r.Bulk("Hello World");
+  } else if (EqualsIgnoreCase(type, "integer")) {
+    r.Integer(12345);
+  } else if (EqualsIgnoreCase(type, "double")) {
+    r.Double(3.141);
+  } else if (EqualsIgnoreCase(type, "bignum")) {
+    r.BigNumber("1234567999999999999999999999999999999");
+  } else if (EqualsIgnoreCase(type, "null")) {
+    r.Null();
+  } else if (EqualsIgnoreCase(type, "array") || EqualsIgnoreCase(type, "set")) {
+    if (EqualsIgnoreCase(type, "array")) {
+      r.ArrayHeader(3);
+    } else {
+      r.SetHeader(3);
+    }
+    for (int i = 0; i < 3; ++i) r.Integer(i);
+  } else if (EqualsIgnoreCase(type, "map")) {
+    r.MapHeader(3);
+    for (int i = 0; i < 3; ++i) {
+      r.Integer(i);
+      r.Bool(i == 1);
+    }
+  } else if (EqualsIgnoreCase(type, "attrib")) {
+    if (r.protocol() == 3) {
+      r.AttributeHeader(1);
+      r.Bulk("key-popularity");
+      r.ArrayHeader(2);
+      r.Bulk("key:123");
+      r.Integer(90);
+    }
+    // An attribute is no reply by itself: a real one follows.
+    r.Bulk("Some real reply following the attribute");
+  } else if (EqualsIgnoreCase(type, "push")) {
+    if (r.protocol() != 3) {
+      r.Error("ERR RESP2 is not supported by this command");
+      return;
+    }
+    r.PushHeader(2);
+    r.Bulk("server-cpu-usage");
+    r.Integer(42);
+    // A push is out of band: the command's own reply follows.
+    r.Bulk("Some real reply following the push reply");
+  } else if (EqualsIgnoreCase(type, "true") || EqualsIgnoreCase(type, "false")) {
+    r.Bool(EqualsIgnoreCase(type, "true"));
+  } else if (EqualsIgnoreCase(type, "verbatim")) {
+    r.Verbatim("txt", "This is a verbatim\nstring");
+  } else {
+    r.Error(
+        "ERR Wrong protocol type name. Please use one of the following: "
+        "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+  }
+}
+
 void DebugCommand(ExecContext& ctx) {
   const std::string& mode = ctx.server.config->enable_debug_command;
   if (mode == "no" || (mode == "local" && !IsLocalClient(ctx.client))) {
@@ -53,6 +115,8 @@ void DebugCommand(ExecContext& ctx) {
   // Redis parses these arguments with atof/atoi: garbage reads as 0.
   if (EqualsIgnoreCase(sub, "help") && ctx.argc() == 2) {
     ReplyHelp(ctx);
+  } else if (EqualsIgnoreCase(sub, "protocol") && ctx.argc() == 3) {
+    DebugProtocol(ctx, ctx.arg(2));
   } else if (EqualsIgnoreCase(sub, "sleep") && ctx.argc() == 3) {
     const double seconds = std::atof(std::string(ctx.arg(2)).c_str());
     if (seconds > 0) ::usleep(static_cast<useconds_t>(seconds * 1e6));

@@ -234,6 +234,17 @@ void ReplyWrongArity(ExecContext& ctx, std::string_view name) {
   ctx.reply.Error(msg);
 }
 
+void ReplySubcommandHelp(ExecContext& ctx, std::span<const std::string_view> lines) {
+  std::string headline(ctx.arg(0));
+  for (char& c : headline) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  headline.append(" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  ctx.reply.ArrayHeader(lines.size() + 3);
+  ctx.reply.SimpleString(headline);
+  for (std::string_view line : lines) ctx.reply.SimpleString(line);
+  ctx.reply.SimpleString("HELP");
+  ctx.reply.SimpleString("    Prints this help.");
+}
+
 LookupResult LookupKey(ExecContext& ctx, std::string_view key, storage::KeyRecord* record,
                        const storage::ValueType* expected) {
   Status s = ctx.keyspace().Find(ctx.db(), key, ctx.now_ms, record);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -58,6 +59,11 @@ inline bool OptionIs(std::string_view arg, std::string_view name) {
 
 // Reply "ERR wrong number of arguments for 'name' command".
 void ReplyWrongArity(ExecContext& ctx, std::string_view name);
+
+// Redis's addReplyHelp: the headline "<NAME> <subcommand> [<arg> [value] [opt]
+// ...]. Subcommands are:" (the command name as the client typed it, upper
+// cased), `lines`, then HELP's own two lines, all as status replies.
+void ReplySubcommandHelp(ExecContext& ctx, std::span<const std::string_view> lines);
 
 enum class LookupResult { kFound, kMissing, kWrongType };
 

@@ -24,6 +24,8 @@ constexpr size_t kReadBufferSize = 64 * 1024;
 // Reply buffers that grew past this are released once they drain, so one large
 // reply does not pin memory for the life of the connection.
 constexpr size_t kIdleBufferCapacity = 64 * 1024;
+// A connection idle this long has its empty query buffer freed (Cron).
+constexpr int64_t kIdleQueryBufferMs = 2000;
 // Routed commands one client may have in flight at once (pipelining).
 constexpr size_t kMaxRoutedInFlight = 128;
 // At the end of an iteration (FlushAll), batches with fewer staged rows than
@@ -832,6 +834,9 @@ void Server::Cron() {
       continue;
     }
     if (conn->soft_limit_since_ms != 0 && !conn->closing) to_check.push_back(conn);
+    // As Redis does, a client idle for over 2 seconds gives back its empty
+    // query buffer: thousands of idle connections need not hold 16 KB each.
+    if (now - conn->state.last_interaction_ms > kIdleQueryBufferMs) conn->parser.ReleaseIfEmpty();
   }
   for (Connection* conn : to_close) Close(conn);
   // OverOutputLimit may close (and unlink) the connection, so not inside the loop above.
@@ -875,10 +880,20 @@ void Server::Shutdown() {
 
 void Server::ForEachClient(const std::function<void(const commands::ClientState&)>& visit) {
   for (auto& [id, conn] : connections_) {
-    conn->state.query_buffer_bytes = conn->parser.buffered_bytes();
-    conn->state.output_buffer_bytes = conn->out.size() + conn->inflight.size();
+    UpdateBufferFigures(conn);
     visit(conn->state);
   }
+}
+
+void Server::RefreshClient(uint64_t id) {
+  auto it = connections_.find(id);
+  if (it != connections_.end()) UpdateBufferFigures(it->second);
+}
+
+void Server::UpdateBufferFigures(Connection* conn) {
+  conn->state.query_buffer_bytes = conn->parser.window_bytes();
+  conn->state.query_buffer_free = conn->parser.free_bytes();
+  conn->state.output_buffer_bytes = conn->out.size() + conn->inflight.size();
 }
 
 bool Server::KillClient(uint64_t id) {

@@ -49,6 +49,7 @@ class Server : public commands::ClientRegistry {
 
   // ClientRegistry.
   void ForEachClient(const std::function<void(const commands::ClientState&)>& visit) override;
+  void RefreshClient(uint64_t id) override;
   bool KillClient(uint64_t id) override;
   size_t NumClients() const override { return connections_.size(); }
   void DeliverReply(uint64_t client_id, uint64_t seq, std::string_view reply) override;
@@ -109,6 +110,8 @@ class Server : public commands::ClientRegistry {
   void RunReadyAfterCommit();
   void Flush(Connection* conn);
   void Close(Connection* conn);
+  // Copies the connection's buffer sizes into its ClientState for CLIENT LIST.
+  void UpdateBufferFigures(Connection* conn);
   void Cron();
   void Shutdown();
   bool OverOutputLimit(Connection* conn, int64_t now_ms);

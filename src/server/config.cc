@@ -88,19 +88,65 @@ ConfigOption StringOption(const char* name, bool mut, std::string Config::*field
           }};
 }
 
-// A Redis directive ringkv accepts and remembers but does not act on.
-ConfigOption Passthrough(const char* name, const char* redis_default) {
+// Redis 7.0 directives whose value is a memory size ("2kb"), which CONFIG GET
+// reports in bytes; maxmemory-clients also takes a percentage ("50%").
+bool IsMemoryDirective(std::string_view name) {
+  static constexpr std::string_view kNames[] = {"maxmemory",
+                                                "maxmemory-clients",
+                                                "hash-max-listpack-value",
+                                                "zset-max-listpack-value",
+                                                "hll-sparse-max-bytes",
+                                                "stream-node-max-bytes",
+                                                "repl-backlog-size",
+                                                "auto-aof-rewrite-min-size",
+                                                "active-defrag-ignore-bytes",
+                                                "cluster-link-sendbuf-limit"};
+  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+}
+
+// Checks and normalizes a passthrough value as Redis 7.0 would for `name`
+// (whose default is `redis_default`); returns Redis's error text, or empty.
+std::string NormalizePassthrough(std::string_view name, std::string_view redis_default,
+                                 std::string* value) {
+  if (redis_default == "yes" || redis_default == "no") {
+    *value = Lower(*value);
+    return *value == "yes" || *value == "no" ? "" : "argument must be 'yes' or 'no'";
+  }
+  if (!IsMemoryDirective(name)) return {};
+  if (name == "maxmemory-clients" && !value->empty() && value->back() == '%') {
+    int64_t percent;
+    if (!ParseInt(std::string_view(*value).substr(0, value->size() - 1), &percent) || percent < 0) {
+      return "argument must be a memory or percent value";
+    }
+    if (percent > 100) return "percentage argument must be less or equal to 100";
+    return {};
+  }
+  int64_t bytes;
+  if (!ParseMemory(*value, &bytes) || bytes < 0) {
+    return name == "maxmemory-clients" ? "argument must be a memory or percent value"
+                                       : "argument must be a memory value";
+  }
+  // Redis keeps a replication backlog of at least 16 KB.
+  if (name == "repl-backlog-size") bytes = std::max<int64_t>(bytes, 16 * 1024);
+  *value = std::to_string(bytes);
+  return {};
+}
+
+// A Redis directive ringkv accepts and remembers but does not act on, stored
+// under its main name whichever name sets it, checked as Redis checks it.
+ConfigOption Passthrough(const char* name, const char* alias, bool mut, const char* redis_default) {
   std::string key = name, def = redis_default;
-  return {name, nullptr, true,
+  return {name, alias, mut,
           [key, def](const Config& c) {
             auto it = c.passthrough.find(key);
             return it == c.passthrough.end() ? def : it->second;
           },
-          [key](Config& c, const std::vector<std::string>& a) -> std::string {
+          [key, def](Config& c, const std::vector<std::string>& a) -> std::string {
             std::string joined;
             for (size_t i = 0; i < a.size(); ++i) joined += (i ? " " : "") + a[i];
-            c.passthrough[key] = joined;
-            return {};
+            std::string error = NormalizePassthrough(key, def, &joined);
+            if (error.empty()) c.passthrough[key] = joined;
+            return error;
           }};
 }
 
@@ -236,68 +282,165 @@ std::vector<ConfigOption> BuildOptions() {
   o.push_back(IntOption("cluster-request-timeout", false, &Config::cluster_request_timeout, 1,
                         3600 * 1000));
 
-  // Redis directives with Redis 7.0's defaults, accepted so existing config files,
-  // clients and test suites that set them keep working.
-  static const std::pair<const char*, const char*> kPassthrough[] = {
-      {"save", "3600 1 300 100 60 10000"},
-      {"appendonly", "no"},
-      {"appendfilename", "appendonly.aof"},
-      {"dbfilename", "dump.rdb"},
-      {"daemonize", "no"},
-      {"supervised", "no"},
-      {"pidfile", ""},
-      {"maxmemory", "0"},
-      {"maxmemory-policy", "noeviction"},
-      {"maxmemory-samples", "5"},
-      {"hash-max-listpack-entries", "512"},
-      {"hash-max-listpack-value", "64"},
-      {"hash-max-ziplist-entries", "512"},
-      {"hash-max-ziplist-value", "64"},
-      {"list-max-listpack-size", "-2"},
-      {"list-max-ziplist-size", "-2"},
-      {"list-compress-depth", "0"},
-      {"set-max-intset-entries", "512"},
-      {"zset-max-listpack-entries", "128"},
-      {"zset-max-listpack-value", "64"},
-      {"zset-max-ziplist-entries", "128"},
-      {"zset-max-ziplist-value", "64"},
-      {"stream-node-max-bytes", "4096"},
-      {"stream-node-max-entries", "100"},
-      {"activerehashing", "yes"},
-      {"active-expire-effort", "1"},
-      {"lazyfree-lazy-eviction", "no"},
-      {"lazyfree-lazy-expire", "no"},
-      {"lazyfree-lazy-server-del", "no"},
-      {"lazyfree-lazy-user-del", "no"},
-      {"lazyfree-lazy-user-flush", "no"},
-      {"notify-keyspace-events", ""},
-      {"slowlog-log-slower-than", "10000"},
-      {"slowlog-max-len", "128"},
-      {"latency-monitor-threshold", "0"},
-      {"latency-tracking", "yes"},
-      {"tcp-keepalive", "300"},
-      {"stop-writes-on-bgsave-error", "yes"},
-      {"rdbcompression", "yes"},
-      {"rdbchecksum", "yes"},
-      {"lua-time-limit", "5000"},
-      {"busy-reply-threshold", "5000"},
-      {"lfu-log-factor", "10"},
-      {"lfu-decay-time", "1"},
-      {"io-threads", "1"},
-      {"replica-read-only", "yes"},
-      {"min-replicas-to-write", "0"},
-      {"repl-diskless-sync", "yes"},
-      {"set-proc-title", "yes"},
-      {"always-show-logo", "no"},
-      {"aof-use-rdb-preamble", "yes"},
-      {"auto-aof-rewrite-percentage", "100"},
-      {"auto-aof-rewrite-min-size", "67108864"},
-      {"no-appendfsync-on-rewrite", "no"},
-      {"jemalloc-bg-thread", "yes"},
-      {"activedefrag", "no"},
-      {"close-on-replica-write", "no"},
+  // Every other Redis 7.0 directive, with its default (and second name), so
+  // existing config files, clients and test suites that set them keep
+  // working. The immutable ones are those Redis 7.0 refuses to CONFIG SET.
+  // TLS and the unix socket are left out: a directive asking for a listener
+  // ringkv does not open must fail, not be silently ignored.
+  struct RedisDirective {
+    const char* name;
+    const char* alias;
+    const char* redis_default;
+    bool mut;
   };
-  for (const auto& [name, def] : kPassthrough) o.push_back(Passthrough(name, def));
+  static const RedisDirective kPassthrough[] = {
+      {"save", nullptr, "3600 1 300 100 60 10000", true},
+      {"appendonly", nullptr, "no", true},
+      {"appendfilename", nullptr, "appendonly.aof", false},
+      {"appenddirname", nullptr, "appendonlydir", false},
+      {"dbfilename", nullptr, "dump.rdb", true},
+      {"daemonize", nullptr, "no", false},
+      {"supervised", nullptr, "no", false},
+      {"pidfile", nullptr, "", false},
+      {"syslog-enabled", nullptr, "no", false},
+      {"syslog-ident", nullptr, "redis", false},
+      {"syslog-facility", nullptr, "local0", false},
+      {"aclfile", nullptr, "", false},
+      {"acllog-max-len", nullptr, "128", true},
+      {"acl-pubsub-default", nullptr, "resetchannels", true},
+      {"maxmemory", nullptr, "0", true},
+      {"maxmemory-policy", nullptr, "noeviction", true},
+      {"maxmemory-samples", nullptr, "5", true},
+      {"maxmemory-eviction-tenacity", nullptr, "10", true},
+      {"maxmemory-clients", nullptr, "0", true},
+      {"hash-max-listpack-entries", "hash-max-ziplist-entries", "512", true},
+      {"hash-max-listpack-value", "hash-max-ziplist-value", "64", true},
+      {"list-max-listpack-size", "list-max-ziplist-size", "-2", true},
+      {"list-compress-depth", nullptr, "0", true},
+      {"set-max-intset-entries", nullptr, "512", true},
+      {"zset-max-listpack-entries", "zset-max-ziplist-entries", "128", true},
+      {"zset-max-listpack-value", "zset-max-ziplist-value", "64", true},
+      {"hll-sparse-max-bytes", nullptr, "3000", true},
+      {"stream-node-max-bytes", nullptr, "4096", true},
+      {"stream-node-max-entries", nullptr, "100", true},
+      {"activerehashing", nullptr, "yes", true},
+      {"active-expire-effort", nullptr, "1", true},
+      {"activedefrag", nullptr, "no", true},
+      {"active-defrag-cycle-max", nullptr, "25", true},
+      {"active-defrag-cycle-min", nullptr, "1", true},
+      {"active-defrag-ignore-bytes", nullptr, "104857600", true},
+      {"active-defrag-max-scan-fields", nullptr, "1000", true},
+      {"active-defrag-threshold-lower", nullptr, "10", true},
+      {"active-defrag-threshold-upper", nullptr, "100", true},
+      {"lazyfree-lazy-eviction", nullptr, "no", true},
+      {"lazyfree-lazy-expire", nullptr, "no", true},
+      {"lazyfree-lazy-server-del", nullptr, "no", true},
+      {"lazyfree-lazy-user-del", nullptr, "no", true},
+      {"lazyfree-lazy-user-flush", nullptr, "no", true},
+      {"notify-keyspace-events", nullptr, "", true},
+      {"slowlog-log-slower-than", nullptr, "10000", true},
+      {"slowlog-max-len", nullptr, "128", true},
+      {"latency-monitor-threshold", nullptr, "0", true},
+      {"latency-tracking", nullptr, "yes", true},
+      {"latency-tracking-info-percentiles", nullptr, "50 99 99.9", true},
+      {"tracking-table-max-keys", nullptr, "1000000", true},
+      {"tcp-keepalive", nullptr, "300", true},
+      {"stop-writes-on-bgsave-error", nullptr, "yes", true},
+      {"rdbcompression", nullptr, "yes", true},
+      {"rdbchecksum", nullptr, "yes", false},
+      {"rdb-del-sync-files", nullptr, "no", true},
+      {"rdb-save-incremental-fsync", nullptr, "yes", true},
+      {"sanitize-dump-payload", nullptr, "no", true},
+      {"lua-time-limit", nullptr, "5000", true},
+      {"busy-reply-threshold", nullptr, "5000", true},
+      {"lfu-log-factor", nullptr, "10", true},
+      {"lfu-decay-time", nullptr, "1", true},
+      {"io-threads", nullptr, "1", false},
+      {"io-threads-do-reads", nullptr, "no", false},
+      {"dynamic-hz", nullptr, "yes", true},
+      {"replicaof", "slaveof", "", false},
+      {"masterauth", nullptr, "", true},
+      {"masteruser", nullptr, "", true},
+      {"replica-read-only", "slave-read-only", "yes", true},
+      {"replica-serve-stale-data", "slave-serve-stale-data", "yes", true},
+      {"replica-lazy-flush", "slave-lazy-flush", "no", true},
+      {"replica-ignore-maxmemory", "slave-ignore-maxmemory", "yes", true},
+      {"replica-priority", "slave-priority", "100", true},
+      {"replica-announce-ip", "slave-announce-ip", "", true},
+      {"replica-announce-port", "slave-announce-port", "0", true},
+      {"replica-announced", nullptr, "yes", true},
+      {"replica-ignore-disk-write-errors", nullptr, "no", true},
+      {"min-replicas-to-write", "min-slaves-to-write", "0", true},
+      {"min-replicas-max-lag", "min-slaves-max-lag", "10", true},
+      {"repl-ping-replica-period", "repl-ping-slave-period", "10", true},
+      {"repl-timeout", nullptr, "60", true},
+      {"repl-backlog-size", nullptr, "1048576", true},
+      {"repl-backlog-ttl", nullptr, "3600", true},
+      {"repl-disable-tcp-nodelay", nullptr, "no", true},
+      {"repl-diskless-sync", nullptr, "yes", true},
+      {"repl-diskless-sync-delay", nullptr, "5", true},
+      {"repl-diskless-sync-max-replicas", nullptr, "0", true},
+      {"repl-diskless-load", nullptr, "disabled", true},
+      {"propagation-error-behavior", nullptr, "ignore", true},
+      {"set-proc-title", nullptr, "yes", false},
+      {"proc-title-template", nullptr, "{title} {listen-addr} {server-mode}", true},
+      {"always-show-logo", nullptr, "no", false},
+      {"crash-log-enabled", nullptr, "yes", true},
+      {"crash-memcheck-enabled", nullptr, "yes", true},
+      {"disable-thp", nullptr, "yes", false},
+      {"oom-score-adj", nullptr, "no", true},
+      {"oom-score-adj-values", nullptr, "0 200 800", true},
+      {"server_cpulist", nullptr, "", false},
+      {"bio_cpulist", nullptr, "", false},
+      {"aof_rewrite_cpulist", nullptr, "", false},
+      {"bgsave_cpulist", nullptr, "", false},
+      {"socket-mark-id", nullptr, "0", false},
+      {"bind-source-addr", nullptr, "", true},
+      {"ignore-warnings", nullptr, "", true},
+      {"shutdown-on-sigint", nullptr, "default", true},
+      {"shutdown-on-sigterm", nullptr, "default", true},
+      {"shutdown-timeout", nullptr, "10", true},
+      {"enable-protected-configs", nullptr, "no", false},
+      {"enable-module-command", nullptr, "no", false},
+      {"aof-use-rdb-preamble", nullptr, "yes", true},
+      {"aof-load-truncated", nullptr, "yes", true},
+      {"aof-timestamp-enabled", nullptr, "no", true},
+      {"aof-disable-auto-gc", nullptr, "no", true},
+      {"aof-rewrite-incremental-fsync", nullptr, "yes", true},
+      {"auto-aof-rewrite-percentage", nullptr, "100", true},
+      {"auto-aof-rewrite-min-size", nullptr, "67108864", true},
+      {"no-appendfsync-on-rewrite", nullptr, "no", true},
+      {"jemalloc-bg-thread", nullptr, "yes", true},
+      {"close-on-replica-write", nullptr, "no", true},
+      {"cluster-enabled", nullptr, "no", false},
+      {"cluster-config-file", nullptr, "nodes.conf", false},
+      {"cluster-node-timeout", nullptr, "15000", true},
+      {"cluster-announce-ip", nullptr, "", true},
+      {"cluster-announce-hostname", nullptr, "", true},
+      {"cluster-announce-port", nullptr, "0", true},
+      {"cluster-announce-bus-port", nullptr, "0", true},
+      {"cluster-announce-tls-port", nullptr, "0", true},
+      {"cluster-preferred-endpoint-type", nullptr, "ip", true},
+      {"cluster-require-full-coverage", nullptr, "yes", true},
+      {"cluster-allow-reads-when-down", nullptr, "no", true},
+      {"cluster-allow-pubsubshard-when-down", nullptr, "yes", true},
+      {"cluster-allow-replica-migration", nullptr, "yes", true},
+      {"cluster-migration-barrier", nullptr, "1", true},
+      {"cluster-replica-no-failover", "cluster-slave-no-failover", "no", true},
+      {"cluster-replica-validity-factor", "cluster-slave-validity-factor", "10", true},
+      {"cluster-link-sendbuf-limit", nullptr, "0", true},
+  };
+  for (const RedisDirective& d : kPassthrough) {
+    o.push_back(Passthrough(d.name, d.alias, d.mut, d.redis_default));
+    o.back().redis_immutable = !d.mut;
+  }
+  for (ConfigOption& option : o) {
+    const std::string_view name = option.name;
+    if (name == "tcp-backlog" || name == "databases" || name == "logfile" ||
+        name == "enable-debug-command") {
+      option.redis_immutable = true;
+    }
+  }
   return o;
 }
 

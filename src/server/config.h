@@ -88,6 +88,9 @@ struct ConfigOption {
   // Parses and stores `args` (one or more words). Returns an error text (without
   // the "ERR" prefix) on invalid input, empty on success.
   std::function<std::string(Config&, const std::vector<std::string>& args)> set;
+  // Redis 7.0 refuses CONFIG SET on it. Otherwise an option ringkv fixes at
+  // startup (!mutable_at_runtime) may still be "set" to the value it has.
+  bool redis_immutable = false;
 };
 
 // The table of every directive ringkv knows.

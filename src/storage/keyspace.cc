@@ -945,6 +945,31 @@ void Keyspace::ForEachField(int db, std::string_view key, uint64_t start_hash,
   });
 }
 
+uint64_t Keyspace::StoredBytes(int db, std::string_view key, uint64_t max_field_rows) {
+  const uint32_t pdb = dbs_[db].physical_id;
+  BuildMetaKey(pdb, key, &key_buf_);
+  std::string_view row;
+  if (!ReadRowView(key_buf_, &row).ok()) return 0;
+  const uint64_t key_row_bytes = key_buf_.size() + row.size();
+  uint64_t field_count = 0;
+  causal::Object object;
+  if (!DecodeKeyRow(row, &field_count, &object).ok() || field_count == 0) return key_row_bytes;
+  const std::string prefix = FieldPrefix(pdb, key);
+  auto it = NewFieldRowIterator(prefix);
+  uint64_t sampled_rows = 0;
+  uint64_t sampled_bytes = 0;
+  for (it->Seek(prefix); it->Valid() && HasPrefix(it->key(), prefix); it->Next()) {
+    if (max_field_rows != 0 && sampled_rows == max_field_rows) {
+      // Extrapolate over the live field count (the tombstones past the
+      // sample are unknown without reading them).
+      return key_row_bytes + sampled_bytes * std::max(field_count, sampled_rows) / sampled_rows;
+    }
+    ++sampled_rows;
+    sampled_bytes += it->key().size() + it->value().size();
+  }
+  return key_row_bytes + sampled_bytes;
+}
+
 void Keyspace::ForEachFieldInInsertionOrder(int db, std::string_view key,
                                             const FieldVisitor& visit) {
   struct Entry {

@@ -101,6 +101,13 @@ class Keyspace {
   static constexpr size_t kInsertionOrderedFields = 512;
   void ForEachFieldInInsertionOrder(int db, std::string_view key, const FieldVisitor& visit);
 
+  // Bytes a key takes in storage: its key row and, for a hash, its field rows
+  // (tombstones included), each counted as row key plus row value, which is
+  // what LevelDB and the row cache hold for it. A hash with more than
+  // `max_field_rows` rows is estimated from the first ones (MEMORY USAGE's
+  // SAMPLES). 0 if the key has no row.
+  uint64_t StoredBytes(int db, std::string_view key, uint64_t max_field_rows);
+
   // Visits live keys of `db` in key-hash order from the first key whose hash is
   // >= start_hash. Expired keys are skipped. `visit` returns false to stop.
   using KeyVisitor =

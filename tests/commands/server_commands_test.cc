@@ -23,6 +23,7 @@ class FakeRegistry : public commands::ClientRegistry {
   void ForEachClient(const std::function<void(const commands::ClientState&)>& visit) override {
     for (commands::ClientState* client : clients) visit(*client);
   }
+  void RefreshClient(uint64_t) override {}
   bool KillClient(uint64_t id) override {
     for (commands::ClientState* client : clients) {
       if (client->id == id) {
@@ -233,6 +234,60 @@ TEST(ServerConfigTest, SetRoundTripAndErrors) {
             "must be one of the following: everysec, always, no\r\n");
   EXPECT_EQ(h.Run({"CONFIG", "SET", "timeout"}),
             "-ERR wrong number of arguments for 'config|set' command\r\n");
+}
+
+// Port and bind are fixed at startup in ringkv but not in Redis: writing back
+// the value CONFIG GET gave (as test suites do for every directive) is a no-op.
+TEST(ServerConfigTest, StartupDirectivesAcceptTheirCurrentValue) {
+  CommandHarness h;
+  const std::string port = std::to_string(h.config().port);
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "port", port}), "+OK\r\n");
+  EXPECT_EQ(
+      h.Run({"CONFIG", "SET", "leveldb-bloom-bits", std::to_string(h.config().leveldb_bloom_bits)}),
+      "+OK\r\n");
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "leveldb-bloom-bits", "3"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'leveldb-bloom-bits') - can't "
+            "set immutable config\r\n");
+  // Redis refuses its immutable directives even when the value is unchanged.
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "daemonize", "no"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set "
+            "immutable config\r\n");
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "databases", std::to_string(h.config().databases)}),
+            "-ERR CONFIG SET failed (possibly related to argument 'databases') - can't set "
+            "immutable config\r\n");
+}
+
+// Directives ringkv only remembers are still checked and normalized as Redis
+// does, and a second name reaches the same value.
+TEST(ServerConfigTest, PassthroughDirectivesCheckTheirValues) {
+  CommandHarness h;
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "slave-read-only", "NO"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"CONFIG", "GET", "replica-read-only"}),
+            "*2\r\n$17\r\nreplica-read-only\r\n$2\r\nno\r\n");
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "replica-read-only", "maybe"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'replica-read-only') - argument "
+            "must be 'yes' or 'no'\r\n");
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "maxmemory", "2kb"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"CONFIG", "GET", "maxmemory"}), "*2\r\n$9\r\nmaxmemory\r\n$4\r\n2048\r\n");
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "maxmemory", "-1"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must "
+            "be a memory value\r\n");
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "maxmemory-clients", "50%"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "maxmemory", "1", "maxmemory-clients", "200%"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - "
+            "percentage argument must be less or equal to 100\r\n");
+  EXPECT_EQ(h.Run({"CONFIG", "GET", "maxmemory"}), "*2\r\n$9\r\nmaxmemory\r\n$4\r\n2048\r\n");
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "repl-backlog-size", "1k"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"CONFIG", "GET", "repl-backlog-size"}),
+            "*2\r\n$17\r\nrepl-backlog-size\r\n$5\r\n16384\r\n");
+  // A pattern matching both names of a directive lists both, as Redis does.
+  EXPECT_EQ(h.Run({"CONFIG", "GET", "*aveof"}), "*2\r\n$7\r\nslaveof\r\n$0\r\n\r\n");
+  EXPECT_EQ(h.Run({"CONFIG", "GET", "repl*-period"}),
+            "*4\r\n$24\r\nrepl-ping-replica-period\r\n$2\r\n10\r\n"
+            "$22\r\nrepl-ping-slave-period\r\n$2\r\n10\r\n");
+  // No TLS listener exists to configure.
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "tls-port", "6380"}),
+            "-ERR Unknown option or number of arguments for CONFIG SET - 'tls-port'\r\n");
 }
 
 TEST(ServerConfigTest, SetIsAllOrNothing) {

@@ -200,6 +200,31 @@ TEST(ServerIntegrationTest, IdleTimeoutClosesClients) {
   EXPECT_EQ(Command(c, "PING"), nullptr);
 }
 
+// As in Redis, a client idle for a few seconds gives back its empty query
+// buffer, and the next request allocates it again.
+TEST(ServerIntegrationTest, IdleClientsReleaseTheirQueryBuffer) {
+  ServerProcess server;
+  ASSERT_TRUE(server.Start());
+  Connection idle = server.Connect();
+  ASSERT_EQ(Str(Command(idle, "CLIENT SETNAME sleeper")), "OK");
+  Connection probe = server.Connect();
+  auto sleeper_line = [&] {
+    Reply r = Command(probe, "CLIENT LIST");
+    const std::string list = r ? std::string(r->str, r->len) : "";
+    const size_t at = list.find("name=sleeper ");
+    return at == std::string::npos ? "" : list.substr(at, list.find('\n', at) - at);
+  };
+  EXPECT_NE(sleeper_line().find("qbuf-free=16"), std::string::npos) << sleeper_line();
+  EXPECT_TRUE(WaitFor([&] {
+    return sleeper_line().find(" qbuf=0 qbuf-free=0 ") != std::string::npos;
+  })) << sleeper_line();
+  EXPECT_EQ(Str(Command(idle, "PING")), "PONG");
+  // Its own CLIENT INFO counts the request being run, as Redis's qbuf does.
+  Reply info = Command(idle, "CLIENT INFO");
+  ASSERT_TRUE(info);
+  EXPECT_NE(std::string(info->str, info->len).find(" qbuf=26 "), std::string::npos);
+}
+
 TEST(ServerIntegrationTest, ActiveExpiryRemovesUntouchedKeys) {
   ServerProcess server;
   ASSERT_TRUE(server.Start());

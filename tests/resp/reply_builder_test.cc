@@ -122,6 +122,15 @@ TEST(RespReplyTest, SimpleTypesResp3) {
   EXPECT_EQ(Build(3, [](ReplyBuilder& b) { b.Verbatim("text", "x"); }), "=5\r\ntex:x\r\n");
 }
 
+TEST(RespReplyTest, BigNumberAndAttributes) {
+  EXPECT_EQ(Build(3, [](ReplyBuilder& b) { b.BigNumber("-12345678901234567890"); }),
+            "(-12345678901234567890\r\n");
+  // RESP2 has no big number type: Redis sends the digits as a bulk string.
+  EXPECT_EQ(Build(2, [](ReplyBuilder& b) { b.BigNumber("12345678901234567890"); }),
+            "$20\r\n12345678901234567890\r\n");
+  EXPECT_EQ(Build(3, [](ReplyBuilder& b) { b.AttributeHeader(2); }), "|2\r\n");
+}
+
 TEST(RespReplyTest, ErrorSanitizesNewlines) {
   EXPECT_EQ(Build(2, [](ReplyBuilder& b) { b.Error("ERR syntax error"); }),
             "-ERR syntax error\r\n");

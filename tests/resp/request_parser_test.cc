@@ -505,6 +505,45 @@ TEST(RespParserTest, BufferedBytesCountsPartialRequest) {
   EXPECT_EQ(parser.buffered_bytes(), 0u);
 }
 
+// CLIENT LIST's qbuf counts the bytes of the current read window, the requests
+// already returned among them, as Redis counts its query buffer.
+TEST(RespParserTest, WindowCountsTheLastReadAndWhatItCarriedOver) {
+  RequestParser parser;
+  const std::string ping = Multibulk({"PING"});
+  const std::string get = Multibulk({"GET", "k"});
+  parser.Feed(ping + get.substr(0, 5));
+  EXPECT_EQ(parser.window_bytes(), ping.size() + 5);
+  ASSERT_EQ(parser.Next(), Result::kCommand);
+  EXPECT_EQ(parser.window_bytes(), ping.size() + 5);
+  EXPECT_EQ(parser.Next(), Result::kNeedMore);
+  // The next read starts a new window with the partial GET carried over.
+  parser.Feed(get.substr(5));
+  EXPECT_EQ(parser.window_bytes(), get.size());
+  ASSERT_EQ(parser.Next(), Result::kCommand);
+  EXPECT_EQ(parser.window_bytes(), get.size());
+  EXPECT_EQ(parser.free_bytes(), parser.buffer_capacity() - get.size());
+}
+
+TEST(RespParserTest, ReleasesOnlyAnEmptyBuffer) {
+  RequestParser parser;
+  parser.Feed("*1\r\n$4\r\nPI");
+  ASSERT_EQ(parser.Next(), Result::kNeedMore);
+  parser.ReleaseIfEmpty();  // a partial request stays
+  EXPECT_GT(parser.buffer_capacity(), 0u);
+  parser.Feed("NG\r\n");
+  ASSERT_EQ(parser.Next(), Result::kCommand);
+  EXPECT_EQ(parser.args(), std::vector<std::string_view>{"PING"});
+  ASSERT_EQ(parser.Next(), Result::kNeedMore);
+  parser.ReleaseIfEmpty();
+  EXPECT_EQ(parser.buffer_capacity(), 0u);
+  EXPECT_EQ(parser.window_bytes(), 0u);
+  EXPECT_EQ(parser.free_bytes(), 0u);
+  // The next read allocates again.
+  parser.Feed(Multibulk({"ECHO", "x"}));
+  ASSERT_EQ(parser.Next(), Result::kCommand);
+  EXPECT_EQ(parser.args(), (std::vector<std::string_view>{"ECHO", "x"}));
+}
+
 // resp::SplitArgs (used for config files) and the inline parser both implement
 // sdssplitargs; they must agree on every line.
 TEST(RespSplitArgsTest, AgreesWithInlineParser) {
