@@ -70,6 +70,7 @@ void SetbitCommand(ExecContext& ctx) {
   if (dirty || bitval != on) {
     byteval = static_cast<uint8_t>((byteval & ~(1 << shift)) | (on << shift));
     record.value[byte] = static_cast<char>(byteval);
+    record.encoding = storage::StringEncoding::kRaw;  // modified in place, as Redis does
     ctx.keyspace().Write(ctx.db(), key, record, found ? &old : nullptr);
   }
   ctx.reply.Integer(bitval);
@@ -321,6 +322,7 @@ void BitopCommand(ExecContext& ctx) {
   record.field_count = 0;
   record.expire_ms = 0;
   record.value = std::move(result);
+  record.encoding = storage::StringEncoding::kRaw;  // Redis builds it as a raw string
   ctx.keyspace().Write(ctx.db(), dest, record, dest_found ? &old : nullptr);
   ctx.reply.Integer(static_cast<int64_t>(max_len));
 }
@@ -579,7 +581,10 @@ void BitfieldGeneric(ExecContext& ctx, bool read_only_command) {
       dirty = true;
     }
   }
-  if (dirty) ctx.keyspace().Write(ctx.db(), key, record, found ? &old : nullptr);
+  if (dirty) {
+    record.encoding = storage::StringEncoding::kRaw;  // modified in place, as Redis does
+    ctx.keyspace().Write(ctx.db(), key, record, found ? &old : nullptr);
+  }
 }
 
 void BitfieldCommand(ExecContext& ctx) { BitfieldGeneric(ctx, false); }

@@ -505,10 +505,11 @@ bool ObjectLookup(ExecContext& ctx, KeyRecord* record) {
 
 // A string SET by a client is an integer object in Redis when string2l accepts
 // it (which ParseInt64 mirrors, at most 20 chars), and 0..9999 are the shared
-// integers.
+// integers. A string Redis modified in place or stored as text is never one.
 bool SharedInteger(const KeyRecord& record, bool* is_int) {
   int64_t v;
-  *is_int = record.type == ValueType::kString && ParseInt64(record.value, &v);
+  *is_int = record.type == ValueType::kString &&
+            record.encoding == storage::StringEncoding::kAuto && ParseInt64(record.value, &v);
   return *is_int && v >= 0 && v < kSharedIntegers;
 }
 
@@ -519,12 +520,13 @@ bool LfuPolicy(ExecContext& ctx) {
   return it != passthrough.end() && it->second.find("lfu") != std::string::npos;
 }
 
-// What Redis would report for a value written by SET/HSET. Redis also keeps
-// encodings it once chose (APPEND makes "raw"; a hash never goes back to
-// listpack after shrinking); ringkv stores no encoding, so this reports the
-// encoding Redis would choose for the value as it is now.
+// What Redis would report. A string keeps the hint of how its value was last
+// written (storage::StringEncoding: APPEND and SETRANGE make "raw"). A hash is
+// reported as Redis would encode it as it is now; Redis also keeps a hash in
+// hashtable form after it shrinks, which ringkv does not track.
 std::string_view EncodingOf(ExecContext& ctx, const KeyRecord& record) {
   if (record.type == ValueType::kString) {
+    if (record.encoding == storage::StringEncoding::kRaw) return "raw";
     bool is_int;
     SharedInteger(record, &is_int);
     if (is_int) return "int";

@@ -193,6 +193,7 @@ void SetGeneric(ExecContext& ctx, uint32_t flags, std::string_view key, std::str
   record.type = ValueType::kString;
   record.field_count = 0;
   record.value.assign(value);
+  record.encoding = storage::StringEncoding::kAuto;
   // KEEPTTL excludes the expire options, so expire_ms is 0 then.
   if (!(flags & kOptKeepTtl) || !found) record.expire_ms = expire_ms;
   Store(ctx, key, record, found ? &old : nullptr);
@@ -318,6 +319,7 @@ void MsetPairs(ExecContext& ctx) {
     record.field_count = 0;
     record.expire_ms = 0;
     record.value.assign(ctx.arg(i + 1));
+    record.encoding = storage::StringEncoding::kAuto;
     ctx.keyspace().Write(ctx.db(), key, record, found ? &old : nullptr);
   }
 }
@@ -362,6 +364,7 @@ void AppendCommand(ExecContext& ctx) {
     if (!CheckStringLength(ctx, record.value.size(), tail.size())) return;
     KeyRecord old = MetaOf(record);
     record.value.append(tail);
+    record.encoding = storage::StringEncoding::kRaw;  // appended in place, as Redis does
     ctx.keyspace().Write(ctx.db(), key, record, &old);
   }
   ctx.reply.Integer(static_cast<int64_t>(record.value.size()));
@@ -432,6 +435,7 @@ void SetrangeCommand(ExecContext& ctx) {
   const size_t needed = static_cast<size_t>(offset) + value.size();
   if (record.value.size() < needed) record.value.resize(needed, '\0');
   record.value.replace(static_cast<size_t>(offset), value.size(), value);
+  record.encoding = storage::StringEncoding::kRaw;  // modified in place, as Redis does
   ctx.keyspace().Write(ctx.db(), key, record, found ? &old : nullptr);
   ctx.reply.Integer(static_cast<int64_t>(record.value.size()));
 }
@@ -458,6 +462,7 @@ void IncrDecrBy(ExecContext& ctx, int64_t incr) {
   char buf[24];
   const auto res = std::to_chars(buf, buf + sizeof(buf), value);
   record.value.assign(buf, res.ptr);
+  record.encoding = storage::StringEncoding::kAuto;
   ctx.keyspace().Write(ctx.db(), key, record, found ? &old : nullptr);
   ctx.reply.Integer(value);
 }
@@ -511,6 +516,8 @@ void IncrbyfloatCommand(ExecContext& ctx) {
   KeyRecord old;
   if (found) old = MetaOf(record);
   record.value = FormatLongDouble(value);
+  // Redis stores the result as text, never as an integer object.
+  record.encoding = storage::StringEncoding::kNotInteger;
   ctx.keyspace().Write(ctx.db(), key, record, found ? &old : nullptr);
   ctx.reply.Bulk(record.value);
 }

@@ -28,16 +28,23 @@ KeyRecord MetaOf(const KeyRecord& record) {
 void EncodeKeyVersion(const KeyRecord& record, std::string* out) {
   out->clear();
   out->reserve(11 + record.value.size());
-  out->push_back(static_cast<char>(record.type));
+  const uint8_t encoding =
+      record.type == ValueType::kString ? static_cast<uint8_t>(record.encoding) : 0;
+  out->push_back(static_cast<char>(static_cast<uint8_t>(record.type) | (encoding << 4)));
   PutVarint64(out, static_cast<uint64_t>(record.expire_ms));
   if (record.type == ValueType::kString) out->append(record.value);
 }
 
 Status DecodeKeyVersion(std::string_view payload, KeyRecord* record) {
   if (payload.empty()) return Status::Corruption("empty key version");
-  auto type = static_cast<ValueType>(payload[0]);
+  const auto type = static_cast<ValueType>(static_cast<uint8_t>(payload[0]) & 0x0f);
+  const uint8_t encoding = static_cast<uint8_t>(payload[0]) >> 4;
   if (type != ValueType::kString && type != ValueType::kHash) {
     return Status::Corruption("unknown value type");
+  }
+  if (encoding > static_cast<uint8_t>(StringEncoding::kNotInteger) ||
+      (type != ValueType::kString && encoding != 0)) {
+    return Status::Corruption("unknown string encoding");
   }
   payload.remove_prefix(1);
   uint64_t expire;
@@ -46,6 +53,7 @@ Status DecodeKeyVersion(std::string_view payload, KeyRecord* record) {
     return Status::Corruption("hash version with a payload");
   }
   record->type = type;
+  record->encoding = static_cast<StringEncoding>(encoding);
   record->expire_ms = static_cast<int64_t>(expire);
   record->value.assign(payload);
   return Status::OK();

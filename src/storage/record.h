@@ -19,8 +19,9 @@
 //
 // Key row (format 2): u8 format (2), varint field_count (the number of live
 // fields of a hash at this replica: local bookkeeping, never replicated), then
-// the encoded causal::Object. Each sibling's payload is a KeyVersion: u8 type,
-// varint expire_ms (absolute, 0 = none), then for a string its bytes (a hash's
+// the encoded causal::Object. Each sibling's payload is a KeyVersion: u8 type
+// (low 4 bits; a string keeps its StringEncoding in the high 4), varint
+// expire_ms (absolute, 0 = none), then for a string its bytes (a hash's
 // content lives in its field rows).
 // Field row (format 2): u8 format (2), varint insertion sequence (local: the
 // order of a small hash, as Redis's listpack keeps it), then the encoded
@@ -53,12 +54,22 @@ const char* ValueTypeName(ValueType type);  // "string", "hash"
 
 inline constexpr uint8_t kRowFormat = 2;
 
+// How Redis would have encoded a string, for OBJECT ENCODING. kAuto derives it
+// from the value as SET does (int, embstr or raw by length); kRaw is a string
+// Redis modified in place (APPEND to an existing key, SETRANGE, SETBIT,
+// BITFIELD, BITOP's destination); kNotInteger one it stores as text even when
+// it reads as an integer (INCRBYFLOAT's result: embstr or raw by length).
+enum class StringEncoding : uint8_t { kAuto = 0, kRaw = 1, kNotInteger = 2 };
+
 // The visible state of a key, as plain Redis commands see it: one version.
 struct KeyRecord {
   ValueType type = ValueType::kString;
   int64_t expire_ms = 0;     // absolute Unix time in ms; 0 means no expiry
   std::string value;         // string payload
   uint64_t field_count = 0;  // hash payload: number of live fields
+  // A string's encoding as Redis would report it. A command that replaces the
+  // value sets it; one that changes only the expiry keeps it.
+  StringEncoding encoding = StringEncoding::kAuto;
 
   bool has_expire() const { return expire_ms != 0; }
 };

@@ -19,6 +19,37 @@ TEST(RecordTest, StringVersionRoundTrip) {
   EXPECT_EQ(out.value, in.value);
 }
 
+TEST(RecordTest, StringEncodingRoundTripsInTheTypeByte) {
+  for (StringEncoding encoding :
+       {StringEncoding::kAuto, StringEncoding::kRaw, StringEncoding::kNotInteger}) {
+    KeyRecord in;
+    in.value = "12";
+    in.encoding = encoding;
+    std::string encoded;
+    EncodeKeyVersion(in, &encoded);
+    KeyRecord out;
+    ASSERT_TRUE(DecodeKeyVersion(encoded, &out).ok());
+    EXPECT_EQ(out.type, ValueType::kString);
+    EXPECT_EQ(out.encoding, encoding);
+    EXPECT_EQ(out.value, "12");
+  }
+  // A version written before the hint existed reads as kAuto.
+  KeyRecord out;
+  out.encoding = StringEncoding::kRaw;
+  ASSERT_TRUE(DecodeKeyVersion(std::string("\x01\x00v", 3), &out).ok());
+  EXPECT_EQ(out.encoding, StringEncoding::kAuto);
+  // Unknown hints, and a hint on a hash, are corruption.
+  EXPECT_TRUE(DecodeKeyVersion(std::string("\x31\x00v", 3), &out).IsCorruption());
+  EXPECT_TRUE(DecodeKeyVersion(std::string("\x12\x00", 2), &out).IsCorruption());
+  // A hash never carries one, whatever the record says.
+  KeyRecord hash;
+  hash.type = ValueType::kHash;
+  hash.encoding = StringEncoding::kRaw;
+  std::string encoded;
+  EncodeKeyVersion(hash, &encoded);
+  EXPECT_EQ(encoded[0], '\x02');
+}
+
 TEST(RecordTest, HashVersionRoundTripAndGarbageIsCorruption) {
   KeyRecord in;
   in.type = ValueType::kHash;
