@@ -95,6 +95,8 @@ class WatchRegistry {
   // touchAllWatchedKeysInDb does).
   void TouchDbKeys(int db, const std::function<bool(std::string_view key)>& changed);
   void TouchAll();
+  // The keys of `db` some client watches.
+  std::vector<std::string> KeysWatchedIn(int db) const;
   bool empty() const { return watchers_.empty(); }
 
  private:

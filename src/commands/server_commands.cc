@@ -322,6 +322,16 @@ void SwapDbCommand(ExecContext& ctx) {
     // A key watched in either db reads differently if it exists in either.
     if (!ctx.server.watches.empty()) {
       const int da = static_cast<int>(a), dbb = static_cast<int>(b);
+      // An expired key is no key: the watched ones are expired first (which
+      // flags their own watchers, as any lazy expiry does), so that a stale
+      // key swapped in or out changes nothing, as in Redis 7.0.
+      storage::KeyRecord record;
+      for (int db : {da, dbb}) {
+        for (const std::string& key : ctx.server.watches.KeysWatchedIn(db)) {
+          ctx.keyspace().Find(da, key, ctx.now_ms, &record);
+          ctx.keyspace().Find(dbb, key, ctx.now_ms, &record);
+        }
+      }
       auto in_either = [&](std::string_view key) {
         return ctx.keyspace().ExistsRaw(da, key) || ctx.keyspace().ExistsRaw(dbb, key);
       };

@@ -36,6 +36,15 @@ void WatchRegistry::TouchDbKeys(int db, const std::function<bool(std::string_vie
   }
 }
 
+std::vector<std::string> WatchRegistry::KeysWatchedIn(int db) const {
+  std::vector<std::string> keys;
+  for (auto it = watchers_.lower_bound(std::pair<int, std::string>(db, ""));
+       it != watchers_.end() && it->first.first == db; ++it) {
+    keys.push_back(it->first.second);
+  }
+  return keys;
+}
+
 void WatchRegistry::TouchAll() {
   for (auto& [entry, clients] : watchers_) {
     for (ClientState* client : clients) client->watch_dirty = true;
