@@ -345,6 +345,7 @@ int main(int argc, char** argv) {
   ctx.keyspace = &keyspace;
   ctx.run_id = RandomHex(40);
   ctx.start_time_ms = UnixMs();
+  ctx.last_save_ms = ctx.start_time_ms;
   std::error_code ec;
   ctx.executable = std::filesystem::canonical("/proc/self/exe", ec).string();
   ctx.config_file = config.config_file;

@@ -195,6 +195,10 @@ struct ServerContext {
   Stats stats;
   std::string run_id;
   int64_t start_time_ms = 0;
+  // The last SAVE or BGSAVE (else the start) and how many there were: INFO
+  // persistence and LASTSAVE.
+  int64_t last_save_ms = 0;
+  uint64_t saves = 0;
   int tcp_port = 0;
   std::string executable;
   std::string config_file;

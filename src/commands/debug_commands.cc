@@ -28,6 +28,8 @@ void ReplyHelp(ExecContext& ctx) {
       "RELOAD",
       "    Data is already durable in LevelDB: writes every row still only in the commit",
       "    journal under its own key (a checkpoint) and replies OK.",
+      "LOADAOF",
+      "    The same as RELOAD: the commit journal is ringkv's append only file.",
       "SET-JOURNAL-CYCLE-MS <ms>",
       "    ringkv: time between materialization cycles of the commit journal (default",
       "    1000). A large value holds rows in the journal, for crash-recovery tests.",
@@ -132,7 +134,7 @@ void DebugCommand(ExecContext& ctx) {
     }
     ctx.keyspace().set_cycle_interval_ms(ms);
     ctx.reply.Ok();
-  } else if (EqualsIgnoreCase(sub, "reload")) {
+  } else if (EqualsIgnoreCase(sub, "reload") || EqualsIgnoreCase(sub, "loadaof")) {
     Status s = ctx.keyspace().Checkpoint();
     if (s.ok()) {
       ctx.reply.Ok();

@@ -380,11 +380,11 @@ void PersistenceSection(ServerContext& server, std::string* out) {
   Field(out, "current_save_keys_total", 0);
   Field(out, "rdb_changes_since_last_save", 0);
   Field(out, "rdb_bgsave_in_progress", 0);
-  Field(out, "rdb_last_save_time", server.start_time_ms / 1000);
+  Field(out, "rdb_last_save_time", server.last_save_ms / 1000);
   Field(out, "rdb_last_bgsave_status", "ok");
   Field(out, "rdb_last_bgsave_time_sec", -1);
   Field(out, "rdb_current_bgsave_time_sec", -1);
-  Field(out, "rdb_saves", 0);
+  Field(out, "rdb_saves", server.saves);
   Field(out, "rdb_last_cow_size", 0);
   Field(out, "rdb_last_load_keys_expired", 0);
   Field(out, "rdb_last_load_keys_loaded", 0);

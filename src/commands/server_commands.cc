@@ -353,9 +353,36 @@ void TimeCommand(ExecContext& ctx) {
   ctx.reply.Bulk(std::to_string(tv.tv_usec));
 }
 
-// LevelDB's log makes every write durable as it happens, so the last "save" is
-// the server's start.
-void LastSaveCommand(ExecContext& ctx) { ctx.reply.Integer(ctx.server.start_time_ms / 1000); }
+void LastSaveCommand(ExecContext& ctx) { ctx.reply.Integer(ctx.server.last_save_ms / 1000); }
+
+// Every acknowledged write is already durable in the commit journal, so a save
+// is a checkpoint: the rows still only in the journal are written under their
+// own LevelDB keys, leaving no journal to replay at the next start. False
+// (with Redis's error replied) if it fails.
+bool Save(ExecContext& ctx) {
+  Status s = ctx.keyspace().Checkpoint();
+  if (!s.ok()) {
+    ctx.reply.Error("ERR " + s.ToString());
+    return false;
+  }
+  ctx.server.last_save_ms = ctx.now_ms;
+  ++ctx.server.saves;
+  return true;
+}
+
+void SaveCommand(ExecContext& ctx) {
+  if (Save(ctx)) ctx.reply.Ok();
+}
+
+// BGSAVE [SCHEDULE]: the checkpoint is done before the reply, so it is never
+// still in progress when a client asks.
+void BgsaveCommand(ExecContext& ctx) {
+  if (ctx.argc() > 2 || (ctx.argc() == 2 && !OptionIs(ctx.arg(1), "schedule"))) {
+    ctx.reply.Error(kErrSyntax);
+    return;
+  }
+  if (Save(ctx)) ctx.reply.SimpleString("Background saving started");
+}
 
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Data is already durable, so the
 // save options change nothing. Like Redis, success sends no reply: the server
@@ -491,6 +518,22 @@ void RegisterServerCommands(CommandTable* table) {
   table->Add({"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, LastSaveCommand, kGroup,
               "@admin @fast @dangerous",
               "Get the UNIX time stamp of the last successful save to disk", "1.0.0", "O(1)"});
+  table->Add({"save", 1, kAdmin | kNoScript | kNoMulti, 0, 0, 0, SaveCommand, kGroup, kAdminCats,
+              "Synchronously save the dataset to disk", "1.0.0",
+              "O(N) where N is the total number of keys in all databases"});
+  table->Add({"bgsave",
+              -1,
+              kAdmin | kNoScript,
+              0,
+              0,
+              0,
+              BgsaveCommand,
+              kGroup,
+              kAdminCats,
+              "Asynchronously save the dataset to disk",
+              "1.0.0",
+              "O(1)",
+              {{"schedule", "pure-token", "SCHEDULE", true, false}}});
   table->Add({"shutdown",
               -1,
               kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy,

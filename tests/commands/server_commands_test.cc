@@ -602,11 +602,30 @@ TEST(ServerClientTest, ListAndKillThroughRegistry) {
 
 // --- TIME, LASTSAVE, SHUTDOWN -----------------------------------------------------
 
+// SAVE and BGSAVE checkpoint the commit journal into LevelDB and count as saves.
+TEST(ServerLifecycleTest, SaveAndBgsaveCheckpointAndCount) {
+  CommandHarness h;
+  h.keyspace().set_cycle_interval_ms(1000000);  // rows stay in the journal until saved
+  EXPECT_EQ(h.Run({"SET", "k", "v"}), "+OK\r\n");
+  EXPECT_GT(h.keyspace().pending_rows(), 0u);
+  h.set_now_ms(1800000000000);
+  EXPECT_EQ(h.Run({"SAVE"}), "+OK\r\n");
+  EXPECT_EQ(h.keyspace().pending_rows(), 0u);
+  EXPECT_EQ(h.Run({"LASTSAVE"}), ":1800000000\r\n");
+  EXPECT_EQ(h.Run({"SET", "k", "w"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"BGSAVE", "schedule"}), "+Background saving started\r\n");
+  EXPECT_EQ(h.keyspace().pending_rows(), 0u);
+  EXPECT_EQ(h.Run({"BGSAVE", "now"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(h.Run({"SAVE", "x"}), "-ERR wrong number of arguments for 'save' command\r\n");
+  EXPECT_NE(h.Run({"INFO", "persistence"}).find("rdb_saves:2\r\n"), std::string::npos);
+  EXPECT_EQ(h.Run({"GET", "k"}), "$1\r\nw\r\n");
+}
+
 TEST(ServerLifecycleTest, TimeLastSaveShutdown) {
   CommandHarness h;
   const std::string time = h.Run({"TIME"});
   EXPECT_EQ(time.rfind("*2\r\n$10\r\n", 0), 0u) << time;
-  h.server().start_time_ms = 1700000000123;
+  h.server().last_save_ms = 1700000000123;
   EXPECT_EQ(h.Run({"LASTSAVE"}), ":1700000000\r\n");
   EXPECT_EQ(h.Run({"SHUTDOWN", "foo"}), "-ERR syntax error\r\n");
   EXPECT_EQ(h.Run({"SHUTDOWN", "SAVE", "NOSAVE"}), "-ERR syntax error\r\n");
