@@ -199,6 +199,7 @@ struct ServerContext {
   // persistence and LASTSAVE.
   int64_t last_save_ms = 0;
   uint64_t saves = 0;
+  uint64_t aof_rewrites = 0;  // BGREWRITEAOF, INFO aof_rewrites
   int tcp_port = 0;
   std::string executable;
   std::string config_file;

@@ -1,9 +1,13 @@
 // DEBUG, gated by enable-debug-command exactly as Redis 7 gates it. When allowed,
 // the subcommands test suites rely on are supported; any other answers Redis's
 // unknown-subcommand error rather than pretending.
+#include <arpa/inet.h>
+#include <openssl/sha.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "commands/command.h"
@@ -21,6 +25,10 @@ bool IsLocalClient(const ClientState& client) {
 void ReplyHelp(ExecContext& ctx) {
   static const char* const kLines[] = {
       "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DIGEST",
+      "    Output a hex signature representing the current DB content.",
+      "DIGEST-VALUE <key> [<key> ...]",
+      "    Output a hex signature of the values of all the specified keys.",
       "PROTOCOL <type>",
       "    Reply with a test value of the specified type. <type> can be: string,",
       "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
@@ -104,6 +112,92 @@ void DebugProtocol(ExecContext& ctx, std::string_view type) {
   }
 }
 
+// DEBUG DIGEST and DIGEST-VALUE compute Redis's digests exactly (debug.c), so a
+// dataset has the same digest on ringkv as on Redis. A digest is 20 bytes.
+using Digest = unsigned char[20];
+
+// digest ^= SHA1(data)
+void XorDigest(Digest digest, std::string_view data) {
+  unsigned char hash[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), hash);
+  for (int i = 0; i < SHA_DIGEST_LENGTH; ++i) digest[i] ^= hash[i];
+}
+
+// digest = SHA1(digest ^ SHA1(data)): keeps the order of what is mixed in.
+void MixDigest(Digest digest, std::string_view data) {
+  XorDigest(digest, data);
+  unsigned char hash[SHA_DIGEST_LENGTH];
+  SHA1(digest, SHA_DIGEST_LENGTH, hash);
+  std::memcpy(digest, hash, SHA_DIGEST_LENGTH);
+}
+
+// Redis's xorObjectDigest for the types ringkv has: the type's Redis number,
+// the value (a hash as the xor of its fields' digests, so order does not
+// matter) and whether the key expires.
+void MixValueDigest(ExecContext& ctx, int db, std::string_view key,
+                    const storage::KeyRecord& record, Digest digest) {
+  constexpr uint32_t kRedisString = 0, kRedisHash = 4;  // OBJ_STRING, OBJ_HASH
+  const uint32_t type = htonl(record.type == storage::ValueType::kHash ? kRedisHash : kRedisString);
+  MixDigest(digest, std::string_view(reinterpret_cast<const char*>(&type), sizeof(type)));
+  if (record.type == storage::ValueType::kString) {
+    MixDigest(digest, record.value);
+  } else {
+    ctx.keyspace().ForEachField(
+        db, key, 0, [&](uint64_t, std::string_view field, std::string_view value) {
+          Digest element = {};
+          MixDigest(element, field);
+          MixDigest(element, value);
+          XorDigest(digest,
+                    std::string_view(reinterpret_cast<const char*>(element), sizeof(Digest)));
+          return true;
+        });
+  }
+  if (record.has_expire()) XorDigest(digest, "!!expire!!");
+}
+
+std::string HexDigest(const Digest digest) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (int i = 0; i < SHA_DIGEST_LENGTH; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+// DEBUG DIGEST: every database's keys, each database mixed in by number.
+void DebugDigest(ExecContext& ctx) {
+  Digest final_digest = {};
+  for (int db = 0; db < ctx.keyspace().num_databases(); ++db) {
+    if (ctx.keyspace().Stats(db).keys == 0) continue;
+    const uint32_t id = htonl(static_cast<uint32_t>(db));
+    MixDigest(final_digest, std::string_view(reinterpret_cast<const char*>(&id), sizeof(id)));
+    ctx.keyspace().ForEachKey(
+        db, 0, ctx.now_ms, [&](uint64_t, std::string_view key, const storage::KeyRecord& rec) {
+          Digest digest = {};
+          MixDigest(digest, key);
+          MixValueDigest(ctx, db, key, rec, digest);
+          XorDigest(final_digest,
+                    std::string_view(reinterpret_cast<const char*>(digest), sizeof(Digest)));
+          return true;
+        });
+  }
+  ctx.reply.SimpleString(HexDigest(final_digest));
+}
+
+// DEBUG DIGEST-VALUE key ...: each value's digest, zeros for a missing key.
+void DebugDigestValue(ExecContext& ctx) {
+  ctx.reply.ArrayHeader(ctx.argc() - 2);
+  storage::KeyRecord record;
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    Digest digest = {};
+    if (ctx.keyspace().Find(ctx.db(), ctx.arg(i), ctx.now_ms, &record).ok()) {
+      MixValueDigest(ctx, ctx.db(), ctx.arg(i), record, digest);
+    }
+    ctx.reply.SimpleString(HexDigest(digest));
+  }
+}
+
 void DebugCommand(ExecContext& ctx) {
   const std::string& mode = ctx.server.config->enable_debug_command;
   if (mode == "no" || (mode == "local" && !IsLocalClient(ctx.client))) {
@@ -117,6 +211,10 @@ void DebugCommand(ExecContext& ctx) {
   // Redis parses these arguments with atof/atoi: garbage reads as 0.
   if (EqualsIgnoreCase(sub, "help") && ctx.argc() == 2) {
     ReplyHelp(ctx);
+  } else if (EqualsIgnoreCase(sub, "digest") && ctx.argc() == 2) {
+    DebugDigest(ctx);
+  } else if (EqualsIgnoreCase(sub, "digest-value")) {
+    DebugDigestValue(ctx);
   } else if (EqualsIgnoreCase(sub, "protocol") && ctx.argc() == 3) {
     DebugProtocol(ctx, ctx.arg(2));
   } else if (EqualsIgnoreCase(sub, "sleep") && ctx.argc() == 3) {

@@ -395,7 +395,7 @@ void PersistenceSection(ServerContext& server, std::string* out) {
   Field(out, "aof_last_rewrite_time_sec", -1);
   Field(out, "aof_current_rewrite_time_sec", -1);
   Field(out, "aof_last_bgrewrite_status", "ok");
-  Field(out, "aof_rewrites", 0);
+  Field(out, "aof_rewrites", server.aof_rewrites);
   Field(out, "aof_rewrites_consecutive_failures", 0);
   Field(out, "aof_last_write_status", write_ok ? "ok" : "err");
   Field(out, "aof_last_cow_size", 0);

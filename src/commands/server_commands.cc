@@ -374,6 +374,18 @@ void SaveCommand(ExecContext& ctx) {
   if (Save(ctx)) ctx.reply.Ok();
 }
 
+// The commit journal is ringkv's append only file: rewriting it is emptying it
+// into LevelDB, the same checkpoint, done before the reply.
+void BgrewriteaofCommand(ExecContext& ctx) {
+  Status s = ctx.keyspace().Checkpoint();
+  if (!s.ok()) {
+    ctx.reply.Error("ERR " + s.ToString());
+    return;
+  }
+  ++ctx.server.aof_rewrites;
+  ctx.reply.SimpleString("Background append only file rewriting started");
+}
+
 // BGSAVE [SCHEDULE]: the checkpoint is done before the reply, so it is never
 // still in progress when a client asks.
 void BgsaveCommand(ExecContext& ctx) {
@@ -534,6 +546,8 @@ void RegisterServerCommands(CommandTable* table) {
               "1.0.0",
               "O(1)",
               {{"schedule", "pure-token", "SCHEDULE", true, false}}});
+  table->Add({"bgrewriteaof", 1, kAdmin | kNoScript, 0, 0, 0, BgrewriteaofCommand, kGroup,
+              kAdminCats, "Asynchronously rewrite the append-only file", "1.0.0", "O(1)"});
   table->Add({"shutdown",
               -1,
               kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy,

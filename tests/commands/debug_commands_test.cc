@@ -31,12 +31,37 @@ TEST(DebugCommandsTest, SetActiveExpireAndUnknownSubcommands) {
   EXPECT_EQ(h.Run({"DEBUG", "set-active-expire", "1"}), "+OK\r\n");
   EXPECT_TRUE(h.server().active_expire_enabled);
   EXPECT_EQ(h.Run({"DEBUG", "RELOAD"}), "+OK\r\n");
-  EXPECT_EQ(h.Run({"DEBUG", "DIGEST"}),
-            "-ERR unknown subcommand or wrong number of arguments for 'DIGEST'. Try DEBUG "
+  EXPECT_EQ(h.Run({"DEBUG", "JMAP"}),
+            "-ERR unknown subcommand or wrong number of arguments for 'JMAP'. Try DEBUG "
             "HELP.\r\n");
   EXPECT_EQ(h.Run({"DEBUG", "SLEEP"}),
             "-ERR unknown subcommand or wrong number of arguments for 'SLEEP'. Try DEBUG "
             "HELP.\r\n");
+}
+
+// Redis's digests: zeros for nothing, independent of hash field order, changed by
+// an expiry, the same for a copy.
+TEST(DebugCommandsTest, DigestsFollowTheDataNotItsOrder) {
+  CommandHarness h;
+  h.config().enable_debug_command = "yes";
+  const std::string zeros = "+" + std::string(40, '0') + "\r\n";
+  EXPECT_EQ(h.Run({"DEBUG", "DIGEST"}), zeros);
+  EXPECT_EQ(h.Run({"DEBUG", "DIGEST-VALUE", "missing"}), "*1\r\n" + zeros);
+  h.Run({"HSET", "h1", "a", "1", "b", "2"});
+  h.Run({"HSET", "h2", "b", "2", "a", "1"});
+  const std::string both = h.Run({"DEBUG", "DIGEST-VALUE", "h1", "h2"});
+  ASSERT_EQ(both.size(), 4u + 2 * 43u) << both;
+  EXPECT_EQ(both.substr(4, 43), both.substr(47, 43));
+  EXPECT_NE(both.substr(4, 43), zeros);
+  const std::string before = h.Run({"DEBUG", "DIGEST"});
+  h.Run({"EXPIRE", "h1", "100"});
+  EXPECT_NE(h.Run({"DEBUG", "DIGEST"}), before);
+  h.Run({"PERSIST", "h1"});
+  EXPECT_EQ(h.Run({"DEBUG", "DIGEST"}), before);
+  h.Run({"SET", "s", "v"});
+  h.Run({"COPY", "s", "t"});
+  EXPECT_EQ(h.Run({"DEBUG", "DIGEST-VALUE", "s"}), h.Run({"DEBUG", "DIGEST-VALUE", "t"}));
+  EXPECT_EQ(h.Run({"DEBUG", "DIGEST", "extra"}).substr(0, 30), "-ERR unknown subcommand or wro");
 }
 
 TEST(DebugCommandsTest, ProtocolRepliesEachTypeInTheClientsProtocol) {

@@ -618,6 +618,10 @@ TEST(ServerLifecycleTest, SaveAndBgsaveCheckpointAndCount) {
   EXPECT_EQ(h.Run({"BGSAVE", "now"}), "-ERR syntax error\r\n");
   EXPECT_EQ(h.Run({"SAVE", "x"}), "-ERR wrong number of arguments for 'save' command\r\n");
   EXPECT_NE(h.Run({"INFO", "persistence"}).find("rdb_saves:2\r\n"), std::string::npos);
+  EXPECT_EQ(h.Run({"SET", "k", "w"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"BGREWRITEAOF"}), "+Background append only file rewriting started\r\n");
+  EXPECT_EQ(h.keyspace().pending_rows(), 0u);
+  EXPECT_NE(h.Run({"INFO", "persistence"}).find("aof_rewrites:1\r\n"), std::string::npos);
   EXPECT_EQ(h.Run({"GET", "k"}), "$1\r\nw\r\n");
 }
 
