@@ -340,7 +340,6 @@ void ClientUnblockCommand(ExecContext& ctx) {
 
 void ClientHelpCommand(ExecContext& ctx) {
   static constexpr std::string_view kHelp[] = {
-      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "CACHING (YES|NO)",
       "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
       "GETREDIR",
@@ -386,11 +385,8 @@ void ClientHelpCommand(ExecContext& ctx) {
       "    Report tracking status for the current connection.",
       "NO-EVICT (ON|OFF)",
       "    Protect current client connection from eviction.",
-      "HELP",
-      "    Prints this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kHelp));
-  for (std::string_view line : kHelp) ctx.reply.SimpleString(line);
+  ReplySubcommandHelp(ctx, kHelp);
 }
 
 }  // namespace

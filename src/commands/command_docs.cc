@@ -907,7 +907,6 @@ void CommandGetKeysAndFlagsCommand(ExecContext& ctx) { GetKeys(ctx, true); }
 
 void CommandHelpCommand(ExecContext& ctx) {
   static constexpr std::string_view kHelp[] = {
-      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "(no subcommand)",
       "    Return details about all Redis commands.",
       "COUNT",
@@ -926,11 +925,8 @@ void CommandHelpCommand(ExecContext& ctx) {
       "    Return the keys from a full Redis command.",
       "GETKEYSANDFLAGS <full-command>",
       "    Return the keys and the access flags from a full Redis command.",
-      "HELP",
-      "    Prints this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kHelp));
-  for (std::string_view line : kHelp) ctx.reply.SimpleString(line);
+  ReplySubcommandHelp(ctx, kHelp);
 }
 
 }  // namespace

@@ -23,8 +23,7 @@ bool IsLocalClient(const ClientState& client) {
 }
 
 void ReplyHelp(ExecContext& ctx) {
-  static const char* const kLines[] = {
-      "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  static constexpr std::string_view kLines[] = {
       "DIGEST",
       "    Output a hex signature representing the current DB content.",
       "DIGEST-VALUE <key> [<key> ...]",
@@ -47,11 +46,8 @@ void ReplyHelp(ExecContext& ctx) {
       "    default.",
       "SLEEP <seconds>",
       "    Stop the server for <seconds>. Decimals allowed.",
-      "HELP",
-      "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (const char* line : kLines) ctx.reply.SimpleString(line);
+  ReplySubcommandHelp(ctx, kLines);
 }
 
 // DEBUG PROTOCOL <type>: Redis's fixed sample reply of each RESP type, which

@@ -476,7 +476,6 @@ void ObjectCommand(ExecContext& ctx) {
 
 void ObjectHelpCommand(ExecContext& ctx) {
   static constexpr std::string_view kLines[] = {
-      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "ENCODING <key>",
       "    Return the kind of internal representation used in order to store the value",
       "    associated with a <key>.",
@@ -489,11 +488,8 @@ void ObjectHelpCommand(ExecContext& ctx) {
       "REFCOUNT <key>",
       "    Return the number of references of the value associated with the specified",
       "    <key>.",
-      "HELP",
-      "    Prints this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.SimpleString(line);
+  ReplySubcommandHelp(ctx, kLines);
 }
 
 // Redis's objectCommandLookupOrReply: a null reply for a missing key.

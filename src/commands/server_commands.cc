@@ -249,7 +249,6 @@ void ConfigRewriteCommand(ExecContext& ctx) {
 
 void ConfigHelpCommand(ExecContext& ctx) {
   static constexpr std::string_view kHelp[] = {
-      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "GET <pattern>",
       "    Return parameters matching the glob-like <pattern> and their values.",
       "SET <directive> <value>",
@@ -258,11 +257,8 @@ void ConfigHelpCommand(ExecContext& ctx) {
       "    Reset statistics reported by the INFO command.",
       "REWRITE",
       "    Rewrite the configuration file.",
-      "HELP",
-      "    Prints this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kHelp));
-  for (std::string_view line : kHelp) ctx.reply.SimpleString(line);
+  ReplySubcommandHelp(ctx, kHelp);
 }
 
 // --- Keyspace-wide commands -------------------------------------------------
