@@ -9,6 +9,7 @@ packages=(
   libjemalloc-dev
   libgtest-dev libgmock-dev libhiredis-dev
   redis-server redis-tools python3 nodejs npm
+  tcl dpkg-dev
 )
 
 missing=()
