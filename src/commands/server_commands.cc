@@ -352,15 +352,17 @@ void TimeCommand(ExecContext& ctx) {
 void LastSaveCommand(ExecContext& ctx) { ctx.reply.Integer(ctx.server.last_save_ms / 1000); }
 
 // Every acknowledged write is already durable in the commit journal, so a save
-// is a checkpoint: the rows still only in the journal are written under their
-// own LevelDB keys, leaving no journal to replay at the next start. False
-// (with Redis's error replied) if it fails.
-bool Save(ExecContext& ctx) {
+// (and an append only file rewrite) is a checkpoint: the rows still only in the
+// journal are written under their own LevelDB keys, leaving no journal to
+// replay at the next start. False, with the error replied, if it fails.
+bool Checkpoint(ExecContext& ctx) {
   Status s = ctx.keyspace().Checkpoint();
-  if (!s.ok()) {
-    ctx.reply.Error("ERR " + s.ToString());
-    return false;
-  }
+  if (!s.ok()) ctx.reply.Error("ERR " + s.ToString());
+  return s.ok();
+}
+
+bool Save(ExecContext& ctx) {
+  if (!Checkpoint(ctx)) return false;
   ctx.server.last_save_ms = ctx.now_ms;
   ++ctx.server.saves;
   return true;
@@ -371,13 +373,9 @@ void SaveCommand(ExecContext& ctx) {
 }
 
 // The commit journal is ringkv's append only file: rewriting it is emptying it
-// into LevelDB, the same checkpoint, done before the reply.
+// into LevelDB, done before the reply.
 void BgrewriteaofCommand(ExecContext& ctx) {
-  Status s = ctx.keyspace().Checkpoint();
-  if (!s.ok()) {
-    ctx.reply.Error("ERR " + s.ToString());
-    return;
-  }
+  if (!Checkpoint(ctx)) return;
   ++ctx.server.aof_rewrites;
   ctx.reply.SimpleString("Background append only file rewriting started");
 }
