@@ -129,6 +129,12 @@ void RegisterHashCommands(CommandTable* table);
 void RegisterTransactionCommands(CommandTable* table);
 void RegisterDebugCommands(CommandTable* table);
 void RegisterMemoryCommands(CommandTable* table);
+void RegisterSlowlogCommands(CommandTable* table);
+
+class ExecContext;
+// Logs the command `ctx` ran, which took `micros` (at least
+// slowlog-log-slower-than: Execute checks), in SLOWLOG unless its flags say not to.
+void RecordSlowCommand(ExecContext& ctx, const CommandSpec& spec, uint64_t micros);
 void RegisterRingCommands(CommandTable* table);
 
 }  // namespace ringkv::commands

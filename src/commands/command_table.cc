@@ -105,6 +105,7 @@ const CommandTable& Commands() {
     RegisterTransactionCommands(t);
     RegisterDebugCommands(t);
     RegisterMemoryCommands(t);
+    RegisterSlowlogCommands(t);
     RegisterRingCommands(t);
     return t;
   }();

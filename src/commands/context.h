@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <set>
@@ -183,6 +184,21 @@ struct Stats {
   CommandStats* last_command_stats_ = nullptr;
 };
 
+// SLOWLOG: the commands that ran longer than slowlog-log-slower-than, newest
+// first, at most slowlog-max-len of them.
+struct SlowLog {
+  struct Entry {
+    uint64_t id;
+    int64_t unix_seconds;
+    uint64_t micros;
+    std::vector<std::string> args;  // trimmed as Redis trims them
+    std::string client_addr;
+    std::string client_name;
+  };
+  std::deque<Entry> entries;
+  uint64_t next_id = 0;
+};
+
 // State shared by every command on this server.
 struct ServerContext {
   server::Config* config = nullptr;
@@ -193,6 +209,7 @@ struct ServerContext {
   KeyRouter* router = nullptr;
   WatchRegistry watches;
   Stats stats;
+  SlowLog slowlog;
   std::string run_id;
   int64_t start_time_ms = 0;
   // The last SAVE or BGSAVE (else the start) and how many there were: INFO

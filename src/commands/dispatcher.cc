@@ -120,7 +120,12 @@ void Execute(ExecContext& ctx, const CommandSpec& spec) {
   ++stats.total_commands_processed;
   Stats::CommandStats& command_stats = stats.ForCommand(spec.name);
   ++command_stats.calls;
-  command_stats.usec += CycleClock::Micros(start, end);
+  const uint64_t micros = CycleClock::Micros(start, end);
+  command_stats.usec += micros;
+  const int64_t slower_than = ctx.server.config->slowlog_log_slower_than;
+  if (slower_than >= 0 && micros >= static_cast<uint64_t>(slower_than)) {
+    RecordSlowCommand(ctx, spec, micros);
+  }
   const std::string& out = *ctx.reply.buffer();
   if (out.size() > reply_start && out[reply_start] == '-') {
     ++command_stats.failed_calls;

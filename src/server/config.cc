@@ -168,6 +168,9 @@ std::vector<ConfigOption> BuildOptions() {
   o.push_back(IntOption("tcp-backlog", false, &Config::tcp_backlog, 0, INT_MAX));
   o.push_back(IntOption("maxclients", true, &Config::maxclients, 1, 4294967295LL));
   o.push_back(IntOption("timeout", true, &Config::timeout, 0, INT_MAX));
+  o.push_back(
+      IntOption("slowlog-log-slower-than", true, &Config::slowlog_log_slower_than, -1, INT64_MAX));
+  o.push_back(IntOption("slowlog-max-len", true, &Config::slowlog_max_len, 0, INT64_MAX));
   o.push_back(MemoryOption("proto-max-bulk-len", true, &Config::proto_max_bulk_len, 1024 * 1024));
   o.push_back(MemoryOption("client-query-buffer-limit", true, &Config::client_query_buffer_limit,
                            1024 * 1024));
@@ -338,8 +341,6 @@ std::vector<ConfigOption> BuildOptions() {
       {"lazyfree-lazy-user-del", nullptr, "no", true},
       {"lazyfree-lazy-user-flush", nullptr, "no", true},
       {"notify-keyspace-events", nullptr, "", true},
-      {"slowlog-log-slower-than", nullptr, "10000", true},
-      {"slowlog-max-len", nullptr, "128", true},
       {"latency-monitor-threshold", nullptr, "0", true},
       {"latency-tracking", nullptr, "yes", true},
       {"latency-tracking-info-percentiles", nullptr, "50 99 99.9", true},

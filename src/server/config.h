@@ -23,6 +23,10 @@ struct Config {
   int tcp_backlog = 511;
   int64_t maxclients = 10000;
   int timeout = 0;  // idle seconds before a client is closed; 0 = never
+  // SLOWLOG: commands taking at least this many microseconds are logged (< 0:
+  // none), and the log keeps this many.
+  int64_t slowlog_log_slower_than = 10000;
+  int64_t slowlog_max_len = 128;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   // Output buffer limit for normal clients: hard bytes, soft bytes, soft seconds.

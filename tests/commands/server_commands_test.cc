@@ -602,6 +602,53 @@ TEST(ServerClientTest, ListAndKillThroughRegistry) {
 
 // --- TIME, LASTSAVE, SHUTDOWN -----------------------------------------------------
 
+// SLOWLOG keeps the newest entries first, trims arguments as Redis does and
+// never shows a password.
+TEST(ServerSlowlogTest, LogsTrimsAndRedacts) {
+  CommandHarness h;
+  h.config().slowlog_log_slower_than = 0;  // log everything
+  h.client().addr = "127.0.0.1:5000";
+  h.client().name = "cart";
+  h.Run({"AUTH", "user", "secret"});
+  h.Run({"CONFIG", "SET", "requirepass", "hunter2", "timeout", "7"});
+  h.Run({"CONFIG", "SET", "requirepass", ""});
+  std::vector<std::string> mset = {"MSET"};
+  for (int i = 0; i < 20; ++i) {
+    mset.push_back("k" + std::to_string(i));
+    mset.push_back(i == 0 ? std::string(200, 'x') : "v");
+  }
+  h.Run(mset);
+  const auto& entries = h.server().slowlog.entries;
+  ASSERT_EQ(entries.size(), 4u);
+  const auto& last = entries.front();  // MSET: 41 arguments, the first value 200 bytes
+  ASSERT_EQ(last.args.size(), 32u);
+  EXPECT_EQ(last.args[2], std::string(128, 'x') + "... (72 more bytes)");
+  EXPECT_EQ(last.args[31], "... (10 more arguments)");
+  EXPECT_EQ(last.client_addr, "127.0.0.1:5000");
+  EXPECT_EQ(last.client_name, "cart");
+  EXPECT_EQ(entries[2].args, (std::vector<std::string>{"CONFIG", "SET", "requirepass", "(redacted)",
+                                                       "timeout", "7"}));
+  EXPECT_EQ(entries[3].args, (std::vector<std::string>{"AUTH", "(redacted)", "(redacted)"}));
+  EXPECT_GT(last.id, entries[1].id);
+  // SLOWLOG GET 1 is the newest entry; the log holds slowlog-max-len entries.
+  EXPECT_EQ(h.Run({"SLOWLOG", "GET", "1"}).substr(0, 8), "*1\r\n*6\r\n");
+  h.config().slowlog_max_len = 2;
+  h.Run({"PING"});
+  EXPECT_EQ(h.Run({"SLOWLOG", "LEN"}), ":2\r\n");
+  // EXEC is not logged itself; the commands it runs are.
+  h.Run({"SLOWLOG", "RESET"});
+  h.Run({"MULTI"});
+  h.Run({"SET", "a", "1"});
+  h.Run({"EXEC"});
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].args[0], "SET");
+  EXPECT_EQ(entries[1].args[0], "MULTI");
+  h.config().slowlog_log_slower_than = -1;
+  h.Run({"SLOWLOG", "RESET"});
+  h.Run({"PING"});
+  EXPECT_EQ(h.Run({"SLOWLOG", "LEN"}), ":0\r\n");
+}
+
 // SAVE and BGSAVE checkpoint the commit journal into LevelDB and count as saves.
 TEST(ServerLifecycleTest, SaveAndBgsaveCheckpointAndCount) {
   CommandHarness h;
