@@ -17,6 +17,7 @@
 #include "cluster/coordinator.h"
 #include "cluster/ring.h"
 #include "commands/context.h"
+#include "commands/util.h"
 #include "net/peer_transport.h"
 #include "net/server.h"
 #include "net/uv_clock.h"
@@ -349,6 +350,7 @@ int main(int argc, char** argv) {
   std::error_code ec;
   ctx.executable = std::filesystem::canonical("/proc/self/exe", ec).string();
   ctx.config_file = config.config_file;
+  keyspace.set_access_policy(ringkv::commands::AccessPolicyOf(config));
   keyspace.set_modified_observer(
       [&ctx](int db, std::string_view key) { ctx.watches.Touch(db, key); });
 

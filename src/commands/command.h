@@ -46,6 +46,10 @@ enum CommandFlag : uint32_t {
   // than one key's replicas (KEYS, SCAN, DBSIZE, RANDOMKEY, FLUSHDB, FLUSHALL);
   // the router runs it.
   kClusterWide = 1u << 19,
+  // Not a Redis flag: looks keys up without touching them (Redis's
+  // LOOKUP_NOTOUCH: TYPE, TTL, EXISTS, OBJECT, ...), so they keep their
+  // access time (OBJECT IDLETIME) and frequency.
+  kNoTouch = 1u << 20,
 };
 
 // Argument documentation for COMMAND DOCS (a flat subset of Redis's schema).

@@ -246,8 +246,8 @@ void DebugCommand(ExecContext& ctx) {
 }  // namespace
 
 void RegisterDebugCommands(CommandTable* table) {
-  table->Add({"debug", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, DebugCommand, "server",
-              "@admin @slow @dangerous", "A container for debugging commands", "1.0.0",
+  table->Add({"debug", -2, kAdmin | kNoScript | kLoading | kStale | kNoTouch, 0, 0, 0, DebugCommand,
+              "server", "@admin @slow @dangerous", "A container for debugging commands", "1.0.0",
               "Depends on subcommand."});
 }
 

@@ -114,7 +114,12 @@ void Execute(ExecContext& ctx, const CommandSpec& spec) {
     ctx.keyspace().PrefetchKeyRows(ctx.db(), ctx.args, spec.first_key, spec.last_key,
                                    spec.key_step);
   }
+  // The keys this command looks up count as accessed (Redis's lookupKey),
+  // and nothing else does: not the expiry sweep, not another command's
+  // internal lookups.
+  ctx.keyspace().set_touching((spec.flags & kNoTouch) == 0);
   spec.handler(ctx);
+  ctx.keyspace().set_touching(false);
   const uint64_t end = CycleClock::Now();
   auto& stats = ctx.server.stats;
   ++stats.total_commands_processed;

@@ -364,6 +364,10 @@ void MemorySection(ServerContext& server, const ClientState& self, std::string* 
   FieldU(out, "row_cache_entries", rows.size());
   FieldU(out, "row_cache_hits", rows.hits());
   FieldU(out, "row_cache_misses", rows.misses());
+  // Keys read since their last write, whose access time (OBJECT IDLETIME) is
+  // kept in memory, and what that takes.
+  FieldU(out, "access_table_keys", server.keyspace->access_entries());
+  FieldU(out, "access_table_bytes", server.keyspace->access_bytes());
 }
 
 void PersistenceSection(ServerContext& server, std::string* out) {

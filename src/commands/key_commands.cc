@@ -329,6 +329,13 @@ void ScanCommand(ExecContext& ctx) {
   for (const auto& key : keys) ctx.reply.Bulk(key);
 }
 
+// RENAME and MOVE move Redis's object itself, access word included. Under
+// LRU the word is the move's own time anyway (the lookup touched the key,
+// the write stamps it), so only an LFU counter needs carrying.
+void KeepAccessWord(ExecContext& ctx, int db, std::string_view key, uint32_t word) {
+  if (ctx.keyspace().access_policy().lfu) ctx.keyspace().SetAccessWord(db, key, word);
+}
+
 // Redis's renameGenericCommand. A hash's fields are keyed by the key name, so
 // renaming a hash copies every field under the new name and removes the old key.
 void RenameGeneric(ExecContext& ctx, bool nx) {
@@ -354,9 +361,11 @@ void RenameGeneric(ExecContext& ctx, bool nx) {
     return;
   }
   const KeyRecord src_meta = MetaOf(record);
+  const uint32_t access = ctx.keyspace().AccessWord(ctx.db(), src, record);
   PlaceRecord(ctx, ctx.db(), dst, &record, dst_exists ? &existing : nullptr);
   if (src_meta.type == ValueType::kHash) CopyFields(ctx, ctx.db(), src, ctx.db(), dst);
   ctx.keyspace().Remove(ctx.db(), src, src_meta);
+  KeepAccessWord(ctx, ctx.db(), dst, access);
   if (nx) {
     ctx.reply.Integer(1);
   } else {
@@ -432,6 +441,9 @@ void CopyCommand(ExecContext& ctx) {
   const bool is_hash = record.type == ValueType::kHash;
   PlaceRecord(ctx, dst_db, dst, &record, dst_exists ? &existing : nullptr);
   if (is_hash) CopyFields(ctx, ctx.db(), src, dst_db, dst);
+  // The copy is a new object (Redis's dupStringObject and friends): a new
+  // LFU counter even where it replaced a key.
+  ctx.keyspace().ForgetAccess(dst_db, dst);
   ctx.reply.Integer(1);
 }
 
@@ -459,9 +471,11 @@ void MoveCommand(ExecContext& ctx) {
     return;
   }
   const KeyRecord src_meta = MetaOf(record);
+  const uint32_t access = ctx.keyspace().AccessWord(ctx.db(), key, record);
   PlaceRecord(ctx, dst_db, key, &record, nullptr);
   if (src_meta.type == ValueType::kHash) CopyFields(ctx, ctx.db(), key, dst_db, key);
   ctx.keyspace().Remove(ctx.db(), key, src_meta);
+  KeepAccessWord(ctx, dst_db, key, access);
   ctx.reply.Integer(1);
 }
 
@@ -509,13 +523,6 @@ bool SharedInteger(const KeyRecord& record, bool* is_int) {
   return *is_int && v >= 0 && v < kSharedIntegers;
 }
 
-bool LfuPolicy(ExecContext& ctx) {
-  if (ctx.server.config == nullptr) return false;
-  const auto& passthrough = ctx.server.config->passthrough;
-  auto it = passthrough.find("maxmemory-policy");
-  return it != passthrough.end() && it->second.find("lfu") != std::string::npos;
-}
-
 // What Redis would report. A string keeps the hint of how its value was last
 // written (storage::StringEncoding: APPEND and SETRANGE make "raw"). A hash is
 // reported as Redis would encode it as it is now; Redis also keeps a hash in
@@ -559,29 +566,31 @@ void ObjectRefcountCommand(ExecContext& ctx) {
   ctx.reply.Integer(SharedInteger(record, &is_int) ? kSharedRefcount : 1);
 }
 
-// ringkv does not track access times (that would turn every read into a
-// write), so every key reports an idle time of 0 seconds. The error under an
-// LFU maxmemory-policy is Redis's.
+// Seconds since the key was last accessed (storage/access_table.h), on the
+// LRU clock as Redis counts them; refused under an LFU maxmemory-policy,
+// which keeps a frequency in the access word instead.
 void ObjectIdletimeCommand(ExecContext& ctx) {
   KeyRecord record;
   if (!ObjectLookup(ctx, &record)) return;
-  if (LfuPolicy(ctx)) {
+  if (ctx.keyspace().access_policy().lfu) {
     ctx.reply.Error(
         "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
         "switching between policies at runtime LRU and LFU data will take some time to adjust.");
     return;
   }
-  ctx.reply.Integer(0);
+  const uint32_t word = ctx.keyspace().AccessWord(ctx.db(), ctx.arg(2), record);
+  ctx.reply.Integer(static_cast<int64_t>(storage::LruIdleMs(word, ctx.now_ms) / 1000));
 }
 
-// ringkv tracks no access frequency either. Under the default (non-LFU)
-// maxmemory-policy this is Redis's answer; under an LFU policy (which ringkv
-// remembers but does not act on) it reports 0, "never accessed".
+// The logarithmic access counter, decayed by lfu-decay-time, under an LFU
+// maxmemory-policy (which ringkv counts by but does not evict by).
 void ObjectFreqCommand(ExecContext& ctx) {
   KeyRecord record;
   if (!ObjectLookup(ctx, &record)) return;
-  if (LfuPolicy(ctx)) {
-    ctx.reply.Integer(0);
+  const storage::AccessPolicy& policy = ctx.keyspace().access_policy();
+  if (policy.lfu) {
+    const uint32_t word = ctx.keyspace().AccessWord(ctx.db(), ctx.arg(2), record);
+    ctx.reply.Integer(storage::LfuDecayedCounter(word, ctx.now_ms, policy.lfu_decay_minutes));
     return;
   }
   ctx.reply.Error(
@@ -635,7 +644,7 @@ void RegisterKeyCommands(CommandTable* table) {
               {{"key", "key", "", false, true}}});
   table->Add({"exists",
               -2,
-              kReadOnly | kFast,
+              kReadOnly | kFast | kNoTouch,
               1,
               -1,
               1,
@@ -648,7 +657,7 @@ void RegisterKeyCommands(CommandTable* table) {
               {{"key", "key", "", false, true}}});
   table->Add({"type",
               2,
-              kReadOnly | kFast,
+              kReadOnly | kFast | kNoTouch,
               1,
               1,
               1,
@@ -674,7 +683,7 @@ void RegisterKeyCommands(CommandTable* table) {
               "O(1)", ExpireArgs("unix-time-milliseconds", "unix-time")});
   table->Add({"ttl",
               2,
-              kReadOnly | kFast,
+              kReadOnly | kFast | kNoTouch,
               1,
               1,
               1,
@@ -687,7 +696,7 @@ void RegisterKeyCommands(CommandTable* table) {
               {{"key", "key"}}});
   table->Add({"pttl",
               2,
-              kReadOnly | kFast,
+              kReadOnly | kFast | kNoTouch,
               1,
               1,
               1,
@@ -700,7 +709,7 @@ void RegisterKeyCommands(CommandTable* table) {
               {{"key", "key"}}});
   table->Add({"expiretime",
               2,
-              kReadOnly | kFast,
+              kReadOnly | kFast | kNoTouch,
               1,
               1,
               1,
@@ -713,7 +722,7 @@ void RegisterKeyCommands(CommandTable* table) {
               {{"key", "key"}}});
   table->Add({"pexpiretime",
               2,
-              kReadOnly | kFast,
+              kReadOnly | kFast | kNoTouch,
               1,
               1,
               1,
@@ -848,7 +857,7 @@ void RegisterKeyCommands(CommandTable* table) {
               "O(1)"});
   table->Add({"object|encoding",
               3,
-              kReadOnly,
+              kReadOnly | kNoTouch,
               2,
               2,
               1,
@@ -861,7 +870,7 @@ void RegisterKeyCommands(CommandTable* table) {
               {{"key", "key"}}});
   table->Add({"object|freq",
               3,
-              kReadOnly,
+              kReadOnly | kNoTouch,
               2,
               2,
               1,
@@ -874,7 +883,7 @@ void RegisterKeyCommands(CommandTable* table) {
               {{"key", "key"}}});
   table->Add({"object|idletime",
               3,
-              kReadOnly,
+              kReadOnly | kNoTouch,
               2,
               2,
               1,
@@ -887,7 +896,7 @@ void RegisterKeyCommands(CommandTable* table) {
               {{"key", "key"}}});
   table->Add({"object|refcount",
               3,
-              kReadOnly,
+              kReadOnly | kNoTouch,
               2,
               2,
               1,

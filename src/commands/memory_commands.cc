@@ -81,7 +81,7 @@ void RegisterMemoryCommands(CommandTable* table) {
               "A container for memory diagnostics commands", "4.0.0", "Depends on subcommand."});
   table->Add({"memory|usage",
               -3,
-              kReadOnly,
+              kReadOnly | kNoTouch,
               2,
               2,
               1,

@@ -147,8 +147,10 @@ void ConfigSetCommand(ExecContext& ctx) {
       return;
     }
   }
-  // The engine reads its fsync policy from its own copy.
+  // The engine reads its fsync policy from its own copy, the keyspace its
+  // access policy.
   ctx.keyspace().engine()->set_sync_mode(config.appendfsync);
+  ctx.keyspace().set_access_policy(AccessPolicyOf(config));
   ctx.reply.Ok();
 }
 
@@ -507,7 +509,7 @@ void RegisterServerCommands(CommandTable* table) {
                {"sync", "pure-token", "SYNC", true, false}}});
   table->Add({"swapdb",
               3,
-              kWrite | kFast | kNoCluster,
+              kWrite | kFast | kNoCluster | kNoTouch,
               0,
               0,
               0,

@@ -109,15 +109,16 @@ void RegisterTransactionCommands(CommandTable* table) {
   table->Add({"multi", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 0, 0, 0,
               MultiCommand, kGroup, "@fast @transaction", "Starts a transaction.", "1.2.0",
               "O(1)"});
-  table->Add({"exec", 1, kNoScript | kLoading | kStale | kSkipSlowlog | kNoQueue, 0, 0, 0,
-              ExecCommand, kGroup, "@slow @transaction", "Executes all commands in a transaction.",
-              "1.2.0", "Depends on commands in the transaction"});
+  table->Add({"exec", 1, kNoScript | kLoading | kStale | kSkipSlowlog | kNoQueue | kNoTouch, 0, 0,
+              0, ExecCommand, kGroup, "@slow @transaction",
+              "Executes all commands in a transaction.", "1.2.0",
+              "Depends on commands in the transaction"});
   table->Add({"discard", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 0, 0, 0,
               DiscardCommand, kGroup, "@fast @transaction", "Discards a transaction.", "2.0.0",
               "O(N), when N is the number of queued commands"});
   table->Add({"watch",
               -2,
-              kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue | kNoCluster,
+              kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue | kNoCluster | kNoTouch,
               1,
               -1,
               1,

@@ -347,4 +347,13 @@ int64_t PassthroughInt(const server::Config& config, std::string_view name, std:
   return fallback;
 }
 
+storage::AccessPolicy AccessPolicyOf(const server::Config& config) {
+  storage::AccessPolicy policy;
+  auto it = config.passthrough.find("maxmemory-policy");
+  policy.lfu = it != config.passthrough.end() && it->second.find("lfu") != std::string::npos;
+  policy.lfu_log_factor = PassthroughInt(config, "lfu-log-factor", "", 10);
+  policy.lfu_decay_minutes = PassthroughInt(config, "lfu-decay-time", "", 1);
+  return policy;
+}
+
 }  // namespace ringkv::commands

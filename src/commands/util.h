@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "commands/context.h"
+#include "storage/access_table.h"
 #include "storage/record.h"
 
 namespace ringkv::commands {
@@ -85,6 +86,10 @@ inline LookupResult LookupHash(ExecContext& ctx, std::string_view key, storage::
 // lookupKeyWrite). A missing key leaves `record` as a fresh string record.
 // Replies WRONGTYPE for a key of another type.
 LookupResult FindStringForWrite(ExecContext& ctx, std::string_view key, storage::KeyRecord* record);
+
+// How keys are touched under `config`'s maxmemory-policy (an LFU policy
+// counts accesses, any other stamps them), lfu-log-factor and lfu-decay-time.
+storage::AccessPolicy AccessPolicyOf(const server::Config& config);
 
 // Parses a SCAN-style cursor (unsigned 64-bit decimal). Replies "ERR invalid
 // cursor" and returns false on bad input.

@@ -658,6 +658,7 @@ bool Keyspace::Visible(const causal::Object& object, uint64_t field_count, int64
   if (winner == nullptr) return false;
   if (!winner->tombstone) {
     if (!DecodeKeyVersion(winner->payload, record).ok()) return false;
+    record->modified_ms = winner->timestamp_ms;
   } else {
     // Add-wins for hashes: a delete concurrent with a write to a hash removes
     // the fields it saw, not the fields added concurrently (two clients adding
@@ -676,6 +677,7 @@ bool Keyspace::Visible(const causal::Object& object, uint64_t field_count, int64
       }
     }
     if (best == nullptr || !DecodeKeyVersion(best->payload, record).ok()) return false;
+    record->modified_ms = best->timestamp_ms;
   }
   record->field_count = field_count;
   if (record->has_expire() && record->expire_ms <= now_ms) {
@@ -766,7 +768,10 @@ Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* r
   Status s = LoadKeyRow(db, key, &field_count, &object_);
   if (!s.ok()) return s;
   bool expired;
-  if (Visible(object_, field_count, now_ms, record, &expired)) return Status::OK();
+  if (Visible(object_, field_count, now_ms, record, &expired)) {
+    if (touching_) TouchKey(dbs_[db], key, *record);
+    return Status::OK();
+  }
   if (expired) {
     // The tombstone is dated at the expiry time, not now: a write another
     // replica accepted after the expiry must still win over it.
@@ -774,6 +779,52 @@ Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* r
     ++expired_keys_;
   }
   return Status::NotFound();
+}
+
+void Keyspace::TouchKey(Db& d, std::string_view key, const KeyRecord& record) {
+  const uint64_t hash = KeyHash(key);
+  if (!access_policy_.lfu) {
+    // An untouched key's word is its write time: a read in the same second
+    // as the write need not take an entry.
+    const uint32_t now = LruClock(now_ms_);
+    uint32_t word;
+    if (d.access.size() > 0 && d.access.Get(hash, &word)) {
+      if (word != now) d.access.Set(hash, now);
+    } else if (now != WordFromWrite(record.modified_ms, false)) {
+      d.access.Set(hash, now);
+    }
+    return;
+  }
+  uint32_t word;
+  if (!d.access.Get(hash, &word)) word = WordFromWrite(record.modified_ms, true);
+  lfu_random_state_ ^= lfu_random_state_ << 13;
+  lfu_random_state_ ^= lfu_random_state_ >> 7;
+  lfu_random_state_ ^= lfu_random_state_ << 17;
+  const double random01 = static_cast<double>(lfu_random_state_ >> 11) * 0x1.0p-53;
+  d.access.Set(hash, LfuTouched(word, now_ms_, access_policy_, random01));
+}
+
+uint32_t Keyspace::AccessWord(int db, std::string_view key, const KeyRecord& record) const {
+  const AccessTable& access = dbs_[db].access;
+  uint32_t word;
+  if (access.size() > 0 && access.Get(KeyHash(key), &word)) return word;
+  return WordFromWrite(record.modified_ms, access_policy_.lfu);
+}
+
+void Keyspace::SetAccessWord(int db, std::string_view key, uint32_t word) {
+  dbs_[db].access.Set(KeyHash(key), word);
+}
+
+size_t Keyspace::access_entries() const {
+  size_t n = 0;
+  for (const Db& d : dbs_) n += d.access.size();
+  return n;
+}
+
+size_t Keyspace::access_bytes() const {
+  size_t n = 0;
+  for (const Db& d : dbs_) n += d.access.bytes();
+  return n;
 }
 
 bool Keyspace::ExistsRaw(int db, std::string_view key) {
@@ -792,6 +843,9 @@ void Keyspace::Write(int db, std::string_view key, const KeyRecord& record, cons
   } else if (old->type == ValueType::kHash && record.type != ValueType::kHash) {
     RemoveFields(db, key);
   }
+  // The write time becomes the access time; an LFU counter survives an
+  // overwrite (Redis's dbOverwrite copies it), not a new key.
+  if (old == nullptr || !access_policy_.lfu) ForgetAccessOf(d, key);
   MoveExpiry(db, key, old ? old->expire_ms : 0, record.expire_ms);
   uint64_t unused_count;
   if (!LoadKeyRow(db, key, &unused_count, &object_).ok()) object_ = causal::Object();
@@ -834,6 +888,7 @@ void Keyspace::RemoveAt(int db, std::string_view key, const KeyRecord& old, int6
   }
   MoveExpiry(db, key, old.expire_ms, 0);
   --d.stats.keys;
+  ForgetAccessOf(d, key);
   metadata_dirty_ = true;
   Notify(db, key);
 }
@@ -1189,6 +1244,7 @@ void Keyspace::StoreKeyObject(int db, std::string_view key, const KeyRecord* bef
   const bool exists = Visible(object, field_count, now_ms_, &after, &expired);
   if (before != nullptr && !exists) --d.stats.keys;
   if (before == nullptr && exists) ++d.stats.keys;
+  if (before == nullptr || !exists || !access_policy_.lfu) ForgetAccessOf(d, key);
   MoveExpiry(db, key, before != nullptr ? before->expire_ms : 0, exists ? after.expire_ms : 0);
   metadata_dirty_ = true;
   Notify(db, key);
@@ -1250,6 +1306,7 @@ void Keyspace::FlushDb(int db) {
   if (d.stats.keys > 0) reclaim_.push_back(d.physical_id);
   d.physical_id = next_physical_id_++;
   d.stats = {};
+  d.access.Clear();
   ++rows_staged_;  // every key of the database changed
   // Rows of the old physical id can never be read again: free their cache
   // space. (Staged ones stay until committed; reclaim deletes them later.)

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "storage/access_table.h"
 #include "storage/engine.h"
 #include "storage/record.h"
 #include "storage/row_cache.h"
@@ -67,8 +68,28 @@ class Keyspace {
                       KeyRecord* record, bool* expired);
 
   // Finds a live key. A key whose expiry is <= now_ms is deleted here (lazy
-  // expiry) and reported as NotFound. Corruption is reported as such.
+  // expiry) and reported as NotFound. Corruption is reported as such. While
+  // touching is on, a key found is also touched (its access word updated), as
+  // Redis's lookupKey does.
   Status Find(int db, std::string_view key, int64_t now_ms, KeyRecord* record);
+
+  // Access words (access_table.h: what OBJECT IDLETIME and FREQ report).
+  // The policy decides how a touch changes a word and whether a write keeps
+  // it; `touching` is turned on by the dispatcher for the duration of each
+  // command that touches the keys it looks up (all but TYPE, TTL, EXISTS,
+  // OBJECT and a few more, as in Redis).
+  void set_access_policy(const AccessPolicy& policy) { access_policy_ = policy; }
+  const AccessPolicy& access_policy() const { return access_policy_; }
+  void set_touching(bool touching) { touching_ = touching; }
+  // The access word of a live key, as Find() returned `record`.
+  uint32_t AccessWord(int db, std::string_view key, const KeyRecord& record) const;
+  // Gives a key the word of another (RENAME and MOVE keep the moved object's).
+  void SetAccessWord(int db, std::string_view key, uint32_t word);
+  // Gives a key the word of a new object written now (COPY).
+  void ForgetAccess(int db, std::string_view key) { ForgetAccessOf(dbs_[db], key); }
+  // Keys with an access word of their own, and the bytes their tables take.
+  size_t access_entries() const;
+  size_t access_bytes() const;
 
   // True if the key exists, without expiring it or decoding the value.
   bool ExistsRaw(int db, std::string_view key);
@@ -323,7 +344,12 @@ class Keyspace {
   struct Db {
     uint32_t physical_id = 0;
     DbStats stats;
+    AccessTable access;  // travels with the data (SWAPDB), emptied by FLUSHDB
   };
+  void ForgetAccessOf(Db& d, std::string_view key) {
+    if (d.access.size() > 0) d.access.Erase(KeyHash(key));
+  }
+  void TouchKey(Db& d, std::string_view key, const KeyRecord& record);
 
   void Notify(int db, std::string_view key) {
     if (observer_) observer_(db, key);
@@ -446,10 +472,13 @@ class Keyspace {
   uint64_t rows_staged_ = 0;
   uint64_t durable_generation_ = 0;
   size_t side_ops_ = 0;
-  std::string scratch_;          // reused encoding buffer
-  std::string payload_;          // reused sibling payload buffer
-  causal::Object object_;        // reused decoded key row
-  causal::Object field_object_;  // reused decoded field row
+  std::string scratch_;  // reused encoding buffer
+  std::string payload_;  // reused sibling payload buffer
+  AccessPolicy access_policy_;
+  bool touching_ = false;
+  uint64_t lfu_random_state_ = 0x9e3779b97f4a7c15;  // LFU's coin flips (xorshift64)
+  causal::Object object_;                           // reused decoded key row
+  causal::Object field_object_;                     // reused decoded field row
   // Which key row object_ holds, as LoadKeyRow left it (found or not); any
   // row write or change to object_ invalidates it.
   struct LoadedKeyRow {

@@ -70,6 +70,9 @@ struct KeyRecord {
   // A string's encoding as Redis would report it. A command that replaces the
   // value sets it; one that changes only the expiry keeps it.
   StringEncoding encoding = StringEncoding::kAuto;
+  // When the visible version was written (its timestamp; Keyspace::Visible
+  // sets it). Not encoded: the version carries it.
+  int64_t modified_ms = 0;
 
   bool has_expire() const { return expire_ms != 0; }
 };

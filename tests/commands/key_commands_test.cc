@@ -821,6 +821,93 @@ TEST(KeyCommandsTest, ObjectEncodingAndRefcount) {
   EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "h"}), Bulk("hashtable"));
 }
 
+// OBJECT IDLETIME counts from the last access: a write, or a lookup by any
+// command but those Redis looks up without touching (TYPE, TTL, EXISTS, OBJECT).
+TEST(KeyCommandsTest, ObjectIdletimeFollowsAccesses) {
+  CommandHarness h;
+  h.Run({"SET", "k", "v"});
+  h.advance_ms(5000);
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "k"}), Int(5));
+  for (const char* cmd : {"TYPE", "TTL", "PTTL", "EXISTS", "EXPIRETIME"}) h.Run({cmd, "k"});
+  h.Run({"OBJECT", "ENCODING", "k"});
+  h.Run({"MEMORY", "USAGE", "k"});
+  h.Run({"SCAN", "0"});
+  h.Run({"KEYS", "*"});
+  h.Run({"RANDOMKEY"});
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "k"}), Int(5));
+  h.Run({"GET", "k"});
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "k"}), Int(0));
+  h.advance_ms(3000);
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "k"}), Int(3));
+  h.Run({"TOUCH", "k", "missing"});
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "k"}), Int(0));
+  h.advance_ms(4000);
+  h.Run({"SET", "k", "w"});  // a write is an access
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "k"}), Int(0));
+
+  // A hash field update that leaves the key row alone still touches the key.
+  h.Run({"HSET", "h", "a", "1"});
+  h.advance_ms(7000);
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "h"}), Int(7));
+  h.Run({"HSET", "h", "a", "2"});
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "h"}), Int(0));
+
+  // A key read, deleted and created again starts afresh; RENAME moves the key.
+  h.Run({"GET", "k"});
+  h.Run({"DEL", "k"});
+  h.advance_ms(2000);
+  h.Run({"SET", "k", "v"});
+  h.advance_ms(2000);
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "k"}), Int(2));
+  h.Run({"RENAME", "k", "k2"});
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "k2"}), Int(0));
+  // The expiry sweep and WATCH do not touch.
+  h.advance_ms(6000);
+  h.Run({"WATCH", "k2"});
+  h.Run({"UNWATCH"});
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "k2"}), Int(6));
+  // Only keys read since their last write take memory.
+  EXPECT_EQ(h.keyspace().access_entries(), 1u);  // h, read by HSET's lookup
+  h.Run({"FLUSHALL"});
+  EXPECT_EQ(h.keyspace().access_entries(), 0u);
+}
+
+// Under an LFU policy OBJECT FREQ is Redis's logarithmic counter: 5 for a new
+// object, kept by overwrites and by RENAME, fresh for COPY's new object.
+TEST(KeyCommandsTest, ObjectFreqCountsUnderLfu) {
+  CommandHarness h;
+  // lfu-log-factor 0 makes every access count; lfu-decay-time 0 stops decay.
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "maxmemory-policy", "allkeys-lfu", "lfu-log-factor", "0",
+                   "lfu-decay-time", "0"}),
+            "+OK\r\n");
+  h.Run({"SET", "n", "v"});
+  EXPECT_EQ(h.Run({"OBJECT", "FREQ", "n"}), Int(5));
+  for (int i = 0; i < 10; ++i) h.Run({"GET", "n"});
+  EXPECT_EQ(h.Run({"OBJECT", "FREQ", "n"}), Int(15));
+  h.Run({"TYPE", "n"});
+  h.Run({"EXISTS", "n"});
+  EXPECT_EQ(h.Run({"OBJECT", "FREQ", "n"}), Int(15));
+  h.Run({"SET", "n", "w"});  // its lookup counts; the new value keeps the counter
+  EXPECT_EQ(h.Run({"OBJECT", "FREQ", "n"}), Int(16));
+  h.Run({"RENAME", "n", "m"});
+  EXPECT_EQ(h.Run({"OBJECT", "FREQ", "m"}), Int(17));
+  h.Run({"SET", "c", "x"});
+  h.Run({"GET", "c"});
+  h.Run({"COPY", "m", "c", "REPLACE"});
+  EXPECT_EQ(h.Run({"OBJECT", "FREQ", "c"}), Int(5));
+  h.Run({"MOVE", "m", "3"});
+  h.Run({"SELECT", "3"});
+  EXPECT_EQ(h.Run({"OBJECT", "FREQ", "m"}), Int(19));  // COPY's and MOVE's lookups
+  h.Run({"DEL", "m"});
+  h.Run({"SET", "m", "v"});
+  EXPECT_EQ(h.Run({"OBJECT", "FREQ", "m"}), Int(5));
+  // With decay: one step per lfu-decay-time minutes since the last access.
+  h.Run({"CONFIG", "SET", "lfu-decay-time", "1"});
+  for (int i = 0; i < 5; ++i) h.Run({"GET", "m"});
+  h.advance_ms(3 * 60000);
+  EXPECT_EQ(h.Run({"OBJECT", "FREQ", "m"}), Int(7));
+}
+
 TEST(KeyCommandsTest, ObjectMissingKeysAndErrors) {
   CommandHarness h;
   for (const char* sub : {"ENCODING", "REFCOUNT", "IDLETIME", "FREQ"}) {
@@ -836,8 +923,8 @@ TEST(KeyCommandsTest, ObjectMissingKeysAndErrors) {
           "note that when switching between policies at runtime LRU and LFU data will take some "
           "time to adjust.");
   EXPECT_EQ(h.Run({"OBJECT", "FREQ", "k"}), freq_err);
-  h.config().passthrough["maxmemory-policy"] = "allkeys-lfu";
-  EXPECT_EQ(h.Run({"OBJECT", "FREQ", "k"}), Int(0));
+  EXPECT_EQ(h.Run({"CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"OBJECT", "FREQ", "k"}), Int(5));
   EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "k"}),
             Err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note "
                 "that when switching between policies at runtime LRU and LFU data will take "
