@@ -5,8 +5,9 @@ usage: interactive_cli.py [--redis-cli PATH] [--timeout SECONDS] [-a PASSWORD] P
 
 redis-cli only enters its REPL when stdin is a terminal, and at start it fetches
 COMMAND DOCS from the server to build `help` and its hints. This script gives it a
-pty, waits for each prompt, types `help set`, `help @string`, a SET and a GET, then
-`quit`, and checks what came back. It prints the transcript and exits 0 when all
+pty, waits for each prompt, types `help` for a few commands (whose synopses must be
+Redis's exactly, nested argument blocks included), `help @string`, a SET and a GET,
+then `quit`, and checks what came back. It prints the transcript and exits 0 when all
 assertions hold, 1 with a "FAIL: ..." last line otherwise.
 
 TERM is set to "dumb" so linenoise reads whole lines (no cursor-position queries,
@@ -88,8 +89,22 @@ def main():
         read_until(lambda b: b.decode("utf-8", "replace").count(prompt) >= count, what)
 
     transcript = {}
-    lines = [
-        ("help set", "help set"),
+    # Commands whose synopsis redis-cli builds from nested argument blocks
+    # (oneof, block, multiple) in COMMAND DOCS.
+    synopses = {
+        "help set": "SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|"
+                    "EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]",
+        "help getex": "GETEX key [EX seconds|PX milliseconds|EXAT unix-time-seconds|"
+                      "PXAT unix-time-milliseconds|PERSIST]",
+        "help hset": "HSET key field value [field value ...]",
+        "help expire": "EXPIRE key seconds [NX|XX|GT|LT]",
+        "help scan": "SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]",
+        "help bitfield": "BITFIELD key [GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] SET encoding "
+                         "offset value|INCRBY encoding offset increment [GET encoding offset|"
+                         "[OVERFLOW WRAP|SAT|FAIL] SET encoding offset value|INCRBY encoding "
+                         "offset increment ...]]",
+    }
+    lines = [(cmd, cmd) for cmd in synopses] + [
         ("help @string", "help @string"),
         ("set", "SET ikey hello-tty"),
         ("get", "GET ikey"),
@@ -134,8 +149,12 @@ def main():
         print(f"FAIL: {reason}")
         return 1
 
+    for cmd, synopsis in synopses.items():
+        got = transcript.get(cmd, "")
+        if not re.search(r"^\s*" + re.escape(synopsis) + r"\s*$", got, re.M):
+            print(f"FAIL: `{cmd}` did not print Redis's synopsis {synopsis!r}; got {got[:300]!r}")
+            return 1
     checks = [
-        ("help set", r"SET key value", "`help set` did not print the SET synopsis \"SET key value ...\""),
         ("help set", r"(?i)summary:", "`help set` printed no summary line"),
         ("help @string", r"APPEND key value", "`help @string` did not list APPEND"),
         ("help @string", r"\bGET key\b", "`help @string` did not list GET"),

@@ -9,6 +9,7 @@
 
 #include "commands/command.h"
 #include "commands/info.h"
+#include "commands/redis_docs.h"
 #include "commands/util.h"
 
 namespace ringkv::commands {
@@ -636,19 +637,57 @@ void ReplyCommandInfo(ExecContext& ctx, const CommandSpec& spec) {
   }
 }
 
-// One COMMAND DOCS entry (Redis's addReplyCommandDocs). Arguments are the rows'
-// flat ArgDoc lists; "oneof" and "block" arguments get an empty "arguments"
-// list so parsers that descend into them (redis-cli) find one.
-void ReplyCommandDocs(ExecContext& ctx, const CommandSpec& spec) {
+// Replies the element of a stored Redis doc (redis_docs.h) that starts at
+// *pos, and moves *pos past it. A map gets `extra_pairs` more pairs than it
+// holds, for the caller to append.
+void ReplayDocElement(resp::ReplyBuilder& r, std::string_view doc, size_t* pos,
+                      size_t extra_pairs = 0) {
+  const size_t end = doc.find('\n', *pos);
+  std::string_view line = doc.substr(*pos, end - *pos);
+  *pos = end + 1;
+  const char type = line[0];
+  line.remove_prefix(1);
+  if (type == '$') {
+    r.Bulk(line);
+    return;
+  }
+  if (type == '+') {
+    r.SimpleString(line);
+    return;
+  }
+  int64_t n = 0;
+  ParseInt64(line, &n);
+  size_t count = static_cast<size_t>(n);
+  switch (type) {
+    case ':':
+      r.Integer(n);
+      return;
+    case '%':
+      r.MapHeader(count + extra_pairs);
+      count *= 2;
+      break;
+    case '~':
+      r.SetHeader(count);
+      break;
+    default:
+      r.ArrayHeader(count);
+      break;
+  }
+  for (size_t i = 0; i < count; ++i) ReplayDocElement(r, doc, pos);
+}
+
+// A COMMAND DOCS entry built from the command's row, for commands Redis 7.0
+// lacks: the flat ArgDoc lists, "oneof" and "block" arguments with an empty
+// "arguments" list so parsers that descend into them (redis-cli) find one.
+// The map has `extra_pairs` more pairs for the caller to append.
+void ReplyRowDocs(ExecContext& ctx, const CommandSpec& spec, size_t extra_pairs) {
   resp::ReplyBuilder& r = ctx.reply;
-  const auto subcommands = Commands().Subcommands(spec.name);
   size_t fields = 1;  // group
   fields += !spec.summary.empty();
   fields += !spec.since.empty();
   fields += !spec.complexity.empty();
   fields += !spec.arguments.empty();
-  fields += !subcommands.empty();
-  r.MapHeader(fields);
+  r.MapHeader(fields + extra_pairs);
   if (!spec.summary.empty()) {
     r.Bulk("summary");
     r.Bulk(spec.summary);
@@ -663,46 +702,60 @@ void ReplyCommandDocs(ExecContext& ctx, const CommandSpec& spec) {
     r.Bulk("complexity");
     r.Bulk(spec.complexity);
   }
-  if (!spec.arguments.empty()) {
-    r.Bulk("arguments");
-    r.ArrayHeader(spec.arguments.size());
-    KeySpecDoc derived;
-    const int num_specs = static_cast<int>(KeySpecs(spec, &derived).size());
-    int key_index = 0;
-    for (const ArgDoc& arg : spec.arguments) {
-      const bool is_key = arg.type == "key";
-      const bool nested = arg.type == "oneof" || arg.type == "block";
-      const size_t nflags = (arg.optional ? 1 : 0) + (arg.multiple ? 1 : 0);
-      r.MapHeader(2 + is_key + !arg.token.empty() + (nflags > 0) + nested);
-      r.Bulk("name");
-      r.Bulk(arg.name);
-      r.Bulk("type");
-      r.Bulk(arg.type);
-      if (is_key) {
-        r.Bulk("key_spec_index");
-        r.Integer(std::min(key_index++, std::max(0, num_specs - 1)));
-      }
-      if (!arg.token.empty()) {
-        r.Bulk("token");
-        r.Bulk(arg.token);
-      }
-      if (nflags > 0) {
-        r.Bulk("flags");
-        r.SetHeader(nflags);
-        if (arg.optional) r.SimpleString("optional");
-        if (arg.multiple) r.SimpleString("multiple");
-      }
-      if (nested) {
-        r.Bulk("arguments");
-        r.ArrayHeader(0);
-      }
+  if (spec.arguments.empty()) return;
+  r.Bulk("arguments");
+  r.ArrayHeader(spec.arguments.size());
+  KeySpecDoc derived;
+  const int num_specs = static_cast<int>(KeySpecs(spec, &derived).size());
+  int key_index = 0;
+  for (const ArgDoc& arg : spec.arguments) {
+    const bool is_key = arg.type == "key";
+    const bool nested = arg.type == "oneof" || arg.type == "block";
+    const size_t nflags = (arg.optional ? 1 : 0) + (arg.multiple ? 1 : 0);
+    r.MapHeader(2 + is_key + !arg.token.empty() + (nflags > 0) + nested);
+    r.Bulk("name");
+    r.Bulk(arg.name);
+    r.Bulk("type");
+    r.Bulk(arg.type);
+    if (is_key) {
+      r.Bulk("key_spec_index");
+      r.Integer(std::min(key_index++, std::max(0, num_specs - 1)));
+    }
+    if (!arg.token.empty()) {
+      r.Bulk("token");
+      r.Bulk(arg.token);
+    }
+    if (nflags > 0) {
+      r.Bulk("flags");
+      r.SetHeader(nflags);
+      if (arg.optional) r.SimpleString("optional");
+      if (arg.multiple) r.SimpleString("multiple");
+    }
+    if (nested) {
+      r.Bulk("arguments");
+      r.ArrayHeader(0);
     }
   }
+}
+
+// One COMMAND DOCS entry (Redis's addReplyCommandDocs). A command Redis 7.0
+// has answers Redis's own entry (redis_docs.h); others are built from their
+// rows. Subcommands are those ringkv has, last as in Redis.
+void ReplyCommandDocs(ExecContext& ctx, const CommandSpec& spec) {
+  const auto subcommands = Commands().Subcommands(spec.name);
+  const size_t extra_pairs = subcommands.empty() ? 0 : 1;
+  const std::string_view stored = RedisCommandDoc(spec.name);
+  if (stored.empty()) {
+    ReplyRowDocs(ctx, spec, extra_pairs);
+  } else {
+    size_t pos = 0;
+    ReplayDocElement(ctx.reply, stored, &pos, extra_pairs);
+  }
   if (!subcommands.empty()) {
-    r.Bulk("subcommands");
-    r.MapHeader(subcommands.size());
+    ctx.reply.Bulk("subcommands");
+    ctx.reply.MapHeader(subcommands.size());
     for (const CommandSpec* sub : subcommands) {
-      r.Bulk(sub->name);
+      ctx.reply.Bulk(sub->name);
       ReplyCommandDocs(ctx, *sub);
     }
   }
