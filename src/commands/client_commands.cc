@@ -403,19 +403,8 @@ void RegisterClientCommands(CommandTable* table) {
               "Returns the client ID for the current connection", "5.0.0", "O(1)"});
   table->Add({"client|info", 2, kClientFlags, 0, 0, 0, ClientInfoCommand, kGroup, kCats,
               "Returns information about the current client connection.", "6.2.0", "O(1)"});
-  table->Add({"client|setname",
-              3,
-              kClientFlags,
-              0,
-              0,
-              0,
-              ClientSetNameCommand,
-              kGroup,
-              kCats,
-              "Set the current connection name",
-              "2.6.9",
-              "O(1)",
-              {{"connection-name", "string", "", false, false}}});
+  table->Add({"client|setname", 3, kClientFlags, 0, 0, 0, ClientSetNameCommand, kGroup, kCats,
+              "Set the current connection name", "2.6.9", "O(1)"});
   table->Add({"client|getname", 2, kClientFlags, 0, 0, 0, ClientGetNameCommand, kGroup, kCats,
               "Get the current connection name", "2.6.9", "O(1)"});
   table->Add({"client|setinfo",
@@ -432,59 +421,16 @@ void RegisterClientCommands(CommandTable* table) {
               "O(1)",
               {{"libname", "string", "LIB-NAME", true, false},
                {"libver", "string", "LIB-VER", true, false}}});
-  table->Add({"client|list",
-              -2,
-              kAdminFlags,
-              0,
-              0,
-              0,
-              ClientListCommand,
-              kGroup,
-              kAdminCats,
-              "Get the list of client connections",
-              "2.4.0",
-              "O(N) where N is the number of client connections",
-              {{"normal_master_replica_pubsub", "oneof", "TYPE", true, false},
-               {"client-id", "integer", "ID", true, true}}});
-  table->Add({"client|kill",
-              -3,
-              kAdminFlags,
-              0,
-              0,
-              0,
-              ClientKillCommand,
-              kGroup,
-              kAdminCats,
-              "Kill the connection of a client",
-              "2.4.0",
-              "O(N) where N is the number of client connections",
-              {{"filter", "oneof", "", false, false}}});
-  table->Add({"client|no-evict",
-              3,
-              kAdminFlags,
-              0,
-              0,
-              0,
-              ClientNoEvictCommand,
-              kGroup,
-              kAdminCats,
-              "Set client eviction mode for the current connection",
-              "7.0.0",
-              "O(1)",
-              {{"enabled", "oneof", "", false, false}}});
-  table->Add({"client|reply",
-              3,
-              kClientFlags,
-              0,
-              0,
-              0,
-              ClientReplyCommand,
-              kGroup,
-              kCats,
-              "Instruct the server whether to reply to commands",
-              "3.2.0",
-              "O(1)",
-              {{"action", "oneof", "", false, false}}});
+  table->Add({"client|list", -2, kAdminFlags, 0, 0, 0, ClientListCommand, kGroup, kAdminCats,
+              "Get the list of client connections", "2.4.0",
+              "O(N) where N is the number of client connections"});
+  table->Add({"client|kill", -3, kAdminFlags, 0, 0, 0, ClientKillCommand, kGroup, kAdminCats,
+              "Kill the connection of a client", "2.4.0",
+              "O(N) where N is the number of client connections"});
+  table->Add({"client|no-evict", 3, kAdminFlags, 0, 0, 0, ClientNoEvictCommand, kGroup, kAdminCats,
+              "Set client eviction mode for the current connection", "7.0.0", "O(1)"});
+  table->Add({"client|reply", 3, kClientFlags, 0, 0, 0, ClientReplyCommand, kGroup, kCats,
+              "Instruct the server whether to reply to commands", "3.2.0", "O(1)"});
   table->Add({"client|getredir", 2, kClientFlags, 0, 0, 0, ClientGetRedirCommand, kGroup, kCats,
               "Get tracking notifications redirection client ID if any", "6.0.0", "O(1)"});
   table->Add({"client|trackinginfo", 2, kClientFlags, 0, 0, 0, ClientTrackingInfoCommand, kGroup,
@@ -492,19 +438,9 @@ void RegisterClientCommands(CommandTable* table) {
               "Return information about server assisted client side caching for the current "
               "connection",
               "6.2.0", "O(1)"});
-  table->Add({"client|caching",
-              3,
-              kClientFlags,
-              0,
-              0,
-              0,
-              ClientCachingCommand,
-              kGroup,
-              kCats,
-              "Instruct the server about tracking or not keys in the next request",
-              "6.0.0",
-              "O(1)",
-              {{"mode", "oneof", "", false, false}}});
+  table->Add({"client|caching", 3, kClientFlags, 0, 0, 0, ClientCachingCommand, kGroup, kCats,
+              "Instruct the server about tracking or not keys in the next request", "6.0.0",
+              "O(1)"});
   table->Add(
       {"client|unblock",
        -3,

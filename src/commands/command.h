@@ -75,6 +75,8 @@ struct CommandSpec {
   std::string_view summary;
   std::string_view since;
   std::string_view complexity;
+  // COMMAND DOCS arguments of a command Redis 7.0 lacks (RING.*, CLIENT
+  // SETINFO); the others answer Redis's own entry (redis_docs.h).
   std::vector<ArgDoc> arguments = {};
   // Hash field arguments, as first/last/step like the key positions (0: the
   // command reads or writes the hash as a whole, or is no hash command). Set

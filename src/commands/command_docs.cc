@@ -993,73 +993,23 @@ void RegisterCommandCommands(CommandTable* table) {
               "O(N) where N is the total number of Redis commands"});
   table->Add({"command|count", 2, kFlags, 0, 0, 0, CommandCountCommand, kGroup, kCats,
               "Get total number of Redis commands", "2.8.13", "O(1)"});
-  table->Add({"command|docs",
-              -2,
-              kFlags,
-              0,
-              0,
-              0,
-              CommandDocsCommand,
-              kGroup,
-              kCats,
-              "Get array of specific Redis command documentation",
-              "7.0.0",
-              "O(N) where N is the number of commands to look up",
-              {{"command-name", "string", "", true, true}}});
-  table->Add({"command|getkeys",
-              -4,
-              kFlags,
-              0,
-              0,
-              0,
-              CommandGetKeysCommand,
-              kGroup,
-              kCats,
-              "Extract keys given a full Redis command",
-              "2.8.13",
-              "O(N) where N is the number of arguments to the command",
-              {{"command", "string", "", false, false}, {"arg", "string", "", true, true}}});
-  table->Add({"command|getkeysandflags",
-              -4,
-              kFlags,
-              0,
-              0,
-              0,
-              CommandGetKeysAndFlagsCommand,
-              kGroup,
-              kCats,
-              "Extract keys and access flags given a full Redis command",
-              "7.0.0",
-              "O(N) where N is the number of arguments to the command",
-              {{"command", "string", "", false, false}, {"arg", "string", "", true, true}}});
+  table->Add({"command|docs", -2, kFlags, 0, 0, 0, CommandDocsCommand, kGroup, kCats,
+              "Get array of specific Redis command documentation", "7.0.0",
+              "O(N) where N is the number of commands to look up"});
+  table->Add({"command|getkeys", -4, kFlags, 0, 0, 0, CommandGetKeysCommand, kGroup, kCats,
+              "Extract keys given a full Redis command", "2.8.13",
+              "O(N) where N is the number of arguments to the command"});
+  table->Add({"command|getkeysandflags", -4, kFlags, 0, 0, 0, CommandGetKeysAndFlagsCommand, kGroup,
+              kCats, "Extract keys and access flags given a full Redis command", "7.0.0",
+              "O(N) where N is the number of arguments to the command"});
   table->Add({"command|help", 2, kFlags, 0, 0, 0, CommandHelpCommand, kGroup, kCats,
               "Show helpful text about the different subcommands", "5.0.0", "O(1)"});
-  table->Add({"command|info",
-              -2,
-              kFlags,
-              0,
-              0,
-              0,
-              CommandInfoCommand,
-              kGroup,
-              kCats,
+  table->Add({"command|info", -2, kFlags, 0, 0, 0, CommandInfoCommand, kGroup, kCats,
               "Get array of specific Redis command details, or all when no argument is given.",
-              "2.8.13",
-              "O(N) where N is the number of commands to look up",
-              {{"command-name", "string", "", true, true}}});
-  table->Add({"command|list",
-              -2,
-              kFlags,
-              0,
-              0,
-              0,
-              CommandListCommand,
-              kGroup,
-              kCats,
-              "Get an array of Redis command names",
-              "7.0.0",
-              "O(N) where N is the total number of Redis commands",
-              {{"filterby", "oneof", "FILTERBY", true, false}}});
+              "2.8.13", "O(N) where N is the number of commands to look up"});
+  table->Add({"command|list", -2, kFlags, 0, 0, 0, CommandListCommand, kGroup, kCats,
+              "Get an array of Redis command names", "7.0.0",
+              "O(N) where N is the total number of Redis commands"});
 }
 
 }  // namespace ringkv::commands

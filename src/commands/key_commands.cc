@@ -599,314 +599,100 @@ void ObjectFreqCommand(ExecContext& ctx) {
       "adjust.");
 }
 
-// Argument docs shared by the EXPIRE family; the NX|XX|GT|LT "oneof" block is
-// flattened (ArgDoc has no nesting).
-std::vector<ArgDoc> ExpireArgs(std::string_view name, std::string_view type) {
-  return {{"key", "key"}, {name, type}, {"condition", "oneof", "", true, false}};
-}
-
 }  // namespace
 
 void RegisterKeyCommands(CommandTable* table) {
   constexpr std::string_view kGroup = "generic";
-  table->Add({"del",
-              -2,
-              kWrite,
-              1,
-              -1,
-              1,
-              DelCommand,
-              kGroup,
-              "@keyspace @write @slow",
-              "Delete a key",
-              "1.0.0",
+  table->Add({"del", -2, kWrite, 1, -1, 1, DelCommand, kGroup, "@keyspace @write @slow",
+              "Delete a key", "1.0.0",
               "O(N) where N is the number of keys that will be removed. When a key to remove "
               "holds a value other than a string, the individual complexity for this key is O(M) "
               "where M is the number of elements in the list, set, sorted set or hash. Removing "
-              "a single key that holds a string value is O(1).",
-              {{"key", "key", "", false, true}}});
+              "a single key that holds a string value is O(1)."});
   // UNLINK is DEL: removing a hash's fields is staged LevelDB deletes either way.
-  table->Add({"unlink",
-              -2,
-              kWrite | kFast,
-              1,
-              -1,
-              1,
-              DelCommand,
-              kGroup,
-              "@keyspace @write @fast",
+  table->Add({"unlink", -2, kWrite | kFast, 1, -1, 1, DelCommand, kGroup, "@keyspace @write @fast",
               "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but "
               "non blocking.",
               "4.0.0",
               "O(1) for each key removed regardless of its size. Then the command does O(N) work "
               "in a different thread in order to reclaim memory, where N is the number of "
-              "allocations the deleted objects where composed of.",
-              {{"key", "key", "", false, true}}});
-  table->Add({"exists",
-              -2,
-              kReadOnly | kFast | kNoTouch,
-              1,
-              -1,
-              1,
-              ExistsCommand,
-              kGroup,
-              "@keyspace @read @fast",
-              "Determine if a key exists",
-              "1.0.0",
-              "O(N) where N is the number of keys to check.",
-              {{"key", "key", "", false, true}}});
-  table->Add({"type",
-              2,
-              kReadOnly | kFast | kNoTouch,
-              1,
-              1,
-              1,
-              TypeCommand,
-              kGroup,
-              "@keyspace @read @fast",
-              "Determine the type stored at key",
-              "1.0.0",
-              "O(1)",
-              {{"key", "key"}}});
+              "allocations the deleted objects where composed of."});
+  table->Add({"exists", -2, kReadOnly | kFast | kNoTouch, 1, -1, 1, ExistsCommand, kGroup,
+              "@keyspace @read @fast", "Determine if a key exists", "1.0.0",
+              "O(N) where N is the number of keys to check."});
+  table->Add({"type", 2, kReadOnly | kFast | kNoTouch, 1, 1, 1, TypeCommand, kGroup,
+              "@keyspace @read @fast", "Determine the type stored at key", "1.0.0", "O(1)"});
   table->Add({"expire", -3, kWrite | kFast, 1, 1, 1, ExpireCommand, kGroup,
-              "@keyspace @write @fast", "Set a key's time to live in seconds", "1.0.0", "O(1)",
-              ExpireArgs("seconds", "integer")});
+              "@keyspace @write @fast", "Set a key's time to live in seconds", "1.0.0", "O(1)"});
   table->Add({"pexpire", -3, kWrite | kFast, 1, 1, 1, PexpireCommand, kGroup,
-              "@keyspace @write @fast", "Set a key's time to live in milliseconds", "2.6.0", "O(1)",
-              ExpireArgs("milliseconds", "integer")});
+              "@keyspace @write @fast", "Set a key's time to live in milliseconds", "2.6.0",
+              "O(1)"});
   table->Add({"expireat", -3, kWrite | kFast, 1, 1, 1, ExpireatCommand, kGroup,
               "@keyspace @write @fast", "Set the expiration for a key as a UNIX timestamp", "1.2.0",
-              "O(1)", ExpireArgs("unix-time-seconds", "unix-time")});
+              "O(1)"});
   table->Add({"pexpireat", -3, kWrite | kFast, 1, 1, 1, PexpireatCommand, kGroup,
               "@keyspace @write @fast",
               "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "2.6.0",
-              "O(1)", ExpireArgs("unix-time-milliseconds", "unix-time")});
-  table->Add({"ttl",
-              2,
-              kReadOnly | kFast | kNoTouch,
-              1,
-              1,
-              1,
-              TtlCommand,
-              kGroup,
+              "O(1)"});
+  table->Add({"ttl", 2, kReadOnly | kFast | kNoTouch, 1, 1, 1, TtlCommand, kGroup,
+              "@keyspace @read @fast", "Get the time to live for a key in seconds", "1.0.0",
+              "O(1)"});
+  table->Add({"pttl", 2, kReadOnly | kFast | kNoTouch, 1, 1, 1, PttlCommand, kGroup,
+              "@keyspace @read @fast", "Get the time to live for a key in milliseconds", "2.6.0",
+              "O(1)"});
+  table->Add({"expiretime", 2, kReadOnly | kFast | kNoTouch, 1, 1, 1, ExpiretimeCommand, kGroup,
+              "@keyspace @read @fast", "Get the expiration Unix timestamp for a key", "7.0.0",
+              "O(1)"});
+  table->Add({"pexpiretime", 2, kReadOnly | kFast | kNoTouch, 1, 1, 1, PexpiretimeCommand, kGroup,
               "@keyspace @read @fast",
-              "Get the time to live for a key in seconds",
-              "1.0.0",
-              "O(1)",
-              {{"key", "key"}}});
-  table->Add({"pttl",
-              2,
-              kReadOnly | kFast | kNoTouch,
-              1,
-              1,
-              1,
-              PttlCommand,
-              kGroup,
-              "@keyspace @read @fast",
-              "Get the time to live for a key in milliseconds",
-              "2.6.0",
-              "O(1)",
-              {{"key", "key"}}});
-  table->Add({"expiretime",
-              2,
-              kReadOnly | kFast | kNoTouch,
-              1,
-              1,
-              1,
-              ExpiretimeCommand,
-              kGroup,
-              "@keyspace @read @fast",
-              "Get the expiration Unix timestamp for a key",
-              "7.0.0",
-              "O(1)",
-              {{"key", "key"}}});
-  table->Add({"pexpiretime",
-              2,
-              kReadOnly | kFast | kNoTouch,
-              1,
-              1,
-              1,
-              PexpiretimeCommand,
-              kGroup,
-              "@keyspace @read @fast",
-              "Get the expiration Unix timestamp for a key in milliseconds",
-              "7.0.0",
-              "O(1)",
-              {{"key", "key"}}});
-  table->Add({"persist",
-              2,
-              kWrite | kFast,
-              1,
-              1,
-              1,
-              PersistCommand,
-              kGroup,
-              "@keyspace @write @fast",
-              "Remove the expiration from a key",
-              "2.2.0",
-              "O(1)",
-              {{"key", "key"}}});
-  table->Add({"keys",
-              2,
-              kReadOnly | kClusterWide,
-              0,
-              0,
-              0,
-              KeysCommand,
-              kGroup,
-              "@keyspace @read @slow @dangerous",
-              "Find all keys matching the given pattern",
+              "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0", "O(1)"});
+  table->Add({"persist", 2, kWrite | kFast, 1, 1, 1, PersistCommand, kGroup,
+              "@keyspace @write @fast", "Remove the expiration from a key", "2.2.0", "O(1)"});
+  table->Add({"keys", 2, kReadOnly | kClusterWide, 0, 0, 0, KeysCommand, kGroup,
+              "@keyspace @read @slow @dangerous", "Find all keys matching the given pattern",
               "1.0.0",
               "O(N) with N being the number of keys in the database, under the assumption that "
-              "the key names in the database and the given pattern have limited length.",
-              {{"pattern", "pattern"}}});
-  table->Add({"scan",
-              -2,
-              kReadOnly | kClusterWide,
-              0,
-              0,
-              0,
-              ScanCommand,
-              kGroup,
-              "@keyspace @read @slow",
-              "Incrementally iterate the keys space",
-              "2.8.0",
+              "the key names in the database and the given pattern have limited length."});
+  table->Add({"scan", -2, kReadOnly | kClusterWide, 0, 0, 0, ScanCommand, kGroup,
+              "@keyspace @read @slow", "Incrementally iterate the keys space", "2.8.0",
               "O(1) for every call. O(N) for a complete iteration, including enough command "
               "calls for the cursor to return back to 0. N is the number of elements inside the "
-              "collection.",
-              {{"cursor", "integer"},
-               {"pattern", "pattern", "MATCH", true, false},
-               {"count", "integer", "COUNT", true, false},
-               {"type", "string", "TYPE", true, false}}});
-  table->Add({"rename",
-              3,
-              kWrite,
-              1,
-              2,
-              1,
-              RenameCommand,
-              kGroup,
-              "@keyspace @write @slow",
-              "Rename a key",
-              "1.0.0",
-              "O(1)",
-              {{"key", "key"}, {"newkey", "key"}}});
-  table->Add({"renamenx",
-              3,
-              kWrite | kFast,
-              1,
-              2,
-              1,
-              RenamenxCommand,
-              kGroup,
-              "@keyspace @write @fast",
-              "Rename a key, only if the new key does not exist",
-              "1.0.0",
-              "O(1)",
-              {{"key", "key"}, {"newkey", "key"}}});
+              "collection."});
+  table->Add({"rename", 3, kWrite, 1, 2, 1, RenameCommand, kGroup, "@keyspace @write @slow",
+              "Rename a key", "1.0.0", "O(1)"});
+  table->Add({"renamenx", 3, kWrite | kFast, 1, 2, 1, RenamenxCommand, kGroup,
+              "@keyspace @write @fast", "Rename a key, only if the new key does not exist", "1.0.0",
+              "O(1)"});
   table->Add({"randomkey", 1, kReadOnly | kClusterWide, 0, 0, 0, RandomkeyCommand, kGroup,
               "@keyspace @read @slow", "Return a random key from the keyspace", "1.0.0", "O(1)"});
-  table->Add({"touch",
-              -2,
-              kReadOnly | kFast,
-              1,
-              -1,
-              1,
-              TouchCommand,
-              kGroup,
+  table->Add({"touch", -2, kReadOnly | kFast, 1, -1, 1, TouchCommand, kGroup,
               "@keyspace @read @fast",
               "Alters the last access time of a key(s). Returns the number of existing keys "
               "specified.",
-              "3.2.1",
-              "O(N) where N is the number of keys that will be touched.",
-              {{"key", "key", "", false, true}}});
-  table->Add({"copy",
-              -3,
-              kWrite | kDenyOom,
-              1,
-              2,
-              1,
-              CopyCommand,
-              kGroup,
-              "@keyspace @write @slow",
-              "Copy a key",
-              "6.2.0",
+              "3.2.1", "O(N) where N is the number of keys that will be touched."});
+  table->Add({"copy", -3, kWrite | kDenyOom, 1, 2, 1, CopyCommand, kGroup, "@keyspace @write @slow",
+              "Copy a key", "6.2.0",
               "O(N) worst case for collections, where N is the number of nested items. O(1) for "
-              "string values.",
-              {{"source", "key"},
-               {"destination", "key"},
-               {"destination-db", "integer", "DB", true, false},
-               {"replace", "pure-token", "REPLACE", true, false}}});
-  table->Add({"move",
-              3,
-              kWrite | kFast | kNoCluster,
-              1,
-              1,
-              1,
-              MoveCommand,
-              kGroup,
-              "@keyspace @write @fast",
-              "Move a key to another database",
-              "1.0.0",
-              "O(1)",
-              {{"key", "key"}, {"db", "integer"}}});
+              "string values."});
+  table->Add({"move", 3, kWrite | kFast | kNoCluster, 1, 1, 1, MoveCommand, kGroup,
+              "@keyspace @write @fast", "Move a key to another database", "1.0.0", "O(1)"});
   table->Add({"object", -2, 0, 0, 0, 0, ObjectCommand, kGroup, "@slow",
               "A container for object introspection commands", "2.2.3", "Depends on subcommand."});
   table->Add({"object|help", 2, kLoading | kStale, 0, 0, 0, ObjectHelpCommand, kGroup,
               "@keyspace @slow", "Show helpful text about the different subcommands", "6.2.0",
               "O(1)"});
-  table->Add({"object|encoding",
-              3,
-              kReadOnly | kNoTouch,
-              2,
-              2,
-              1,
-              ObjectEncodingCommand,
-              kGroup,
+  table->Add({"object|encoding", 3, kReadOnly | kNoTouch, 2, 2, 1, ObjectEncodingCommand, kGroup,
+              "@keyspace @read @slow", "Inspect the internal encoding of a Redis object", "2.2.3",
+              "O(1)"});
+  table->Add({"object|freq", 3, kReadOnly | kNoTouch, 2, 2, 1, ObjectFreqCommand, kGroup,
               "@keyspace @read @slow",
-              "Inspect the internal encoding of a Redis object",
-              "2.2.3",
-              "O(1)",
-              {{"key", "key"}}});
-  table->Add({"object|freq",
-              3,
-              kReadOnly | kNoTouch,
-              2,
-              2,
-              1,
-              ObjectFreqCommand,
-              kGroup,
-              "@keyspace @read @slow",
-              "Get the logarithmic access frequency counter of a Redis object",
-              "4.0.0",
-              "O(1)",
-              {{"key", "key"}}});
-  table->Add({"object|idletime",
-              3,
-              kReadOnly | kNoTouch,
-              2,
-              2,
-              1,
-              ObjectIdletimeCommand,
-              kGroup,
-              "@keyspace @read @slow",
-              "Get the time since a Redis object was last accessed",
-              "2.2.3",
-              "O(1)",
-              {{"key", "key"}}});
-  table->Add({"object|refcount",
-              3,
-              kReadOnly | kNoTouch,
-              2,
-              2,
-              1,
-              ObjectRefcountCommand,
-              kGroup,
-              "@keyspace @read @slow",
-              "Get the number of references to the value of the key",
-              "2.2.3",
-              "O(1)",
-              {{"key", "key"}}});
+              "Get the logarithmic access frequency counter of a Redis object", "4.0.0", "O(1)"});
+  table->Add({"object|idletime", 3, kReadOnly | kNoTouch, 2, 2, 1, ObjectIdletimeCommand, kGroup,
+              "@keyspace @read @slow", "Get the time since a Redis object was last accessed",
+              "2.2.3", "O(1)"});
+  table->Add({"object|refcount", 3, kReadOnly | kNoTouch, 2, 2, 1, ObjectRefcountCommand, kGroup,
+              "@keyspace @read @slow", "Get the number of references to the value of the key",
+              "2.2.3", "O(1)"});
 }
 
 }  // namespace ringkv::commands

@@ -79,19 +79,9 @@ void RegisterMemoryCommands(CommandTable* table) {
   constexpr std::string_view kGroup = "server";
   table->Add({"memory", -2, 0, 0, 0, 0, nullptr, kGroup, "@slow",
               "A container for memory diagnostics commands", "4.0.0", "Depends on subcommand."});
-  table->Add({"memory|usage",
-              -3,
-              kReadOnly | kNoTouch,
-              2,
-              2,
-              1,
-              MemoryUsageCommand,
-              kGroup,
-              "@read @slow",
-              "Estimate the memory usage of a key",
-              "4.0.0",
-              "O(N) where N is the number of samples.",
-              {{"key", "key"}, {"count", "integer", "SAMPLES", true, false}}});
+  table->Add({"memory|usage", -3, kReadOnly | kNoTouch, 2, 2, 1, MemoryUsageCommand, kGroup,
+              "@read @slow", "Estimate the memory usage of a key", "4.0.0",
+              "O(N) where N is the number of samples."});
   table->Add({"memory|purge", 2, 0, 0, 0, 0, MemoryPurgeCommand, kGroup, "@slow",
               "Ask the allocator to release memory", "4.0.0",
               "Depends on how much memory is allocated, could be slow"});

@@ -429,47 +429,16 @@ void RegisterServerCommands(CommandTable* table) {
   constexpr std::string_view kGroup = "server";
   constexpr uint32_t kAdminFlags = kAdmin | kNoScript | kLoading | kStale;
   constexpr std::string_view kAdminCats = "@admin @slow @dangerous";
-  table->Add({"info",
-              -1,
-              kLoading | kStale,
-              0,
-              0,
-              0,
-              InfoCommand,
-              kGroup,
-              "@slow @dangerous",
-              "Get information and statistics about the server",
-              "1.0.0",
-              "O(1)",
-              {{"section", "string", "", true, true}}});
+  table->Add({"info", -1, kLoading | kStale, 0, 0, 0, InfoCommand, kGroup, "@slow @dangerous",
+              "Get information and statistics about the server", "1.0.0", "O(1)"});
   table->Add({"config", -2, 0, 0, 0, 0, nullptr, kGroup, "@slow",
               "A container for server configuration commands", "2.0.0", "Depends on subcommand."});
-  table->Add({"config|get",
-              -3,
-              kAdminFlags,
-              0,
-              0,
-              0,
-              ConfigGetCommand,
-              kGroup,
-              kAdminCats,
-              "Get the values of configuration parameters",
-              "2.0.0",
-              "O(N) when N is the number of configuration parameters provided",
-              {{"parameter", "string", "", false, true}}});
-  table->Add({"config|set",
-              -4,
-              kAdminFlags,
-              0,
-              0,
-              0,
-              ConfigSetCommand,
-              kGroup,
-              kAdminCats,
-              "Set configuration parameters to the given values",
-              "2.0.0",
-              "O(N) when N is the number of configuration parameters provided",
-              {{"parameter_value", "block", "", false, true}}});
+  table->Add({"config|get", -3, kAdminFlags, 0, 0, 0, ConfigGetCommand, kGroup, kAdminCats,
+              "Get the values of configuration parameters", "2.0.0",
+              "O(N) when N is the number of configuration parameters provided"});
+  table->Add({"config|set", -4, kAdminFlags, 0, 0, 0, ConfigSetCommand, kGroup, kAdminCats,
+              "Set configuration parameters to the given values", "2.0.0",
+              "O(N) when N is the number of configuration parameters provided"});
   table->Add({"config|resetstat", 2, kAdminFlags, 0, 0, 0, ConfigResetStatCommand, kGroup,
               kAdminCats, "Reset the stats returned by INFO", "2.0.0", "O(1)"});
   table->Add({"config|rewrite", 2, kAdminFlags, 0, 0, 0, ConfigRewriteCommand, kGroup, kAdminCats,
@@ -479,48 +448,16 @@ void RegisterServerCommands(CommandTable* table) {
   table->Add({"dbsize", 1, kReadOnly | kFast | kClusterWide, 0, 0, 0, DbSizeCommand, kGroup,
               "@keyspace @read @fast", "Return the number of keys in the selected database",
               "1.0.0", "O(1)"});
-  table->Add({"flushdb",
-              -1,
-              kWrite | kClusterWide,
-              0,
-              0,
-              0,
-              FlushDbCommand,
-              kGroup,
-              "@keyspace @write @slow @dangerous",
-              "Remove all keys from the current database",
-              "1.0.0",
-              "O(N) where N is the number of keys in the selected database",
-              {{"async", "pure-token", "ASYNC", true, false},
-               {"sync", "pure-token", "SYNC", true, false}}});
-  table->Add({"flushall",
-              -1,
-              kWrite | kClusterWide,
-              0,
-              0,
-              0,
-              FlushAllCommand,
-              kGroup,
-              "@keyspace @write @slow @dangerous",
-              "Remove all keys from all databases",
-              "1.0.0",
-              "O(N) where N is the total number of keys in all databases",
-              {{"async", "pure-token", "ASYNC", true, false},
-               {"sync", "pure-token", "SYNC", true, false}}});
-  table->Add({"swapdb",
-              3,
-              kWrite | kFast | kNoCluster | kNoTouch,
-              0,
-              0,
-              0,
-              SwapDbCommand,
-              kGroup,
-              "@keyspace @write @fast @dangerous",
-              "Swaps two Redis databases",
-              "4.0.0",
+  table->Add({"flushdb", -1, kWrite | kClusterWide, 0, 0, 0, FlushDbCommand, kGroup,
+              "@keyspace @write @slow @dangerous", "Remove all keys from the current database",
+              "1.0.0", "O(N) where N is the number of keys in the selected database"});
+  table->Add({"flushall", -1, kWrite | kClusterWide, 0, 0, 0, FlushAllCommand, kGroup,
+              "@keyspace @write @slow @dangerous", "Remove all keys from all databases", "1.0.0",
+              "O(N) where N is the total number of keys in all databases"});
+  table->Add({"swapdb", 3, kWrite | kFast | kNoCluster | kNoTouch, 0, 0, 0, SwapDbCommand, kGroup,
+              "@keyspace @write @fast @dangerous", "Swaps two Redis databases", "4.0.0",
               "O(N) where N is the count of clients watching or blocking on keys from both "
-              "databases.",
-              {{"index1", "integer", "", false, false}, {"index2", "integer", "", false, false}}});
+              "databases."});
   table->Add({"time", 1, kLoading | kStale | kFast, 0, 0, 0, TimeCommand, kGroup, "@fast",
               "Return the current server time", "2.6.0", "O(1)"});
   table->Add({"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, LastSaveCommand, kGroup,
@@ -529,39 +466,15 @@ void RegisterServerCommands(CommandTable* table) {
   table->Add({"save", 1, kAdmin | kNoScript | kNoMulti, 0, 0, 0, SaveCommand, kGroup, kAdminCats,
               "Synchronously save the dataset to disk", "1.0.0",
               "O(N) where N is the total number of keys in all databases"});
-  table->Add({"bgsave",
-              -1,
-              kAdmin | kNoScript,
-              0,
-              0,
-              0,
-              BgsaveCommand,
-              kGroup,
-              kAdminCats,
-              "Asynchronously save the dataset to disk",
-              "1.0.0",
-              "O(1)",
-              {{"schedule", "pure-token", "SCHEDULE", true, false}}});
+  table->Add({"bgsave", -1, kAdmin | kNoScript, 0, 0, 0, BgsaveCommand, kGroup, kAdminCats,
+              "Asynchronously save the dataset to disk", "1.0.0", "O(1)"});
   table->Add({"bgrewriteaof", 1, kAdmin | kNoScript, 0, 0, 0, BgrewriteaofCommand, kGroup,
               kAdminCats, "Asynchronously rewrite the append-only file", "1.0.0", "O(1)"});
-  table->Add({"shutdown",
-              -1,
-              kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy,
-              0,
-              0,
-              0,
-              ShutdownCommand,
-              kGroup,
-              kAdminCats,
-              "Synchronously save the dataset to disk and then shut down the server",
-              "1.0.0",
+  table->Add({"shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy, 0, 0,
+              0, ShutdownCommand, kGroup, kAdminCats,
+              "Synchronously save the dataset to disk and then shut down the server", "1.0.0",
               "O(N) when saving, where N is the total number of keys in all databases when "
-              "saving data, otherwise O(1)",
-              {{"nosave", "pure-token", "NOSAVE", true, false},
-               {"save", "pure-token", "SAVE", true, false},
-               {"now", "pure-token", "NOW", true, false},
-               {"force", "pure-token", "FORCE", true, false},
-               {"abort", "pure-token", "ABORT", true, false}}});
+              "saving data, otherwise O(1)"});
   RegisterClientCommands(table);
   RegisterCommandCommands(table);
 }

@@ -133,19 +133,9 @@ void RegisterSlowlogCommands(CommandTable* table) {
   constexpr std::string_view kCats = "@admin @slow @dangerous";
   table->Add({"slowlog", -2, 0, 0, 0, 0, nullptr, kGroup, "@slow",
               "A container for slow log commands", "2.2.12", "Depends on subcommand."});
-  table->Add({"slowlog|get",
-              -2,
-              kFlags,
-              0,
-              0,
-              0,
-              SlowlogGetCommand,
-              kGroup,
-              kCats,
-              "Get the slow log's entries",
-              "2.2.12",
-              "O(N) where N is the number of entries returned",
-              {{"count", "integer", "", true, false}}});
+  table->Add({"slowlog|get", -2, kFlags, 0, 0, 0, SlowlogGetCommand, kGroup, kCats,
+              "Get the slow log's entries", "2.2.12",
+              "O(N) where N is the number of entries returned"});
   table->Add({"slowlog|len", 2, kFlags, 0, 0, 0, SlowlogLenCommand, kGroup, kCats,
               "Get the slow log's length", "2.2.12", "O(1)"});
   table->Add({"slowlog|reset", 2, kFlags, 0, 0, 0, SlowlogResetCommand, kGroup, kCats,

@@ -116,19 +116,11 @@ void RegisterTransactionCommands(CommandTable* table) {
   table->Add({"discard", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 0, 0, 0,
               DiscardCommand, kGroup, "@fast @transaction", "Discards a transaction.", "2.0.0",
               "O(N), when N is the number of queued commands"});
-  table->Add({"watch",
-              -2,
+  table->Add({"watch", -2,
               kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue | kNoCluster | kNoTouch,
-              1,
-              -1,
-              1,
-              WatchCommand,
-              kGroup,
-              "@fast @transaction",
-              "Monitors changes to keys to determine the execution of a transaction.",
-              "2.2.0",
-              "O(1) for every key.",
-              {{"key", "key", "", false, true}}});
+              1, -1, 1, WatchCommand, kGroup, "@fast @transaction",
+              "Monitors changes to keys to determine the execution of a transaction.", "2.2.0",
+              "O(1) for every key."});
   table->Add({"unwatch", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy, 0, 0, 0,
               UnwatchCommand, kGroup, "@fast @transaction",
               "Forgets about watched keys of a transaction.", "2.2.0", "O(1)"});
