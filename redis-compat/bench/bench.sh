@@ -3,8 +3,7 @@
 # assertions, not a CTest test (timings on a shared 2-core machine are too noisy).
 #
 # usage: bench.sh [--rounds K] [--ringkv BIN] [--redis BIN] [--requests N] [--clients C]
-#                 [--keyspace R] [--tests LIST] [--cluster NODES] [--interleave] [--pin]
-#                 [--keep]
+#                 [--keyspace R] [--tests LIST] [--cluster NODES] [--pin] [--keep]
 #
 #   --rounds K     rounds (default 3); each round starts each server afresh (new port,
 #                  new data dir), alternating which one goes first, and runs
@@ -22,12 +21,6 @@
 #                  (replicas 3, write-quorum 2, read-quorum 2 for NODES >= 3; free
 #                  ports, fresh dirs each round) and all the load goes to node 1;
 #                  redis is still one redis-server. Also BENCH_CLUSTER=NODES.
-#   --interleave   both servers up for the whole round; each test runs on one and
-#                  then at once on the other (which goes first alternates by round),
-#                  the idle server SIGSTOPped so its background work (ringkv's
-#                  compaction) waits for its own turn. The two runs of a test are
-#                  seconds apart instead of a whole server's run, so drift of the
-#                  machine's speed skews the ratio less. Not with --cluster.
 #   --pin          run the server (every node) on CPU 0 and redis-benchmark on CPU 1
 #   --keep         keep the temp dir (raw CSV, server logs)
 #
@@ -53,7 +46,6 @@ KEYSPACE=100000
 TESTS=set,get,incr,hset,mset
 CLUSTER=${BENCH_CLUSTER:-0}
 PIN=0
-INTERLEAVE=0
 KEEP=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -66,7 +58,6 @@ while [ $# -gt 0 ]; do
     --tests|-t) TESTS=${2:?}; shift ;;
     --cluster) CLUSTER=${2:?}; shift ;;
     --pin) PIN=1 ;;
-    --interleave) INTERLEAVE=1 ;;
     --keep) KEEP=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
@@ -82,7 +73,6 @@ done
 RINGKV=$(resolve_bin "$RINGKV")
 REDIS=$(resolve_bin "$REDIS")
 if [ "$CLUSTER" -gt 0 ] && is_redis "$RINGKV"; then die "--cluster needs a ringkv binary"; fi
-if [ "$CLUSTER" -gt 0 ] && [ "$INTERLEAVE" = 1 ]; then die "--interleave runs single servers only"; fi
 for tool in "$REDIS_CLI" "$REDIS_BENCHMARK" python3 timeout; do
   command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
@@ -169,53 +159,8 @@ run_one() {
   stop_server
 }
 
-# run_interleaved ROUND: both servers up; each test on one, then on the other, the
-# idle one stopped (SIGSTOP) meanwhile.
-run_interleaved() {
-  local round=$1 mode pipeline t label first
-  declare -A pid port dir
-  for label in redis ringkv; do
-    if [ "$label" = redis ]; then start_server "$REDIS" redis; else start_server "$RINGKV" ringkv; fi
-    pid[$label]=$SERVER_PID port[$label]=$PORT dir[$label]=$SERVER_DIR
-    SERVER_PID=""
-  done
-  # stop_server (also the exit trap's) stops both.
-  SERVER_PID=${pid[redis]} CLUSTER_PIDS=("${pid[ringkv]}") SERVER_DIR=${dir[redis]}
-  local order=(redis ringkv)
-  ((round % 2 == 0)) && order=(ringkv redis)
-  for mode in P1 P16; do
-    pipeline=1
-    [ "$mode" = P16 ] && pipeline=16
-    for t in "${TEST_LIST[@]}"; do
-      for label in "${order[@]}"; do
-        first=${order[0]}
-        [ "$label" = "$first" ] && first=${order[1]}  # the idle one
-        kill -STOP "${pid[$first]}"
-        PORT=${port[$label]}
-        bench_test "$label" "$round" "$mode" "$pipeline" "$t"
-        kill -CONT "${pid[$first]}"
-      done
-    done
-    for label in redis ringkv; do
-      printf '  round %d  %-6s %-3s %s\n' "$round" "$label" "$mode" \
-        "$(awk -F'\t' -v l="$label" -v r="$round" -v m="$mode" \
-            '$1==l && $2==r && $3==m { printf "%s=%.0f  ", $4, $5 }' "$RESULTS")"
-    done
-  done
-  for label in redis ringkv; do
-    if ! kill -0 "${pid[$label]}" 2>/dev/null; then
-      echo "  warning: $label exited during round $round"
-      printf '%s\t%s\t%s\t%s\n' "$label" "-" "-" "server exited during round $round" >>"$ERRORS"
-    fi
-  done
-  stop_server
-  if [ "$KEEP" != 1 ]; then rm -rf "${dir[ringkv]}"; fi
-}
-
 for ((round = 1; round <= ROUNDS; round++)); do
-  if [ "$INTERLEAVE" = 1 ]; then
-    run_interleaved "$round"
-  elif ((round % 2 == 1)); then
+  if ((round % 2 == 1)); then
     run_one redis "$REDIS" "$round"
     run_one ringkv "$RINGKV" "$round"
   else

@@ -141,7 +141,6 @@ stop_server() {
   [ -n "$SERVER_PID" ] || return 0
   local pids=("$SERVER_PID" "${CLUSTER_PIDS[@]}") pid
   kill -TERM "${pids[@]}" 2>/dev/null
-  kill -CONT "${pids[@]}" 2>/dev/null  # a stopped server (bench.sh --interleave) takes TERM now
   local deadline=$((SECONDS + 20))
   for pid in "${pids[@]}"; do
     while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
