@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git clang-format
   libuv1-dev libleveldb-dev libsnappy-dev libspdlog-dev libfmt-dev libxxhash-dev libssl-dev
-  libjemalloc-dev
+  libjemalloc-dev liblzf-dev
   libgtest-dev libgmock-dev libhiredis-dev
   redis-server redis-tools python3 nodejs npm
   tcl dpkg-dev

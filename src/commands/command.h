@@ -131,6 +131,7 @@ void RegisterServerCommands(CommandTable* table);
 void RegisterStringCommands(CommandTable* table);
 void RegisterBitCommands(CommandTable* table);
 void RegisterKeyCommands(CommandTable* table);
+void RegisterDumpCommands(CommandTable* table);
 void RegisterHashCommands(CommandTable* table);
 void RegisterTransactionCommands(CommandTable* table);
 void RegisterDebugCommands(CommandTable* table);

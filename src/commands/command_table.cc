@@ -101,6 +101,7 @@ const CommandTable& Commands() {
     RegisterStringCommands(t);
     RegisterBitCommands(t);
     RegisterKeyCommands(t);
+    RegisterDumpCommands(t);
     RegisterHashCommands(t);
     RegisterTransactionCommands(t);
     RegisterDebugCommands(t);

@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "commands/command.h"
+#include "commands/object_info.h"
 #include "commands/util.h"
 
 namespace ringkv::commands {
@@ -28,6 +30,9 @@ void ReplyHelp(ExecContext& ctx) {
       "    Output a hex signature representing the current DB content.",
       "DIGEST-VALUE <key> [<key> ...]",
       "    Output a hex signature of the values of all the specified keys.",
+      "OBJECT <key>",
+      "    Show low level info about the <key> and associated value. ringkv objects have",
+      "    no address: 'Value at' shows the key's 64-bit hash.",
       "PROTOCOL <type>",
       "    Reply with a test value of the specified type. <type> can be: string,",
       "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
@@ -194,6 +199,35 @@ void DebugDigestValue(ExecContext& ctx) {
   }
 }
 
+// DEBUG OBJECT key: Redis's line of low-level facts. The key is looked up as
+// Redis's dictFind does, without expiring it; serializedlength is the size of
+// its DUMP serialization (rdbSavedObjectLen) and lru its access word.
+void DebugObject(ExecContext& ctx) {
+  const std::string_view key = ctx.arg(2);
+  storage::KeyRecord record;
+  if (!ctx.keyspace().Find(ctx.db(), key, /*now_ms=*/0, &record).ok()) {
+    ctx.reply.Error(kErrNoSuchKey);
+    return;
+  }
+  const std::string_view encoding = ObjectEncodingOf(ctx, ctx.db(), key, record);
+  const int64_t refcount = ObjectRefcountOf(record);
+  const uint32_t word = ctx.keyspace().AccessWord(ctx.db(), key, record);
+  // The payload less its type byte and 10-byte footer.
+  const size_t serialized = EncodeDumpPayload(LoadDumpValue(ctx, ctx.db(), key, &record),
+                                              DumpOptionsOf(*ctx.server.config))
+                                .size() -
+                            11;
+  char line[256];
+  std::snprintf(line, sizeof(line),
+                "Value at:0x%016llx refcount:%lld encoding:%.*s serializedlength:%zu lru:%u "
+                "lru_seconds_idle:%llu",
+                static_cast<unsigned long long>(storage::KeyHash(key)),
+                static_cast<long long>(refcount), static_cast<int>(encoding.size()),
+                encoding.data(), serialized, word,
+                static_cast<unsigned long long>(storage::LruIdleMs(word, ctx.now_ms) / 1000));
+  ctx.reply.SimpleString(line);
+}
+
 void DebugCommand(ExecContext& ctx) {
   const std::string& mode = ctx.server.config->enable_debug_command;
   if (mode == "no" || (mode == "local" && !IsLocalClient(ctx.client))) {
@@ -211,6 +245,8 @@ void DebugCommand(ExecContext& ctx) {
     DebugDigest(ctx);
   } else if (EqualsIgnoreCase(sub, "digest-value")) {
     DebugDigestValue(ctx);
+  } else if (EqualsIgnoreCase(sub, "object") && ctx.argc() == 3) {
+    DebugObject(ctx);
   } else if (EqualsIgnoreCase(sub, "protocol") && ctx.argc() == 3) {
     DebugProtocol(ctx, ctx.arg(2));
   } else if (EqualsIgnoreCase(sub, "sleep") && ctx.argc() == 3) {

@@ -22,11 +22,6 @@ namespace {
 using storage::KeyRecord;
 using storage::ValueType;
 
-// Redis 7.0.15's defaults of hash-max-listpack-entries / hash-max-listpack-value
-// (CONFIG GET on a real server: 512 and 64).
-constexpr int64_t kDefaultListpackEntries = 512;
-constexpr int64_t kDefaultListpackValue = 64;
-
 // Redis's MAX_LONG_DOUBLE_CHARS.
 constexpr size_t kMaxLongDoubleChars = 5 * 1024;
 
@@ -405,17 +400,14 @@ void HScanCommand(ExecContext& ctx) {
   // cursor 0, whatever the cursor and COUNT. Encoding is not stored here, so it
   // is derived from the current contents (Redis never converts back after
   // deletes; that history is not kept).
-  const int64_t max_entries = PassthroughInt(*ctx.server.config, "hash-max-listpack-entries",
-                                             "hash-max-ziplist-entries", kDefaultListpackEntries);
-  if (record.field_count <= static_cast<uint64_t>(std::max<int64_t>(max_entries, 0))) {
-    const int64_t max_value = PassthroughInt(*ctx.server.config, "hash-max-listpack-value",
-                                             "hash-max-ziplist-value", kDefaultListpackValue);
+  const ListpackLimits limits = HashListpackLimits(*ctx.server.config);
+  if (record.field_count <= limits.max_entries) {
+    const uint64_t max_value = limits.max_value;
     DeferredArray whole(ctx);
     bool small = true;
     ks.ForEachFieldInInsertionOrder(ctx.db(), key,
                                     [&](uint64_t, std::string_view field, std::string_view value) {
-                                      if (static_cast<int64_t>(field.size()) > max_value ||
-                                          static_cast<int64_t>(value.size()) > max_value) {
+                                      if (field.size() > max_value || value.size() > max_value) {
                                         small = false;
                                         return false;
                                       }

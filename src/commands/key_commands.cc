@@ -1,8 +1,6 @@
 // Generic keyspace commands: DEL UNLINK EXISTS TYPE, the EXPIRE/TTL family,
 // PERSIST KEYS SCAN RENAME RENAMENX RANDOMKEY TOUCH COPY MOVE and OBJECT, with
-// Redis 7.0's replies and error texts. DUMP and RESTORE are deliberately not
-// registered: Redis's RDB serialization is out of scope, so they answer as
-// unknown commands.
+// Redis 7.0's replies and error texts. DUMP and RESTORE are in dump_commands.cc.
 #include <algorithm>
 #include <bitset>
 #include <cctype>
@@ -16,6 +14,7 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "commands/object_info.h"
 #include "commands/util.h"
 
 namespace ringkv::commands {
@@ -32,11 +31,6 @@ constexpr int64_t kSharedRefcount = INT_MAX;
 constexpr int64_t kSharedIntegers = 10000;
 // OBJ_ENCODING_EMBSTR_SIZE_LIMIT.
 constexpr size_t kEmbstrSizeLimit = 44;
-// Redis 7.0's compiled-in defaults of hash-max-listpack-entries and
-// hash-max-listpack-value (redis.conf's example says 128 entries, but a server
-// started without that file uses 512).
-constexpr int64_t kHashMaxListpackEntries = 512;
-constexpr int64_t kHashMaxListpackValue = 64;
 
 // A write-path lookup (Redis's lookupKeyWrite): expires lazily, counts no
 // keyspace hits or misses.
@@ -506,13 +500,6 @@ void ObjectHelpCommand(ExecContext& ctx) {
   ReplySubcommandHelp(ctx, kLines);
 }
 
-// Redis's objectCommandLookupOrReply: a null reply for a missing key.
-bool ObjectLookup(ExecContext& ctx, KeyRecord* record) {
-  if (FindForRead(ctx, ctx.arg(2), record)) return true;
-  ctx.reply.Null();
-  return false;
-}
-
 // A string SET by a client is an integer object in Redis when string2l accepts
 // it (which ParseInt64 mirrors, at most 20 chars), and 0..9999 are the shared
 // integers. A string Redis modified in place or stored as text is never one.
@@ -523,47 +510,23 @@ bool SharedInteger(const KeyRecord& record, bool* is_int) {
   return *is_int && v >= 0 && v < kSharedIntegers;
 }
 
-// What Redis would report. A string keeps the hint of how its value was last
-// written (storage::StringEncoding: APPEND and SETRANGE make "raw"). A hash is
-// reported as Redis would encode it as it is now; Redis also keeps a hash in
-// hashtable form after it shrinks, which ringkv does not track.
-std::string_view EncodingOf(ExecContext& ctx, const KeyRecord& record) {
-  if (record.type == ValueType::kString) {
-    if (record.encoding == storage::StringEncoding::kRaw) return "raw";
-    bool is_int;
-    SharedInteger(record, &is_int);
-    if (is_int) return "int";
-    return record.value.size() <= kEmbstrSizeLimit ? "embstr" : "raw";
-  }
-  const int64_t max_entries = PassthroughInt(*ctx.server.config, "hash-max-listpack-entries",
-                                             "hash-max-ziplist-entries", kHashMaxListpackEntries);
-  const int64_t max_value = PassthroughInt(*ctx.server.config, "hash-max-listpack-value",
-                                           "hash-max-ziplist-value", kHashMaxListpackValue);
-  if (record.field_count > static_cast<uint64_t>(std::max<int64_t>(max_entries, 0))) {
-    return "hashtable";
-  }
-  // A listpack-sized hash is small enough to check every field and value length.
-  const size_t max_len = static_cast<size_t>(std::max<int64_t>(max_value, 0));
-  bool small = true;
-  ctx.keyspace().ForEachField(ctx.db(), ctx.arg(2), 0,
-                              [&](uint64_t, std::string_view field, std::string_view value) {
-                                small = field.size() <= max_len && value.size() <= max_len;
-                                return small;
-                              });
-  return small ? "listpack" : "hashtable";
+// Redis's objectCommandLookupOrReply: a null reply for a missing key.
+bool ObjectLookup(ExecContext& ctx, KeyRecord* record) {
+  if (FindForRead(ctx, ctx.arg(2), record)) return true;
+  ctx.reply.Null();
+  return false;
 }
 
 void ObjectEncodingCommand(ExecContext& ctx) {
   KeyRecord record;
   if (!ObjectLookup(ctx, &record)) return;
-  ctx.reply.Bulk(EncodingOf(ctx, record));
+  ctx.reply.Bulk(ObjectEncodingOf(ctx, ctx.db(), ctx.arg(2), record));
 }
 
 void ObjectRefcountCommand(ExecContext& ctx) {
   KeyRecord record;
   if (!ObjectLookup(ctx, &record)) return;
-  bool is_int;
-  ctx.reply.Integer(SharedInteger(record, &is_int) ? kSharedRefcount : 1);
+  ctx.reply.Integer(ObjectRefcountOf(record));
 }
 
 // Seconds since the key was last accessed (storage/access_table.h), on the
@@ -600,6 +563,37 @@ void ObjectFreqCommand(ExecContext& ctx) {
 }
 
 }  // namespace
+
+// What Redis would report. A string keeps the hint of how its value was last
+// written (storage::StringEncoding: APPEND and SETRANGE make "raw"). A hash is
+// reported as Redis would encode it as it is now; Redis also keeps a hash in
+// hashtable form after it shrinks, which ringkv does not track.
+std::string_view ObjectEncodingOf(ExecContext& ctx, int db, std::string_view key,
+                                  const KeyRecord& record) {
+  if (record.type == ValueType::kString) {
+    if (record.encoding == storage::StringEncoding::kRaw) return "raw";
+    bool is_int;
+    SharedInteger(record, &is_int);
+    if (is_int) return "int";
+    return record.value.size() <= kEmbstrSizeLimit ? "embstr" : "raw";
+  }
+  const ListpackLimits limits = HashListpackLimits(*ctx.server.config);
+  if (record.field_count > limits.max_entries) return "hashtable";
+  // A listpack-sized hash is small enough to check every field and value length.
+  const uint64_t max_len = limits.max_value;
+  bool small = true;
+  ctx.keyspace().ForEachField(db, key, 0,
+                              [&](uint64_t, std::string_view field, std::string_view value) {
+                                small = field.size() <= max_len && value.size() <= max_len;
+                                return small;
+                              });
+  return small ? "listpack" : "hashtable";
+}
+
+int64_t ObjectRefcountOf(const KeyRecord& record) {
+  bool is_int;
+  return SharedInteger(record, &is_int) ? kSharedRefcount : 1;
+}
 
 void RegisterKeyCommands(CommandTable* table) {
   constexpr std::string_view kGroup = "generic";

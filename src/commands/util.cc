@@ -347,6 +347,15 @@ int64_t PassthroughInt(const server::Config& config, std::string_view name, std:
   return fallback;
 }
 
+ListpackLimits HashListpackLimits(const server::Config& config) {
+  const int64_t entries =
+      PassthroughInt(config, "hash-max-listpack-entries", "hash-max-ziplist-entries", 512);
+  const int64_t value =
+      PassthroughInt(config, "hash-max-listpack-value", "hash-max-ziplist-value", 64);
+  return {static_cast<uint64_t>(std::max<int64_t>(entries, 0)),
+          static_cast<uint64_t>(std::max<int64_t>(value, 0))};
+}
+
 storage::AccessPolicy AccessPolicyOf(const server::Config& config) {
   storage::AccessPolicy policy;
   auto it = config.passthrough.find("maxmemory-policy");

@@ -49,6 +49,16 @@ std::string SimplifyGlob(std::string_view pattern);
 int64_t PassthroughInt(const server::Config& config, std::string_view name, std::string_view alias,
                        int64_t fallback);
 
+// When Redis holds a hash as a listpack: hash-max-listpack-entries and
+// hash-max-listpack-value (or their pre-7.0 ziplist aliases), defaulting to
+// Redis 7.0.15's values (CONFIG GET on a real server: 512 and 64). Negative
+// settings count as 0.
+struct ListpackLimits {
+  uint64_t max_entries;
+  uint64_t max_value;
+};
+ListpackLimits HashListpackLimits(const server::Config& config);
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 // Redis compares option names with strcasecmp on NUL-terminated strings, so an

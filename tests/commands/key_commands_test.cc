@@ -961,15 +961,6 @@ TEST(KeyCommandsTest, ObjectHelp) {
             "+    Prints this help.\r\n");
 }
 
-TEST(KeyCommandsTest, DumpAndRestoreAreUnknown) {
-  CommandHarness h;
-  h.Run({"SET", "k", "v"});
-  EXPECT_EQ(h.Run({"DUMP", "k"}),
-            Err("ERR unknown command 'DUMP', with args beginning with: 'k' "));
-  EXPECT_EQ(h.Run({"RESTORE", "k", "0", "x"}),
-            Err("ERR unknown command 'RESTORE', with args beginning with: 'k' '0' 'x' "));
-}
-
 TEST(KeyCommandsTest, WritesTouchWatchedKeys) {
   CommandHarness h;
   commands::ClientState other;
