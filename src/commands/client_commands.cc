@@ -62,6 +62,7 @@ size_t ArgvBytes(std::span<const std::string_view> args) {
 void AppendClientInfo(ExecContext& ctx, const ClientState& c, std::string* out) {
   const bool self = &c == &ctx.client;
   std::string flags;
+  if (c.monitor) flags += 'O';
   if (c.in_multi) flags += 'x';
   if (c.watch_dirty) flags += 'd';
   if (c.close_after_reply) flags += 'c';

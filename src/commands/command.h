@@ -139,9 +139,16 @@ void RegisterMemoryCommands(CommandTable* table);
 void RegisterSlowlogCommands(CommandTable* table);
 
 class ExecContext;
+struct ServerContext;
+struct ClientState;
 // Logs the command `ctx` ran, which took `micros` (at least
 // slowlog-log-slower-than: Execute checks), in SLOWLOG unless its flags say not to.
 void RecordSlowCommand(ExecContext& ctx, const CommandSpec& spec, uint64_t micros);
+// Sends `args`, as `client` ran them in database `db`, to the MONITOR clients
+// (monitor_commands.cc); the caller checks ServerContext::monitors first.
+void FeedMonitors(ServerContext& server, const ClientState& client, int db,
+                  std::span<const std::string_view> args);
+void RegisterMonitorCommands(CommandTable* table);
 void RegisterRingCommands(CommandTable* table);
 
 }  // namespace ringkv::commands

@@ -107,6 +107,7 @@ const CommandTable& Commands() {
     RegisterDebugCommands(t);
     RegisterMemoryCommands(t);
     RegisterSlowlogCommands(t);
+    RegisterMonitorCommands(t);
     RegisterRingCommands(t);
     return t;
   }();

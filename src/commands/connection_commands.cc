@@ -150,8 +150,13 @@ void HelloCommand(ExecContext& ctx) {
   ctx.reply.ArrayHeader(0);
 }
 
+// Redis's clearClientConnectionState: leaves MONITOR, MULTI and WATCH, db 0,
+// RESP2, no name, the default user, CLIENT REPLY ON.
 void ResetCommand(ExecContext& ctx) {
   ClientState& c = ctx.client;
+  if (c.monitor && ctx.server.clients != nullptr) ctx.server.clients->SetMonitor(c.id, false);
+  c.reply_off = false;
+  c.reply_skip_next = false;
   c.in_multi = false;
   c.multi_aborted = false;
   c.queued.clear();

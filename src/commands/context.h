@@ -49,6 +49,7 @@ struct ClientState {
   bool multi_aborted = false;  // a command failed to queue: EXEC answers EXECABORT
   std::vector<std::vector<std::string>> queued;
   bool watch_dirty = false;  // a WATCHed key changed: EXEC answers nil
+  bool in_exec = false;      // EXEC is running the queued commands
   std::vector<std::pair<int, std::string>> watched;
 
   // Commands handed to the ring's router so far (the sequence numbers of
@@ -57,6 +58,10 @@ struct ClientState {
 
   // Set by QUIT, CLIENT KILL, protocol errors: close once replies are written.
   bool close_after_reply = false;
+
+  // MONITOR: the client receives a line per command any client runs, and may
+  // no longer touch the keyspace itself (RESET ends it).
+  bool monitor = false;
 
   // CLIENT REPLY: OFF drops every reply; SKIP drops the next command's reply
   // (reply_skip_next becomes reply_skip once CLIENT REPLY SKIP itself is done).
@@ -82,6 +87,11 @@ class ClientRegistry {
   // reach the client in command order whatever order they finish in. A client
   // that has gone away is ignored.
   virtual void DeliverReply(uint64_t client_id, uint64_t seq, std::string_view reply) = 0;
+  // Adds a client to, or removes it from, the MONITOR clients (keeping
+  // ServerContext::monitors and ClientState::monitor up to date).
+  virtual void SetMonitor(uint64_t client_id, bool on) = 0;
+  // Appends an encoded MONITOR line to every MONITOR client's output.
+  virtual void FeedMonitors(std::string_view line) = 0;
 };
 
 // Which clients WATCH which (db, key), so a write can flag them.
@@ -220,6 +230,9 @@ struct ServerContext {
   int tcp_port = 0;
   std::string executable;
   std::string config_file;
+  // How many clients are in MONITOR mode (kept by the ClientRegistry), so
+  // commands pay nothing for MONITOR while nobody watches.
+  size_t monitors = 0;
   // SHUTDOWN sets this; the event loop stops after the current iteration.
   bool shutdown_requested = false;
   // DEBUG SET-ACTIVE-EXPIRE 0 turns the background expiry sweep off (tests of

@@ -120,6 +120,12 @@ void Execute(ExecContext& ctx, const CommandSpec& spec) {
   ctx.keyspace().set_touching((spec.flags & kNoTouch) == 0);
   spec.handler(ctx);
   ctx.keyspace().set_touching(false);
+  // As Redis's call(): after the command, in the database it left selected;
+  // administrative commands are not shown. Commands a coordinator runs for a
+  // replica (no client) were shown where a client sent them.
+  if (ctx.server.monitors > 0 && ctx.client.id != 0 && !(spec.flags & (kSkipMonitor | kAdmin))) {
+    FeedMonitors(ctx.server, ctx.client, ctx.client.db, ctx.args);
+  }
   const uint64_t end = CycleClock::Now();
   auto& stats = ctx.server.stats;
   ++stats.total_commands_processed;
@@ -165,6 +171,10 @@ DispatchResult DispatchCommand(ServerContext& server, ClientState& client,
     }
     if (top_level != nullptr) ++server.stats.ForCommand(top_level->name).rejected_calls;
     CountError(server, std::string_view(*reply.buffer()).substr(reply_start));
+    // Redis's execCommandAbort: monitors saw MULTI, so they see the EXEC.
+    if (top_level != nullptr && top_level->name == "exec" && server.monitors > 0) {
+      FeedMonitors(server, client, client.db, args);
+    }
   };
   std::string error;
   const CommandSpec* spec = Resolve(args, &error, &top_level);
@@ -174,6 +184,11 @@ DispatchResult DispatchCommand(ServerContext& server, ClientState& client,
   }
   if (!client.authenticated && !server.config->requirepass.empty() && !(spec->flags & kNoAuth)) {
     reject(kErrNoAuth);
+    return DispatchResult::kDone;
+  }
+  // Redis refuses these to replicas, and a MONITOR client is one.
+  if (client.monitor && (spec->flags & (kReadOnly | kWrite | kMayReplicate))) {
+    reject("ERR Replica can't interact with the keyspace");
     return DispatchResult::kDone;
   }
   if (client.in_multi && (spec->flags & kNoMulti)) {
@@ -202,6 +217,9 @@ DispatchResult DispatchCommand(ServerContext& server, ClientState& client,
     ClientRegistry* clients = server.clients;
     const uint64_t id = client.id;
     const uint64_t seq = client.routed_commands++;
+    if (server.monitors > 0 && !(spec->flags & (kSkipMonitor | kAdmin))) {
+      FeedMonitors(server, client, client.db, args);
+    }
     server.router->Route(id, client.db, client.protocol, args,
                          [&server, clients, id, seq, drop](std::string bytes) {
                            CountError(server, bytes);
@@ -256,6 +274,9 @@ DispatchResult ExecThroughRouter(ServerContext& server, ClientState& client, int
     std::string error;
     const CommandSpec* spec = Resolve(args, &error);
     if (spec != nullptr && Routed(*spec, args)) {
+      if (server.monitors > 0 && !(spec->flags & (kSkipMonitor | kAdmin))) {
+        FeedMonitors(server, client, client.db, args);
+      }
       server.router->Route(id, client.db, client.protocol, args,
                            [gathered, i, finish](std::string reply) {
                              gathered->replies[i] = std::move(reply);
@@ -275,6 +296,10 @@ DispatchResult ExecThroughRouter(ServerContext& server, ClientState& client, int
     }
     gathered->replies[i] = std::move(out);
     --gathered->pending;
+  }
+  if (server.monitors > 0) {
+    static constexpr std::string_view kExec[] = {"exec"};
+    FeedMonitors(server, client, client.db, kExec);
   }
   if (--gathered->pending == 0) finish();
   return DispatchResult::kPending;

@@ -2697,6 +2697,14 @@ constexpr Entry kEntries[] = {
       "$flags\n"
       "~1\n"
       "+multiple\n"},
+    {"monitor",
+      "%3\n"
+      "$summary\n"
+      "$Listen for all requests received by the server in real time\n"
+      "$since\n"
+      "$1.0.0\n"
+      "$group\n"
+      "$server\n"},
     {"move",
       "%5\n"
       "$summary\n"

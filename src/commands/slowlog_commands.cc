@@ -17,27 +17,8 @@ namespace {
 constexpr size_t kMaxLoggedArgs = 32;
 constexpr size_t kMaxLoggedArgBytes = 128;
 
-// Whether argument `i` holds a secret Redis redacts from the slow log: AUTH's
-// arguments, HELLO's AUTH username and password, and the value of a password
-// directive in CONFIG SET.
-bool IsSecret(std::span<const std::string_view> args, size_t i) {
-  if (EqualsIgnoreCase(args[0], "auth")) return i >= 1;
-  if (EqualsIgnoreCase(args[0], "hello")) {
-    for (size_t j = 2; j < args.size() && j < i; ++j) {
-      if (EqualsIgnoreCase(args[j], "auth") && (i == j + 1 || i == j + 2)) return true;
-    }
-    return false;
-  }
-  if (EqualsIgnoreCase(args[0], "config") && args.size() > 1 && EqualsIgnoreCase(args[1], "set")) {
-    return i >= 3 && (i - 3) % 2 == 0 &&
-           (EqualsIgnoreCase(args[i - 1], "requirepass") ||
-            EqualsIgnoreCase(args[i - 1], "masterauth"));
-  }
-  return false;
-}
-
 std::string LoggedArg(std::span<const std::string_view> args, size_t i) {
-  if (IsSecret(args, i)) return "(redacted)";
+  if (IsRedactedArgument(args, i)) return "(redacted)";
   const std::string_view arg = args[i];
   if (arg.size() <= kMaxLoggedArgBytes) return std::string(arg);
   std::string trimmed(arg.substr(0, kMaxLoggedArgBytes));

@@ -68,6 +68,7 @@ void ExecCommand(ExecContext& ctx) {
   ctx.server.watches.UnwatchAll(&ctx.client);
   ctx.reply.ArrayHeader(queued.size());
   std::vector<std::string_view> args;
+  ctx.client.in_exec = true;
   for (const auto& command : queued) {
     args.assign(command.begin(), command.end());
     std::string error;
@@ -80,6 +81,7 @@ void ExecCommand(ExecContext& ctx) {
     Execute(inner, *spec);
     ctx.reply.set_protocol(ctx.client.protocol);
   }
+  ctx.client.in_exec = false;
 }
 
 void WatchCommand(ExecContext& ctx) {

@@ -347,6 +347,22 @@ int64_t PassthroughInt(const server::Config& config, std::string_view name, std:
   return fallback;
 }
 
+bool IsRedactedArgument(std::span<const std::string_view> args, size_t i) {
+  if (EqualsIgnoreCase(args[0], "auth")) return i >= 1;
+  if (EqualsIgnoreCase(args[0], "hello")) {
+    for (size_t j = 2; j < args.size() && j < i; ++j) {
+      if (EqualsIgnoreCase(args[j], "auth") && (i == j + 1 || i == j + 2)) return true;
+    }
+    return false;
+  }
+  if (EqualsIgnoreCase(args[0], "config") && args.size() > 1 && EqualsIgnoreCase(args[1], "set")) {
+    return i >= 3 && (i - 3) % 2 == 0 &&
+           (EqualsIgnoreCase(args[i - 1], "requirepass") ||
+            EqualsIgnoreCase(args[i - 1], "masterauth"));
+  }
+  return false;
+}
+
 ListpackLimits HashListpackLimits(const server::Config& config) {
   const int64_t entries =
       PassthroughInt(config, "hash-max-listpack-entries", "hash-max-ziplist-entries", 512);

@@ -49,6 +49,11 @@ std::string SimplifyGlob(std::string_view pattern);
 int64_t PassthroughInt(const server::Config& config, std::string_view name, std::string_view alias,
                        int64_t fallback);
 
+// Whether argument `i` of a command holds a secret Redis redacts from the slow
+// log and MONITOR ("(redacted)"): AUTH's arguments, HELLO's AUTH username and
+// password, and the value of a password directive in CONFIG SET.
+bool IsRedactedArgument(std::span<const std::string_view> args, size_t i);
+
 // When Redis holds a hash as a listpack: hash-max-listpack-entries and
 // hash-max-listpack-value (or their pre-7.0 ziplist aliases), defaulting to
 // Redis 7.0.15's values (CONFIG GET on a real server: 512 and 64). Negative

@@ -774,6 +774,7 @@ void Server::Close(Connection* conn) {
   if (conn->closing) return;
   conn->closing = true;
   ctx_->watches.UnwatchAll(&conn->state);
+  if (conn->state.monitor) SetMonitor(conn->state.id, false);
   connections_.erase(conn->state.id);
   uv_close(reinterpret_cast<uv_handle_t*>(&conn->handle), &Server::OnClose);
 }
@@ -828,12 +829,18 @@ void Server::Cron() {
   if (++cron_ticks_ % (5 * std::max(1, config.hz)) == 0) malloc_trim(0);
   std::vector<Connection*> to_close, to_check;
   for (auto& [id, conn] : connections_) {
-    if (config.timeout > 0 && !conn->state.in_multi &&
+    // Redis exempts MONITOR clients (replicas) from the idle timeout.
+    if (config.timeout > 0 && !conn->state.in_multi && !conn->state.monitor &&
         now - conn->state.last_interaction_ms > int64_t{config.timeout} * 1000) {
       to_close.push_back(conn);
       continue;
     }
-    if (conn->soft_limit_since_ms != 0 && !conn->closing) to_check.push_back(conn);
+    // A monitor's output grows without input of its own, so it is checked
+    // every tick; other clients after their commands, and here while over
+    // the soft limit.
+    if ((conn->soft_limit_since_ms != 0 || conn->state.monitor) && !conn->closing) {
+      to_check.push_back(conn);
+    }
     // As Redis does, a client idle for over 2 seconds gives back its empty
     // query buffer: thousands of idle connections need not hold 16 KB each.
     if (now - conn->state.last_interaction_ms > kIdleQueryBufferMs) conn->parser.ReleaseIfEmpty();
@@ -894,6 +901,35 @@ void Server::UpdateBufferFigures(Connection* conn) {
   conn->state.query_buffer_bytes = conn->parser.window_bytes();
   conn->state.query_buffer_free = conn->parser.free_bytes();
   conn->state.output_buffer_bytes = conn->out.size() + conn->inflight.size();
+}
+
+void Server::SetMonitor(uint64_t client_id, bool on) {
+  auto it = connections_.find(client_id);
+  if (it == connections_.end()) return;
+  Connection* conn = it->second;
+  if (conn->state.monitor == on) return;
+  conn->state.monitor = on;
+  if (on) {
+    monitors_.push_back(conn);
+  } else {
+    monitors_.erase(std::remove(monitors_.begin(), monitors_.end(), conn), monitors_.end());
+  }
+  ctx_->monitors = monitors_.size();
+}
+
+void Server::FeedMonitors(std::string_view line) {
+  // A monitor that does not read stops receiving at the hard output limit,
+  // which keeps its memory bounded at once, and Cron's check closes it.
+  const int64_t hard_limit = ctx_->config->output_hard_limit;
+  for (Connection* conn : monitors_) {
+    if (conn->closing || conn->state.close_after_reply) continue;
+    if (hard_limit > 0 &&
+        conn->out.size() + conn->inflight.size() > static_cast<size_t>(hard_limit)) {
+      continue;
+    }
+    conn->reply.Raw(line);
+    ScheduleFlush(conn);
+  }
 }
 
 bool Server::KillClient(uint64_t id) {

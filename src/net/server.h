@@ -53,6 +53,8 @@ class Server : public commands::ClientRegistry {
   bool KillClient(uint64_t id) override;
   size_t NumClients() const override { return connections_.size(); }
   void DeliverReply(uint64_t client_id, uint64_t seq, std::string_view reply) override;
+  void SetMonitor(uint64_t client_id, bool on) override;
+  void FeedMonitors(std::string_view line) override;
 
   // Runs `fn` right after the next group commit, before replies are written:
   // acknowledgements that must not leave before the writes they acknowledge
@@ -138,6 +140,9 @@ class Server : public commands::ClientRegistry {
   std::deque<AfterCommit> after_commit_;  // generations never decrease
   // Connections holding replies that wait for a commit.
   std::vector<Connection*> waiting_;
+  // MONITOR clients, in the order they started (ServerContext::monitors
+  // counts them).
+  std::vector<Connection*> monitors_;
   std::function<void()> shutdown_hook_;
   uv_timer_t cron_;
   uv_signal_t sigterm_;

@@ -36,9 +36,20 @@ class FakeRegistry : public commands::ClientRegistry {
   }
   size_t NumClients() const override { return clients.size(); }
   void DeliverReply(uint64_t, uint64_t, std::string_view) override {}
+  void SetMonitor(uint64_t id, bool on) override {
+    for (commands::ClientState* client : clients) {
+      if (client->id == id && client->monitor != on) {
+        client->monitor = on;
+        on ? ++server->monitors : --server->monitors;
+      }
+    }
+  }
+  void FeedMonitors(std::string_view line) override { monitor_lines.emplace_back(line); }
 
+  commands::ServerContext* server = nullptr;
   std::vector<commands::ClientState*> clients;
   std::vector<uint64_t> killed;
+  std::vector<std::string> monitor_lines;
 };
 
 bool Contains(const std::string& haystack, const std::string& needle) {
@@ -688,6 +699,65 @@ TEST(ServerLifecycleTest, TimeLastSaveShutdown) {
   EXPECT_FALSE(h.server().shutdown_requested);
   EXPECT_EQ(h.Run({"SHUTDOWN", "NOSAVE", "NOW"}), "");
   EXPECT_TRUE(h.server().shutdown_requested);
+}
+
+// MONITOR through the registry: Redis's line format, redaction, MULTI/EXEC
+// order, the keyspace refused to the monitor, and RESET ending it.
+TEST(ServerClientTest, MonitorFeedsEveryCommand) {
+  CommandHarness h;
+  FakeRegistry registry;
+  registry.server = &h.server();
+  commands::ClientState mon;
+  mon.id = 5;
+  mon.authenticated = true;
+  h.client().addr = "10.0.0.1:3000";
+  registry.clients = {&mon, &h.client()};
+  h.server().clients = &registry;
+
+  h.Run({"SET", "before", "x"});
+  EXPECT_TRUE(registry.monitor_lines.empty());
+  EXPECT_EQ(h.RunAs(mon, {"MONITOR"}), "+OK\r\n");
+  EXPECT_EQ(h.server().monitors, 1u);
+  EXPECT_EQ(h.RunAs(mon, {"MONITOR"}), "");  // already monitoring: no reply
+  EXPECT_EQ(h.RunAs(mon, {"GET", "before"}), "-ERR Replica can't interact with the keyspace\r\n");
+  EXPECT_EQ(h.RunAs(mon, {"PING"}), "+PONG\r\n");
+  registry.monitor_lines.clear();
+
+  h.Run({"SET", "k", "a \"b\"\n\x01\xff"});
+  h.Run({"SELECT", "3"});
+  h.Run({"AUTH", "secret"});
+  h.Run({"CONFIG", "GET", "maxclients"});  // administrative: not shown
+  h.Run({"NOSUCHCOMMAND"});                // never ran: not shown
+  ASSERT_EQ(registry.monitor_lines.size(), 3u);
+  const std::string& first = registry.monitor_lines[0];
+  ASSERT_EQ(first[0], '+');
+  EXPECT_EQ(first.find('.'), 11u);  // seconds, then six digits of microseconds
+  EXPECT_EQ(first.substr(19), "[0 10.0.0.1:3000] \"SET\" \"k\" \"a \\\"b\\\"\\n\\x01\\xff\"\r\n");
+  // After SELECT runs, in the database it selected, as Redis shows it.
+  EXPECT_NE(registry.monitor_lines[1].find(" [3 10.0.0.1:3000] \"SELECT\" \"3\"\r\n"),
+            std::string::npos);
+  EXPECT_NE(registry.monitor_lines[2].find("] \"AUTH\" \"(redacted)\"\r\n"), std::string::npos);
+  registry.monitor_lines.clear();
+
+  // Queued commands show when EXEC runs them, before the EXEC itself.
+  h.Run({"MULTI"});
+  h.Run({"INCR", "n"});
+  h.Run({"EXEC"});
+  ASSERT_EQ(registry.monitor_lines.size(), 3u);
+  EXPECT_NE(registry.monitor_lines[0].find("\"MULTI\""), std::string::npos);
+  EXPECT_NE(registry.monitor_lines[1].find("\"INCR\" \"n\""), std::string::npos);
+  EXPECT_NE(registry.monitor_lines[2].find("\"EXEC\""), std::string::npos);
+  // MONITOR inside a transaction is refused when EXEC runs it.
+  h.Run({"MULTI"});
+  h.Run({"MONITOR"});
+  EXPECT_EQ(h.Run({"EXEC"}), "*1\r\n-ERR MONITOR isn't allowed for DENY BLOCKING client\r\n");
+
+  const std::string list = BulkBody(h.Run({"CLIENT", "LIST", "ID", "5"}));
+  EXPECT_TRUE(Contains(list, " flags=O ")) << list;
+  EXPECT_EQ(h.RunAs(mon, {"RESET"}), "+RESET\r\n");
+  EXPECT_FALSE(mon.monitor);
+  EXPECT_EQ(h.server().monitors, 0u);
+  EXPECT_EQ(h.RunAs(mon, {"GET", "before"}), Bulk("x"));
 }
 
 }  // namespace

@@ -269,6 +269,40 @@ TEST(ServerIntegrationTest, ClientThatNeverReadsIsDisconnected) {
   EXPECT_EQ(Str(Command(c, "PING")), "PONG");
 }
 
+// MONITOR over real sockets: the monitor reads a line per command another
+// client runs; one that stops reading is dropped at its output limit while
+// the server keeps serving.
+TEST(ServerIntegrationTest, MonitorStreamsCommandsAndIsBoundedByItsOutputLimit) {
+  ServerProcess server({"--client-output-buffer-limit", "normal 1mb 256kb 1"});
+  ASSERT_TRUE(server.Start());
+  Connection monitor = server.Connect();
+  ASSERT_EQ(Str(Command(monitor, "MONITOR")), "OK");
+  Connection c = server.Connect();
+  ASSERT_EQ(Str(Command(c, "SET k %s", "a b")), "OK");
+  ASSERT_EQ(Str(Command(c, "GET k")), "a b");
+  for (const char* expected : {"] \"SET\" \"k\" \"a b\"", "] \"GET\" \"k\""}) {
+    void* raw = nullptr;
+    ASSERT_EQ(redisGetReply(monitor.get(), &raw), REDIS_OK);
+    Reply line(static_cast<redisReply*>(raw));
+    ASSERT_EQ(line->type, REDIS_REPLY_STATUS);
+    EXPECT_NE(Str(line).find(expected), std::string::npos) << Str(line);
+  }
+  EXPECT_EQ(Str(Command(monitor, "GET k")), "ERR Replica can't interact with the keyspace");
+
+  // The monitor stops reading; 24 MB of monitored commands go past its limit
+  // and what the kernel's socket buffers take.
+  std::string value(512 * 1024, 'v');
+  for (int i = 0; i < 48; ++i) {
+    ASSERT_EQ(Str(Command(c, "SET big %b", value.data(), value.size())), "OK");
+  }
+  EXPECT_TRUE(WaitFor([&] {
+    Reply r = Command(c, "INFO stats");
+    return r && std::string(r->str).find("client_output_buffer_limit_disconnections:1") !=
+                    std::string::npos;
+  }));
+  EXPECT_EQ(Str(Command(c, "PING")), "PONG");
+}
+
 TEST(ServerIntegrationTest, CommandsSentJustBeforeTheClientHangsUpStillRun) {
   ServerProcess server;
   ASSERT_TRUE(server.Start());
