@@ -390,6 +390,55 @@ void ClientHelpCommand(ExecContext& ctx) {
   ReplySubcommandHelp(ctx, kHelp);
 }
 
+// CLIENT PAUSE timeout [WRITE|ALL], as Redis 7.0's: a longer pause extends
+// the current one and a WRITE pause never narrows an ALL one.
+void ClientPauseCommand(ExecContext& ctx) {
+  using PauseType = ServerContext::PauseType;
+  PauseType type = PauseType::kAll;
+  if (ctx.argc() == 4) {
+    if (EqualsIgnoreCase(ctx.arg(3), "write")) {
+      type = PauseType::kWrite;
+    } else if (!EqualsIgnoreCase(ctx.arg(3), "all")) {
+      ctx.reply.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+      return;
+    }
+  } else if (ctx.argc() > 4) {
+    ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
+                    std::string(ctx.arg(1)) + "'. Try CLIENT HELP.");
+    return;
+  }
+  // getTimeoutFromObjectOrReply in milliseconds.
+  int64_t timeout;
+  if (!ParseInt64(ctx.arg(2), &timeout)) {
+    ctx.reply.Error("ERR timeout is not an integer or out of range");
+    return;
+  }
+  if (timeout < 0) {
+    ctx.reply.Error("ERR timeout is negative");
+    return;
+  }
+  // Redis 7.0 adds the time unchecked: a timeout that overflows wraps
+  // into the past, and the pause is over at once.
+  if (timeout > 0) {
+    timeout =
+        static_cast<int64_t>(static_cast<uint64_t>(timeout) + static_cast<uint64_t>(ctx.now_ms));
+  }
+  ServerContext& server = ctx.server;
+  if (ClientsPaused(server, ctx.now_ms)) {
+    server.pause_type = std::max(server.pause_type, type);
+    server.pause_end_ms = std::max(server.pause_end_ms, timeout);
+  } else {
+    server.pause_type = type;
+    server.pause_end_ms = timeout;
+  }
+  ctx.reply.Ok();
+}
+
+void ClientUnpauseCommand(ExecContext& ctx) {
+  ctx.server.pause_type = ServerContext::PauseType::kOff;
+  ctx.reply.Ok();
+}
+
 }  // namespace
 
 void RegisterClientCommands(CommandTable* table) {
@@ -428,6 +477,11 @@ void RegisterClientCommands(CommandTable* table) {
   table->Add({"client|kill", -3, kAdminFlags, 0, 0, 0, ClientKillCommand, kGroup, kAdminCats,
               "Kill the connection of a client", "2.4.0",
               "O(N) where N is the number of client connections"});
+  table->Add({"client|pause", -3, kAdminFlags, 0, 0, 0, ClientPauseCommand, kGroup, kAdminCats,
+              "Stop processing commands from clients for some time", "2.9.50", "O(1)"});
+  table->Add({"client|unpause", 2, kAdminFlags, 0, 0, 0, ClientUnpauseCommand, kGroup, kAdminCats,
+              "Resume processing of clients that were paused", "6.2.0",
+              "O(N) Where N is the number of paused clients"});
   table->Add({"client|no-evict", 3, kAdminFlags, 0, 0, 0, ClientNoEvictCommand, kGroup, kAdminCats,
               "Set client eviction mode for the current connection", "7.0.0", "O(1)"});
   table->Add({"client|reply", 3, kClientFlags, 0, 0, 0, ClientReplyCommand, kGroup, kCats,

@@ -230,6 +230,15 @@ struct ServerContext {
   int tcp_port = 0;
   std::string executable;
   std::string config_file;
+  // CLIENT PAUSE: until `pause_end_ms`, commands of normal clients (all, or
+  // those that may write) wait instead of running, and keys do not expire.
+  // The net layer resumes waiting clients once ClientsPaused() turns false.
+  enum class PauseType { kOff, kWrite, kAll };
+  PauseType pause_type = PauseType::kOff;
+  int64_t pause_end_ms = 0;
+  // Clients whose next command waits for the pause to end (INFO
+  // blocked_clients), kept by the net layer.
+  size_t postponed_clients = 0;
   // How many clients are in MONITOR mode (kept by the ClientRegistry), so
   // commands pay nothing for MONITOR while nobody watches.
   size_t monitors = 0;
@@ -242,6 +251,14 @@ struct ServerContext {
   // client counts), keyed by section.
   std::function<void(std::string_view section, std::string* out)> info_extra;
 };
+
+// Whether a CLIENT PAUSE is in force at `now_ms`; one that has run out is
+// ended here (Redis's checkClientPauseTimeoutAndReturnIfPaused).
+inline bool ClientsPaused(ServerContext& server, int64_t now_ms) {
+  if (server.pause_type == ServerContext::PauseType::kOff) return false;
+  if (server.pause_end_ms < now_ms) server.pause_type = ServerContext::PauseType::kOff;
+  return server.pause_type != ServerContext::PauseType::kOff;
+}
 
 // One command execution.
 class ExecContext {

@@ -148,6 +148,24 @@ namespace {
 
 DispatchResult ExecThroughRouter(ServerContext& server, ClientState& client, int64_t now_ms);
 
+// Whether CLIENT PAUSE holds this command: every command under ALL; under
+// WRITE those that may write, and an EXEC whose queue holds one (Redis's
+// is_may_replicate_command).
+bool WaitsForPause(const ServerContext& server, const ClientState& client,
+                   const CommandSpec& spec) {
+  if (server.pause_type == ServerContext::PauseType::kAll) return true;
+  constexpr uint32_t kMayWrite = kWrite | kMayReplicate;
+  if (spec.flags & kMayWrite) return true;
+  if (spec.name != "exec" || !client.in_multi) return false;
+  for (const std::vector<std::string>& queued : client.queued) {
+    std::vector<std::string_view> args(queued.begin(), queued.end());
+    std::string error;
+    const CommandSpec* inner = Resolve(args, &error);
+    if (inner != nullptr && (inner->flags & kMayWrite)) return true;
+  }
+  return false;
+}
+
 DispatchResult DispatchCommand(ServerContext& server, ClientState& client,
                                std::span<const std::string_view> args, resp::ReplyBuilder& reply,
                                int64_t now_ms) {
@@ -200,6 +218,11 @@ DispatchResult DispatchCommand(ServerContext& server, ClientState& client,
                        " is not supported in cluster mode (see the README's cluster section)";
     reject(text);
     return DispatchResult::kDone;
+  }
+  // After every rejection, so a bad command still answers at once; MONITOR
+  // clients, like Redis's replicas, are never paused.
+  if (ClientsPaused(server, now_ms) && !client.monitor && WaitsForPause(server, client, *spec)) {
+    return DispatchResult::kPostponed;
   }
   client.last_command = spec->name;
   if (client.in_multi && !(spec->flags & kNoQueue)) {
@@ -311,7 +334,11 @@ DispatchResult Dispatch(ServerContext& server, ClientState& client,
                         std::span<const std::string_view> args, resp::ReplyBuilder& reply,
                         int64_t now_ms) {
   const size_t reply_start = reply.buffer()->size();
+  // While clients are paused keys expire without being deleted (Redis skips
+  // both lazy and active expiry then): reads see them gone, nothing is written.
+  server.keyspace->set_expire_deletes(!ClientsPaused(server, now_ms));
   const DispatchResult result = DispatchCommand(server, client, args, reply, now_ms);
+  if (result == DispatchResult::kPostponed) return result;
   // As Redis's prepareClientToWrite and resetClient: with CLIENT REPLY OFF or
   // SKIP nothing this command produced is sent, errors included.
   if (client.reply_off || client.reply_skip) reply.buffer()->resize(reply_start);

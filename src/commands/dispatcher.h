@@ -18,6 +18,9 @@ enum class DispatchResult {
   // ClientRegistry::DeliverReply (possibly before Dispatch returned). The net
   // layer must not run the client's next command before then.
   kPending,
+  // CLIENT PAUSE holds the command: nothing ran and nothing was replied. The
+  // net layer keeps it and dispatches it again once the pause is over.
+  kPostponed,
 };
 
 // Executes (or queues, inside MULTI, or routes to the key's replicas) the

@@ -294,7 +294,7 @@ void ClientsSection(ServerContext& server, const ClientState& self, std::string*
   Field(out, "maxclients", server.config->maxclients);
   FieldU(out, "client_recent_max_input_buffer", clients.max_input);
   FieldU(out, "client_recent_max_output_buffer", clients.max_output);
-  Field(out, "blocked_clients", 0);
+  FieldU(out, "blocked_clients", server.postponed_clients);
   Field(out, "tracking_clients", 0);
   Field(out, "clients_in_timeout_table", 0);
 }

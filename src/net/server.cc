@@ -153,6 +153,8 @@ struct Server::Connection {
   uint64_t pending_base = 0;
   std::vector<std::string> held;
   bool has_held = false;
+  // The held command waits for CLIENT PAUSE to end (listed in postponed_).
+  bool postponed = false;
   int64_t soft_limit_since_ms = 0;  // when the output first went over the soft limit
 };
 
@@ -169,6 +171,8 @@ Server::Server(uv_loop_t* loop, commands::ServerContext* ctx)
   // releases the replies that waited for it.
   ctx_->keyspace->engine()->set_async_notify([this] { uv_async_send(&commit_done_); });
   uv_timer_init(loop_, &cron_);
+  uv_timer_init(loop_, &pause_timer_);
+  pause_timer_.data = this;
   cron_.data = this;
   uv_signal_init(loop_, &sigterm_);
   sigterm_.data = this;
@@ -469,6 +473,25 @@ void Server::ProcessInput(Connection* conn) {
     }
     const commands::DispatchResult dispatched =
         commands::Dispatch(*ctx_, conn->state, args, conn->reply, now_ms);
+    if (dispatched == commands::DispatchResult::kPostponed) {
+      // `args` may be views of `held` itself when the held command comes back.
+      if (!conn->has_held) {
+        conn->held.assign(args.begin(), args.end());
+        conn->has_held = true;
+      }
+      if (!conn->postponed) {
+        conn->postponed = true;
+        postponed_.push_back(conn);
+        ctx_->postponed_clients = postponed_.size();
+      }
+      // Wake when the pause runs out, not at the next Cron tick.
+      const int64_t wait_ms = std::max<int64_t>(ctx_->pause_end_ms - now_ms + 1, 1);
+      uv_timer_start(
+          &pause_timer_,
+          [](uv_timer_t* timer) { static_cast<Server*>(timer->data)->ResumePostponed(); },
+          static_cast<uint64_t>(std::min<int64_t>(wait_ms, 3600 * 1000)), 0);
+      break;
+    }
     conn->reply.set_protocol(conn->state.protocol);
     if (dispatched == commands::DispatchResult::kPending) conn->pending.emplace_back();
     if (conn->has_held) {
@@ -559,8 +582,26 @@ void Server::ScheduleFlush(Connection* conn) {
 void Server::OnCheck(uv_check_t* handle) {
   auto* self = static_cast<Server*>(handle->data);
   self->ProcessReadyInput();
+  self->ResumePostponed();
   self->FlushAll();
   if (self->ctx_->shutdown_requested) self->Shutdown();
+}
+
+void Server::ResumePostponed() {
+  if (postponed_.empty() || commands::ClientsPaused(*ctx_, NowMs())) return;
+  std::vector<Connection*> resumed;
+  resumed.swap(postponed_);
+  ctx_->postponed_clients = 0;
+  // From Cron, the loop would otherwise poll until the next tick before its
+  // check phase commits and sends these commands' replies.
+  if (!shutting_down_) uv_idle_start(&wake_, [](uv_idle_t*) {});
+  // In the order they were paused, as Redis unblocks them. A command may
+  // pause clients again; its followers then wait anew.
+  for (Connection* conn : resumed) {
+    conn->postponed = false;
+    if (conn->closing) continue;
+    ProcessInput(conn);
+  }
 }
 
 void Server::set_paused(bool paused) {
@@ -775,6 +816,11 @@ void Server::Close(Connection* conn) {
   conn->closing = true;
   ctx_->watches.UnwatchAll(&conn->state);
   if (conn->state.monitor) SetMonitor(conn->state.id, false);
+  if (conn->postponed) {
+    postponed_.erase(std::remove(postponed_.begin(), postponed_.end(), conn), postponed_.end());
+    ctx_->postponed_clients = postponed_.size();
+    conn->postponed = false;
+  }
   connections_.erase(conn->state.id);
   uv_close(reinterpret_cast<uv_handle_t*>(&conn->handle), &Server::OnClose);
 }
@@ -806,9 +852,13 @@ void Server::Cron() {
   if (uv_timer_get_repeat(&cron_) != interval) uv_timer_set_repeat(&cron_, interval);
   commands::SampleInstantaneousMetrics(*ctx_, now);
   // Active expiry: a bounded amount of work per tick keeps latency flat.
-  if (ctx_->active_expire_enabled) {
+  // Not while clients are paused, as in Redis; a pause that ran out ends
+  // here when no command comes to end it.
+  const bool paused = commands::ClientsPaused(*ctx_, now);
+  if (ctx_->active_expire_enabled && !paused) {
     ctx_->stats.expired_keys += ctx_->keyspace->ActiveExpireCycle(now, 200);
   }
+  ResumePostponed();
   if (ctx_->keyspace->reclaim_pending()) ctx_->keyspace->ReclaimStep(10000);
   // Rows written only to the journal reach their own keys even when no
   // commit carries them along. A cycle that waits for the server to be idle
@@ -880,6 +930,7 @@ void Server::Shutdown() {
   uv_signal_stop(&sigint_);
   uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&pause_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
   spdlog::warn("ringkv is now ready to exit, bye bye...");

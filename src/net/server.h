@@ -99,6 +99,8 @@ class Server : public commands::ClientRegistry {
   // command naming a field, that field; appends their entry tokens.
   void PrefetchSlotsOf(int db, const resp::PeekedRequest& request, std::vector<uint64_t>* tokens);
   void ScheduleFlush(Connection* conn);
+  // Runs the commands CLIENT PAUSE held, once it is over.
+  void ResumePostponed();
   void FlushAll();
   // Mid-iteration step of the pipelined commit: finishes a commit the writer
   // is done with and starts the next when enough is staged.
@@ -143,8 +145,12 @@ class Server : public commands::ClientRegistry {
   // MONITOR clients, in the order they started (ServerContext::monitors
   // counts them).
   std::vector<Connection*> monitors_;
+  // Connections whose next command waits for CLIENT PAUSE to end, in the
+  // order they began waiting.
+  std::vector<Connection*> postponed_;
   std::function<void()> shutdown_hook_;
   uv_timer_t cron_;
+  uv_timer_t pause_timer_;  // fires when a CLIENT PAUSE that holds commands ends
   uv_signal_t sigterm_;
   uv_signal_t sigint_;
   std::unordered_map<uint64_t, Connection*> connections_;

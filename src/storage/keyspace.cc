@@ -772,7 +772,7 @@ Status Keyspace::Find(int db, std::string_view key, int64_t now_ms, KeyRecord* r
     if (touching_) TouchKey(dbs_[db], key, *record);
     return Status::OK();
   }
-  if (expired) {
+  if (expired && expire_deletes_) {
     // The tombstone is dated at the expiry time, not now: a write another
     // replica accepted after the expiry must still win over it.
     RemoveAt(db, key, *record, record->expire_ms);

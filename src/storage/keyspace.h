@@ -81,6 +81,9 @@ class Keyspace {
   void set_access_policy(const AccessPolicy& policy) { access_policy_ = policy; }
   const AccessPolicy& access_policy() const { return access_policy_; }
   void set_touching(bool touching) { touching_ = touching; }
+  // With expire_deletes off (CLIENT PAUSE), Find() reports an expired key as
+  // missing without deleting it.
+  void set_expire_deletes(bool on) { expire_deletes_ = on; }
   // The access word of a live key, as Find() returned `record`.
   uint32_t AccessWord(int db, std::string_view key, const KeyRecord& record) const;
   // Gives a key the word of another (RENAME and MOVE keep the moved object's).
@@ -476,6 +479,7 @@ class Keyspace {
   std::string payload_;  // reused sibling payload buffer
   AccessPolicy access_policy_;
   bool touching_ = false;
+  bool expire_deletes_ = true;
   uint64_t lfu_random_state_ = 0x9e3779b97f4a7c15;  // LFU's coin flips (xorshift64)
   causal::Object object_;                           // reused decoded key row
   causal::Object field_object_;                     // reused decoded field row

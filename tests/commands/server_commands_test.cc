@@ -760,5 +760,62 @@ TEST(ServerClientTest, MonitorFeedsEveryCommand) {
   EXPECT_EQ(h.RunAs(mon, {"GET", "before"}), Bulk("x"));
 }
 
+// What Dispatch decides under CLIENT PAUSE: the net layer holds postponed
+// commands (tests/integration covers the waiting itself).
+commands::DispatchResult DispatchOnly(CommandHarness& h, const std::vector<std::string>& args,
+                                      std::string* out) {
+  resp::ReplyBuilder reply(out);
+  std::vector<std::string_view> views(args.begin(), args.end());
+  return commands::Dispatch(h.server(), h.client(), views, reply, h.now_ms());
+}
+
+TEST(ServerClientTest, ClientPauseHoldsWritesOrEverything) {
+  using commands::DispatchResult;
+  CommandHarness h;
+  EXPECT_EQ(h.Run({"CLIENT", "PAUSE", "x"}), "-ERR timeout is not an integer or out of range\r\n");
+  EXPECT_EQ(h.Run({"CLIENT", "PAUSE", "-1"}), "-ERR timeout is negative\r\n");
+  EXPECT_EQ(h.Run({"CLIENT", "PAUSE", "10", "READ"}),
+            "-ERR CLIENT PAUSE mode must be WRITE or ALL\r\n");
+  EXPECT_EQ(
+      h.Run({"CLIENT", "PAUSE", "10", "WRITE", "x"}),
+      "-ERR unknown subcommand or wrong number of arguments for 'PAUSE'. Try CLIENT HELP.\r\n");
+  h.Run({"SET", "short", "v", "PX", "500"});
+  EXPECT_EQ(h.Run({"CLIENT", "PAUSE", "1000", "WRITE"}), "+OK\r\n");
+
+  std::string out;
+  EXPECT_EQ(DispatchOnly(h, {"SET", "k", "v"}, &out), DispatchResult::kPostponed);
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(DispatchOnly(h, {"GET", "k"}, &out), DispatchResult::kDone);
+  EXPECT_EQ(DispatchOnly(h, {"SET", "k"}, &out), DispatchResult::kDone);  // errors answer at once
+  EXPECT_EQ(out, "$-1\r\n-ERR wrong number of arguments for 'set' command\r\n");
+  // An EXEC holding a write waits; a read-only one runs.
+  h.Run({"MULTI"});
+  h.Run({"GET", "k"});
+  EXPECT_EQ(DispatchOnly(h, {"EXEC"}, &out), DispatchResult::kDone);
+  h.client().in_multi = true;
+  h.client().queued = {{"INCR", "n"}};
+  EXPECT_EQ(DispatchOnly(h, {"EXEC"}, &out), DispatchResult::kPostponed);
+  h.Run({"DISCARD"});
+
+  // Keys expire without being deleted while paused.
+  h.advance_ms(600);
+  EXPECT_EQ(h.Run({"GET", "short"}), "$-1\r\n");
+  EXPECT_EQ(h.keyspace().expired_keys(), 0u);
+
+  // ALL holds every command, a longer or wider pause extends the current one.
+  EXPECT_EQ(h.Run({"CLIENT", "PAUSE", "200", "ALL"}), "+OK\r\n");
+  EXPECT_EQ(DispatchOnly(h, {"PING"}, &out), DispatchResult::kPostponed);
+  h.advance_ms(300);  // the ALL pause's own end passed; the first pause's did not
+  EXPECT_EQ(DispatchOnly(h, {"PING"}, &out), DispatchResult::kPostponed);
+  h.advance_ms(200);  // 1100 ms: over
+  EXPECT_EQ(DispatchOnly(h, {"SET", "k", "v"}, &out), DispatchResult::kDone);
+  EXPECT_EQ(h.Run({"GET", "short"}), "$-1\r\n");
+  EXPECT_EQ(h.keyspace().expired_keys(), 1u);
+
+  EXPECT_EQ(h.Run({"CLIENT", "PAUSE", "100000", "WRITE"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"CLIENT", "UNPAUSE"}), "+OK\r\n");
+  EXPECT_EQ(DispatchOnly(h, {"SET", "k", "v"}, &out), DispatchResult::kDone);
+}
+
 }  // namespace
 }  // namespace ringkv::testing

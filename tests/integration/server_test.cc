@@ -303,6 +303,37 @@ TEST(ServerIntegrationTest, MonitorStreamsCommandsAndIsBoundedByItsOutputLimit) 
   EXPECT_EQ(Str(Command(c, "PING")), "PONG");
 }
 
+// CLIENT PAUSE WRITE over real sockets: a write waits (INFO counts it as a
+// blocked client) while reads are served, and runs on CLIENT UNPAUSE; a
+// pause that runs out releases its clients by itself.
+TEST(ServerIntegrationTest, ClientPauseHoldsWritesUntilUnpause) {
+  ServerProcess server;
+  ASSERT_TRUE(server.Start());
+  Connection admin = server.Connect();
+  Connection writer = server.Connect();
+  ASSERT_EQ(Str(Command(admin, "CLIENT PAUSE 100000 WRITE")), "OK");
+  ASSERT_EQ(redisAppendCommand(writer.get(), "SET k paused"), REDIS_OK);
+  int done = 0;
+  while (!done) ASSERT_EQ(redisBufferWrite(writer.get(), &done), REDIS_OK);
+  EXPECT_TRUE(WaitFor([&] {
+    Reply r = Command(admin, "INFO clients");
+    return r && std::string(r->str).find("blocked_clients:1\r\n") != std::string::npos;
+  }));
+  EXPECT_EQ(Str(Command(admin, "GET k")), "<null>");  // reads go on; the SET has not run
+  ASSERT_EQ(Str(Command(admin, "CLIENT UNPAUSE")), "OK");
+  void* raw = nullptr;
+  ASSERT_EQ(redisGetReply(writer.get(), &raw), REDIS_OK);
+  EXPECT_EQ(Str(Reply(static_cast<redisReply*>(raw))), "OK");
+  EXPECT_EQ(Str(Command(admin, "GET k")), "paused");
+
+  ASSERT_EQ(Str(Command(admin, "CLIENT PAUSE 300 ALL")), "OK");
+  EXPECT_EQ(Str(Command(writer, "PING")), "PONG");  // answered when the pause ends
+  EXPECT_TRUE(WaitFor([&] {
+    Reply r = Command(admin, "INFO clients");
+    return r && std::string(r->str).find("blocked_clients:0\r\n") != std::string::npos;
+  }));
+}
+
 TEST(ServerIntegrationTest, CommandsSentJustBeforeTheClientHangsUpStillRun) {
   ServerProcess server;
   ASSERT_TRUE(server.Start());
