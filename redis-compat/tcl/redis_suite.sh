@@ -23,7 +23,7 @@ RINGKV="$ROOT/build/ringkv-server"
 UNITS="unit/type/string unit/type/incr unit/type/hash unit/keyspace unit/expire unit/protocol
 unit/multi unit/bitops unit/bitfield unit/info-command unit/introspection
 unit/introspection-2 unit/scan unit/other unit/querybuf unit/slowlog unit/quit unit/dump
-unit/pause"
+unit/pause unit/latency-monitor"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/ringkv/redis-tcl-suite"
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -149,6 +149,12 @@ void RecordSlowCommand(ExecContext& ctx, const CommandSpec& spec, uint64_t micro
 void FeedMonitors(ServerContext& server, const ClientState& client, int db,
                   std::span<const std::string_view> args);
 void RegisterMonitorCommands(CommandTable* table);
+// Redis's latencyAddSampleIfNeeded: records `ms` for `event` ("command",
+// "fast-command", "expire-cycle") when latency-monitor-threshold is set and
+// reached (latency_commands.cc).
+void AddLatencySampleIfNeeded(ServerContext& server, std::string_view event, uint64_t ms,
+                              int64_t now_ms);
+void RegisterLatencyCommands(CommandTable* table);
 void RegisterRingCommands(CommandTable* table);
 
 }  // namespace ringkv::commands

@@ -108,6 +108,7 @@ const CommandTable& Commands() {
     RegisterMemoryCommands(t);
     RegisterSlowlogCommands(t);
     RegisterMonitorCommands(t);
+    RegisterLatencyCommands(t);
     RegisterRingCommands(t);
     return t;
   }();

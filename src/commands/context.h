@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <span>
 #include <string>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "commands/latency_monitor.h"
 #include "resp/reply_builder.h"
 #include "server/config.h"
 #include "storage/keyspace.h"
@@ -169,6 +171,8 @@ struct Stats {
     uint64_t usec = 0;
     uint64_t rejected_calls = 0;
     uint64_t failed_calls = 0;
+    // Every call's duration (latency-tracking), made at the first one.
+    std::unique_ptr<LatencyHistogram> latency;
   };
   std::map<std::string, CommandStats, std::less<>> commands;
   std::map<std::string, uint64_t, std::less<>> errors;  // by error prefix, e.g. "ERR"
@@ -220,6 +224,8 @@ struct ServerContext {
   WatchRegistry watches;
   Stats stats;
   SlowLog slowlog;
+  // LATENCY: the event classes seen at or above latency-monitor-threshold.
+  std::map<std::string, LatencySeries, std::less<>> latency_events;
   std::string run_id;
   int64_t start_time_ms = 0;
   // The last SAVE or BGSAVE (else the start) and how many there were: INFO

@@ -120,12 +120,6 @@ void Execute(ExecContext& ctx, const CommandSpec& spec) {
   ctx.keyspace().set_touching((spec.flags & kNoTouch) == 0);
   spec.handler(ctx);
   ctx.keyspace().set_touching(false);
-  // As Redis's call(): after the command, in the database it left selected;
-  // administrative commands are not shown. Commands a coordinator runs for a
-  // replica (no client) were shown where a client sent them.
-  if (ctx.server.monitors > 0 && ctx.client.id != 0 && !(spec.flags & (kSkipMonitor | kAdmin))) {
-    FeedMonitors(ctx.server, ctx.client, ctx.client.db, ctx.args);
-  }
   const uint64_t end = CycleClock::Now();
   auto& stats = ctx.server.stats;
   ++stats.total_commands_processed;
@@ -133,9 +127,26 @@ void Execute(ExecContext& ctx, const CommandSpec& spec) {
   ++command_stats.calls;
   const uint64_t micros = CycleClock::Micros(start, end);
   command_stats.usec += micros;
-  const int64_t slower_than = ctx.server.config->slowlog_log_slower_than;
+  const server::Config& config = *ctx.server.config;
+  if (config.latency_tracking) {
+    if (!command_stats.latency) command_stats.latency = std::make_unique<LatencyHistogram>();
+    // Whole microseconds, as Redis records them (duration * 1000): a call
+    // under a microsecond counts as 1 ns, and percentiles read as Redis's.
+    command_stats.latency->Record(micros * 1000);
+  }
+  if (config.latency_monitor_threshold > 0) {
+    AddLatencySampleIfNeeded(ctx.server, (spec.flags & kFast) ? "fast-command" : "command",
+                             micros / 1000, ctx.now_ms);
+  }
+  const int64_t slower_than = config.slowlog_log_slower_than;
   if (slower_than >= 0 && micros >= static_cast<uint64_t>(slower_than)) {
     RecordSlowCommand(ctx, spec, micros);
+  }
+  // As Redis's call(): after the command, in the database it left selected;
+  // administrative commands are not shown. Commands a coordinator runs for a
+  // replica (no client) were shown where a client sent them.
+  if (ctx.server.monitors > 0 && ctx.client.id != 0 && !(spec.flags & (kSkipMonitor | kAdmin))) {
+    FeedMonitors(ctx.server, ctx.client, ctx.client.db, ctx.args);
   }
   const std::string& out = *ctx.reply.buffer();
   if (out.size() > reply_start && out[reply_start] == '-') {

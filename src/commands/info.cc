@@ -17,6 +17,7 @@
 #include <set>
 
 #include "commands/util.h"
+#include "resp/split_args.h"
 
 namespace ringkv::commands {
 
@@ -532,6 +533,48 @@ void CommandStatsSection(ServerContext& server, std::string* out) {
   }
 }
 
+// Redis prints a percentile's label with %f and trims trailing zeros
+// (trimDoubleString): 50 -> "50", 99.9 -> "99.9".
+std::string PercentileLabel(double p) {
+  std::string s = Format("%f", p);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
+// latency-tracking-info-percentiles; values Redis would refuse are skipped.
+std::vector<double> InfoPercentiles(const server::Config& config) {
+  std::vector<double> percentiles;
+  auto it = config.passthrough.find("latency-tracking-info-percentiles");
+  if (it == config.passthrough.end()) return {50.0, 99.0, 99.9};
+  std::vector<std::string> words;
+  resp::SplitArgs(it->second, &words);
+  for (const std::string& word : words) {
+    double p;
+    if (ParseDouble(word, &p) && p >= 0.0 && p <= 100.0) percentiles.push_back(p);
+  }
+  return percentiles;
+}
+
+// INFO latencystats: each command's latency percentiles in microseconds.
+void LatencyStatsSection(ServerContext& server, std::string* out) {
+  if (!server.config->latency_tracking) return;
+  const std::vector<double> percentiles = InfoPercentiles(*server.config);
+  for (const auto& [name, c] : server.stats.commands) {
+    if (!c.latency || c.latency->total_count() == 0) continue;
+    std::string value;
+    for (size_t i = 0; i < percentiles.size(); ++i) {
+      if (i > 0) value += ',';
+      value += "p" + PercentileLabel(percentiles[i]) + "=" +
+               Format("%.3f",
+                      static_cast<double>(c.latency->ValueAtPercentile(percentiles[i])) / 1000.0);
+    }
+    Field(out, "latency_percentiles_usec_" + name, value);
+  }
+}
+
 void ErrorStatsSection(ServerContext& server, std::string* out) {
   for (const auto& [code, count] : server.stats.errors) {
     Field(out, "errorstat_" + code, "count=" + std::to_string(count));
@@ -611,6 +654,8 @@ std::string GenerateInfo(ServerContext& server, const ClientState& client, int64
       CommandStatsSection(server, &out);
     } else if (name == "errorstats") {
       ErrorStatsSection(server, &out);
+    } else if (name == "latencystats") {
+      LatencyStatsSection(server, &out);
     } else if (name == "cluster") {
       Field(&out, "cluster_enabled", 0);
     } else if (name == "keyspace") {
@@ -618,8 +663,7 @@ std::string GenerateInfo(ServerContext& server, const ClientState& client, int64
     } else if (name == "ring") {
       RingSection(server, &out);
     }
-    // Modules and Latencystats stay empty: ringkv has no modules and keeps no
-    // latency histograms.
+    // Modules stays empty: ringkv has no modules.
     if (server.info_extra) server.info_extra(name, &out);
   }
   return out;

@@ -15,6 +15,7 @@
 #include "commands/info.h"
 #include "commands/util.h"
 #include "resp/key_peek.h"
+#include "util/cycle_clock.h"
 
 namespace ringkv::net {
 
@@ -856,7 +857,10 @@ void Server::Cron() {
   // here when no command comes to end it.
   const bool paused = commands::ClientsPaused(*ctx_, now);
   if (ctx_->active_expire_enabled && !paused) {
+    const uint64_t start = CycleClock::Now();
     ctx_->stats.expired_keys += ctx_->keyspace->ActiveExpireCycle(now, 200);
+    commands::AddLatencySampleIfNeeded(*ctx_, "expire-cycle",
+                                       CycleClock::Micros(start, CycleClock::Now()) / 1000, now);
   }
   ResumePostponed();
   if (ctx_->keyspace->reclaim_pending()) ctx_->keyspace->ReclaimStep(10000);

@@ -171,6 +171,9 @@ std::vector<ConfigOption> BuildOptions() {
   o.push_back(
       IntOption("slowlog-log-slower-than", true, &Config::slowlog_log_slower_than, -1, INT64_MAX));
   o.push_back(IntOption("slowlog-max-len", true, &Config::slowlog_max_len, 0, INT64_MAX));
+  o.push_back(IntOption("latency-monitor-threshold", true, &Config::latency_monitor_threshold, 0,
+                        INT64_MAX));
+  o.push_back(BoolOption("latency-tracking", true, &Config::latency_tracking));
   o.push_back(MemoryOption("proto-max-bulk-len", true, &Config::proto_max_bulk_len, 1024 * 1024));
   o.push_back(MemoryOption("client-query-buffer-limit", true, &Config::client_query_buffer_limit,
                            1024 * 1024));
@@ -341,8 +344,6 @@ std::vector<ConfigOption> BuildOptions() {
       {"lazyfree-lazy-user-del", nullptr, "no", true},
       {"lazyfree-lazy-user-flush", nullptr, "no", true},
       {"notify-keyspace-events", nullptr, "", true},
-      {"latency-monitor-threshold", nullptr, "0", true},
-      {"latency-tracking", nullptr, "yes", true},
       {"latency-tracking-info-percentiles", nullptr, "50 99 99.9", true},
       {"tracking-table-max-keys", nullptr, "1000000", true},
       {"tcp-keepalive", nullptr, "300", true},

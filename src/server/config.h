@@ -26,6 +26,10 @@ struct Config {
   // SLOWLOG: commands taking at least this many microseconds are logged (< 0:
   // none), and the log keeps this many.
   int64_t slowlog_log_slower_than = 10000;
+  // LATENCY: events as slow as this (ms; 0 disables) are recorded, and
+  // every call's duration goes into its command's histogram.
+  int64_t latency_monitor_threshold = 0;
+  bool latency_tracking = true;
   int64_t slowlog_max_len = 128;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
