@@ -96,6 +96,31 @@ class ClientRegistry {
   virtual void FeedMonitors(std::string_view line) = 0;
 };
 
+// Blocking connections to other Redis-protocol servers for MIGRATE, cached
+// per host:port as Redis caches them (migrateGetSocket): Redis blocks its
+// event loop on MIGRATE's I/O, bounded by the command's timeout, and so does
+// ringkv. The net layer implements it; every call names the target.
+class MigrateLinks {
+ public:
+  virtual ~MigrateLinks() = default;
+  // A connection to host:port, cached or new (connected within
+  // `timeout_ms`). False if it cannot connect. *last_db is the database the
+  // connection last selected, or -1.
+  virtual bool Connect(std::string_view host, std::string_view port, int64_t timeout_ms,
+                       int64_t* last_db) = 0;
+  // Writes all of `bytes`, each chunk within `timeout_ms`; false on error or
+  // timeout (*timed_out tells which).
+  virtual bool Write(std::string_view host, std::string_view port, std::string_view bytes,
+                     int64_t timeout_ms, bool* timed_out) = 0;
+  // Reads one line, without its CRLF, within `timeout_ms` (Redis's
+  // connSyncReadLine, lines of at most 1 KB); false on error or timeout.
+  virtual bool ReadLine(std::string_view host, std::string_view port, int64_t timeout_ms,
+                        std::string* line, bool* timed_out) = 0;
+  virtual void SetLastDb(std::string_view host, std::string_view port, int64_t db) = 0;
+  // Closes the cached connection, if any.
+  virtual void Close(std::string_view host, std::string_view port) = 0;
+};
+
 // Which clients WATCH which (db, key), so a write can flag them.
 class WatchRegistry {
  public:
@@ -218,6 +243,7 @@ struct ServerContext {
   server::Config* config = nullptr;
   storage::Keyspace* keyspace = nullptr;
   ClientRegistry* clients = nullptr;
+  MigrateLinks* migrate = nullptr;  // null: MIGRATE cannot connect anywhere
   // Set when the node has peers (`seeds`); null on a one-node ring, where
   // every command runs here.
   KeyRouter* router = nullptr;

@@ -2,9 +2,12 @@
 // Redis's own (dump_payload.h), so keys move between ringkv and Redis with
 // them, for instance by a migration tool that DUMPs from Redis and RESTOREs
 // here.
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "commands/command.h"
 #include "commands/dump_payload.h"
@@ -168,6 +171,176 @@ void RestoreCommand(ExecContext& ctx) {
   ctx.reply.Ok();
 }
 
+// The RESP encoding of one command.
+void AppendCommand(std::initializer_list<std::string_view> args, std::string* out) {
+  *out += '*';
+  *out += std::to_string(args.size());
+  *out += "\r\n";
+  for (std::string_view arg : args) {
+    *out += '$';
+    *out += std::to_string(arg.size());
+    *out += "\r\n";
+    out->append(arg);
+    *out += "\r\n";
+  }
+}
+
+// MIGRATE host port key|"" destination-db timeout [COPY] [REPLACE]
+// [AUTH password | AUTH2 username password] [KEYS key ...], as Redis 7.0's
+// migrateCommand: one request (AUTH, SELECT if the cached connection is on
+// another db, a RESTORE per key with its remaining TTL and DUMP payload),
+// then a reply line each; acknowledged keys are deleted unless COPY. A
+// socket error before any reply is retried once on a new connection (the
+// cached one may have been closed by the target), unless it was a timeout.
+void MigrateCommand(ExecContext& ctx) {
+  bool copy = false, replace = false;
+  std::string_view username, password;
+  bool has_password = false;
+  size_t first_key = 3;
+  size_t num_keys = 1;
+  for (size_t j = 6; j < ctx.argc(); ++j) {
+    const size_t more = ctx.argc() - 1 - j;
+    const std::string_view arg = ctx.arg(j);
+    if (OptionIs(arg, "copy")) {
+      copy = true;
+    } else if (OptionIs(arg, "replace")) {
+      replace = true;
+    } else if (OptionIs(arg, "auth")) {
+      if (more == 0) return ctx.reply.Error(kErrSyntax);
+      password = ctx.arg(++j);
+      has_password = true;
+    } else if (OptionIs(arg, "auth2")) {
+      if (more < 2) return ctx.reply.Error(kErrSyntax);
+      username = ctx.arg(++j);
+      password = ctx.arg(++j);
+      has_password = true;
+    } else if (OptionIs(arg, "keys")) {
+      if (!ctx.arg(3).empty()) {
+        return ctx.reply.Error(
+            "ERR When using MIGRATE KEYS option, the key argument must be set to the empty "
+            "string");
+      }
+      first_key = j + 1;
+      num_keys = ctx.argc() - j - 1;
+      break;
+    } else {
+      return ctx.reply.Error(kErrSyntax);
+    }
+  }
+  int64_t timeout, db;
+  if (!ParseInt64(ctx.arg(5), &timeout) || !ParseInt64(ctx.arg(4), &db)) {
+    return ctx.reply.Error(kErrNotInteger);
+  }
+  if (timeout <= 0) timeout = 1000;
+
+  // The keys that exist now; none is not an error (they may have expired).
+  std::vector<std::pair<std::string_view, KeyRecord>> found;
+  for (size_t j = 0; j < num_keys; ++j) {
+    KeyRecord record;
+    if (LookupKey(ctx, ctx.arg(first_key + j), &record, nullptr) == LookupResult::kFound) {
+      found.emplace_back(ctx.arg(first_key + j), std::move(record));
+    }
+  }
+  if (found.empty()) return ctx.reply.SimpleString("NOKEY");
+  MigrateLinks* links = ctx.server.migrate;
+  const std::string_view host = ctx.arg(1), port = ctx.arg(2);
+  const DumpOptions options = DumpOptionsOf(*ctx.server.config);
+
+  bool may_retry = true;
+  while (true) {
+    int64_t last_db;
+    if (links == nullptr || !links->Connect(host, port, timeout, &last_db)) {
+      return ctx.reply.Error("IOERR error or timeout connecting to the client");
+    }
+    std::string request;
+    if (has_password) {
+      if (username.empty()) {
+        AppendCommand({"AUTH", password}, &request);
+      } else {
+        AppendCommand({"AUTH", username, password}, &request);
+      }
+    }
+    const bool select = last_db != db;
+    const std::string db_text = std::to_string(db);
+    if (select) AppendCommand({"SELECT", db_text}, &request);
+    std::vector<std::string_view> sent;
+    for (auto& [key, record] : found) {
+      int64_t ttl = 0;
+      if (record.has_expire()) {
+        ttl = record.expire_ms - ctx.now_ms;
+        if (ttl < 0) continue;
+        ttl = std::max<int64_t>(ttl, 1);
+      }
+      KeyRecord copy_of_record = record;
+      const std::string payload =
+          EncodeDumpPayload(LoadDumpValue(ctx, ctx.db(), key, &copy_of_record), options);
+      const std::string ttl_text = std::to_string(ttl);
+      if (replace) {
+        AppendCommand({"RESTORE", key, ttl_text, payload, "REPLACE"}, &request);
+      } else {
+        AppendCommand({"RESTORE", key, ttl_text, payload}, &request);
+      }
+      sent.push_back(key);
+    }
+
+    bool timed_out = false;
+    bool write_error = false;
+    bool socket_error = false;
+    std::string auth_line, select_line, line, target_error;
+    size_t replies = 0;
+    if (!links->Write(host, port, request, timeout, &timed_out)) {
+      write_error = true;
+      socket_error = true;
+    } else if ((has_password && !links->ReadLine(host, port, timeout, &auth_line, &timed_out)) ||
+               (select && !links->ReadLine(host, port, timeout, &select_line, &timed_out))) {
+      socket_error = true;
+    } else {
+      for (std::string_view key : sent) {
+        if (!links->ReadLine(host, port, timeout, &line, &timed_out)) {
+          socket_error = true;
+          break;
+        }
+        ++replies;
+        const std::string* error = nullptr;
+        if (has_password && auth_line.starts_with('-')) {
+          error = &auth_line;
+        } else if (select && select_line.starts_with('-')) {
+          error = &select_line;
+        } else if (line.starts_with('-')) {
+          error = &line;
+        }
+        if (error != nullptr) {
+          if (target_error.empty()) {
+            links->SetLastDb(host, port, -1);
+            target_error = "ERR Target instance replied with error: " + error->substr(1);
+          }
+        } else if (!copy) {
+          KeyRecord live;
+          if (ctx.keyspace().Find(ctx.db(), key, ctx.now_ms, &live).ok()) {
+            ctx.keyspace().Remove(ctx.db(), key, live);
+          }
+        }
+      }
+    }
+    if (!target_error.empty()) {
+      if (socket_error) links->Close(host, port);
+      return ctx.reply.Error(target_error);
+    }
+    if (!socket_error) {
+      links->SetLastDb(host, port, db);
+      return ctx.reply.Ok();
+    }
+    // Retried only when nothing was acknowledged and it was not a timeout.
+    links->Close(host, port);
+    if (replies == 0 && may_retry && !timed_out) {
+      may_retry = false;
+      continue;
+    }
+    return ctx.reply.Error(std::string("IOERR error or timeout ") +
+                           (write_error ? "writing" : "reading") + " to target instance");
+  }
+}
+
 }  // namespace
 
 DumpOptions DumpOptionsOf(const server::Config& config) {
@@ -197,6 +370,12 @@ DumpValue LoadDumpValue(ExecContext& ctx, int db, std::string_view key, KeyRecor
 }
 
 void RegisterDumpCommands(CommandTable* table) {
+  table->Add({"migrate", -6, kWrite | kNoCluster, 3, 3, 1, MigrateCommand, kGroup,
+              "@keyspace @write @slow @dangerous",
+              "Atomically transfer a key from a Redis instance to another one.", "2.6.0",
+              "This command actually executes a DUMP+DEL in the source instance, and a RESTORE in "
+              "the target instance. See the pages of these commands for time complexity. Also an "
+              "O(N) data transfer between the two instances is performed."});
   table->Add({"dump", 2, kReadOnly, 1, 1, 1, DumpCommand, kGroup, "@keyspace @read @slow",
               "Return a serialized version of the value stored at the specified key.", "2.6.0",
               "O(1) to access the key and additional O(N*M) to serialize it, where N is the "

@@ -355,6 +355,14 @@ bool IsRedactedArgument(std::span<const std::string_view> args, size_t i) {
     }
     return false;
   }
+  if (EqualsIgnoreCase(args[0], "migrate")) {
+    for (size_t j = 6; j < args.size() && j < i; ++j) {
+      if (EqualsIgnoreCase(args[j], "keys")) return false;
+      if (EqualsIgnoreCase(args[j], "auth") && i == j + 1) return true;
+      if (EqualsIgnoreCase(args[j], "auth2") && (i == j + 1 || i == j + 2)) return true;
+    }
+    return false;
+  }
   if (EqualsIgnoreCase(args[0], "config") && args.size() > 1 && EqualsIgnoreCase(args[1], "set")) {
     return i >= 3 && (i - 3) % 2 == 0 &&
            (EqualsIgnoreCase(args[i - 1], "requirepass") ||

@@ -50,8 +50,9 @@ int64_t PassthroughInt(const server::Config& config, std::string_view name, std:
                        int64_t fallback);
 
 // Whether argument `i` of a command holds a secret Redis redacts from the slow
-// log and MONITOR ("(redacted)"): AUTH's arguments, HELLO's AUTH username and
-// password, and the value of a password directive in CONFIG SET.
+// log and MONITOR ("(redacted)"): AUTH's arguments, HELLO's and MIGRATE's AUTH
+// (and AUTH2) username and password, and the value of a password directive in
+// CONFIG SET.
 bool IsRedactedArgument(std::span<const std::string_view> args, size_t i);
 
 // When Redis holds a hash as a listpack: hash-max-listpack-entries and

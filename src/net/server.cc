@@ -162,6 +162,7 @@ struct Server::Connection {
 Server::Server(uv_loop_t* loop, commands::ServerContext* ctx)
     : loop_(loop), ctx_(ctx), read_buffer_(new char[kReadBufferSize]) {
   ctx_->clients = this;
+  ctx_->migrate = &migrate_links_;
   uv_check_init(loop_, &check_);
   check_.data = this;
   uv_idle_init(loop_, &wake_);
@@ -181,7 +182,10 @@ Server::Server(uv_loop_t* loop, commands::ServerContext* ctx)
   sigint_.data = this;
 }
 
-Server::~Server() { ctx_->keyspace->engine()->set_async_notify(nullptr); }
+Server::~Server() {
+  ctx_->keyspace->engine()->set_async_notify(nullptr);
+  ctx_->migrate = nullptr;
+}
 
 void Server::OnCommitDone(uv_async_t*) {}
 
@@ -864,6 +868,7 @@ void Server::Cron() {
   }
   ResumePostponed();
   if (ctx_->keyspace->reclaim_pending()) ctx_->keyspace->ReclaimStep(10000);
+  migrate_links_.CloseIdle();
   // Rows written only to the journal reach their own keys even when no
   // commit carries them along. A cycle that waits for the server to be idle
   // waits while it answers kBusyCommandsPerSecond or more: a monitoring

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "commands/context.h"
+#include "net/migrate_links.h"
 #include "resp/key_peek.h"
 #include "resp/reply_builder.h"
 #include "resp/request_parser.h"
@@ -145,6 +146,7 @@ class Server : public commands::ClientRegistry {
   // MONITOR clients, in the order they started (ServerContext::monitors
   // counts them).
   std::vector<Connection*> monitors_;
+  MigrateSocketCache migrate_links_;
   // Connections whose next command waits for CLIENT PAUSE to end, in the
   // order they began waiting.
   std::vector<Connection*> postponed_;

@@ -334,6 +334,52 @@ TEST(ServerIntegrationTest, ClientPauseHoldsWritesUntilUnpause) {
   }));
 }
 
+// MIGRATE between two servers: a string with its TTL and a hash move (the
+// source loses them), COPY keeps the source, the target's errors come back
+// prefixed, and an unreachable target is an IOERR.
+TEST(ServerIntegrationTest, MigrateMovesKeysToAnotherServer) {
+  ServerProcess source;
+  ServerProcess target;
+  ASSERT_TRUE(source.Start());
+  ASSERT_TRUE(target.Start());
+  Connection src = source.Connect();
+  Connection dst = target.Connect();
+  const std::string port = std::to_string(target.port());
+  ASSERT_EQ(Str(Command(src, "SET s hello PX 100000")), "OK");
+  ASSERT_EQ(Command(src, "HSET h a 1 b 2")->integer, 2);
+  ASSERT_EQ(Str(Command(src, "SET kept v")), "OK");
+
+  EXPECT_EQ(Str(Command(src, "MIGRATE 127.0.0.1 %s s 3 5000", port.c_str())), "OK");
+  EXPECT_EQ(Command(src, "EXISTS s")->integer, 0);
+  ASSERT_EQ(Str(Command(dst, "SELECT 3")), "OK");
+  EXPECT_EQ(Str(Command(dst, "GET s")), "hello");
+  const int64_t pttl = Command(dst, "PTTL s")->integer;
+  EXPECT_GT(pttl, 90000);
+  EXPECT_LE(pttl, 100000);
+
+  EXPECT_EQ(Str(Command(src, "MIGRATE 127.0.0.1 %s %s 3 5000 COPY KEYS h kept missing",
+                        port.c_str(), "")),
+            "OK");
+  EXPECT_EQ(Command(src, "EXISTS h kept")->integer, 2);
+  EXPECT_EQ(Command(dst, "HLEN h")->integer, 2);
+  EXPECT_EQ(Str(Command(dst, "HGET h b")), "2");
+  // The target has them now: RESTORE answers BUSYKEY, unless REPLACE.
+  EXPECT_EQ(Str(Command(src, "MIGRATE 127.0.0.1 %s kept 3 5000", port.c_str())),
+            "ERR Target instance replied with error: BUSYKEY Target key name already exists.");
+  EXPECT_EQ(Command(src, "EXISTS kept")->integer, 1);
+  EXPECT_EQ(Str(Command(src, "MIGRATE 127.0.0.1 %s kept 3 5000 REPLACE", port.c_str())), "OK");
+  EXPECT_EQ(Command(src, "EXISTS kept")->integer, 0);
+
+  EXPECT_EQ(Str(Command(src, "MIGRATE 127.0.0.1 %s missing 3 5000", port.c_str())), "NOKEY");
+  EXPECT_EQ(Str(Command(src, "MIGRATE 127.0.0.1 %s h 0 5000 KEYS h", port.c_str())),
+            "ERR When using MIGRATE KEYS option, the key argument must be set to the empty "
+            "string");
+  target.Kill(SIGKILL);
+  EXPECT_EQ(Str(Command(src, "MIGRATE 127.0.0.1 %s h 0 500", port.c_str())),
+            "IOERR error or timeout connecting to the client");
+  EXPECT_EQ(Command(src, "EXISTS h")->integer, 1);
+}
+
 TEST(ServerIntegrationTest, CommandsSentJustBeforeTheClientHangsUpStillRun) {
   ServerProcess server;
   ASSERT_TRUE(server.Start());
