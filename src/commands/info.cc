@@ -2,7 +2,6 @@
 // them), filled from this server's counters, plus the `# Ring` section.
 #include "commands/info.h"
 
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
@@ -18,6 +17,7 @@
 
 #include "commands/util.h"
 #include "resp/split_args.h"
+#include "util/allocator.h"
 
 namespace ringkv::commands {
 
@@ -131,10 +131,6 @@ int64_t WallClockUs() {
 }
 
 // Bytes the allocator has handed out (Redis reports its allocator's count).
-uint64_t UsedMemory() {
-  struct mallinfo2 info = mallinfo2();
-  return static_cast<uint64_t>(info.uordblks) + static_cast<uint64_t>(info.hblkhd);
-}
 
 uint64_t ResidentMemory() {
   std::ifstream statm("/proc/self/statm");
@@ -302,7 +298,8 @@ void ClientsSection(ServerContext& server, const ClientState& self, std::string*
 
 void MemorySection(ServerContext& server, const ClientState& self, std::string* out) {
   const server::Config& config = *server.config;
-  const uint64_t used = UsedMemory();
+  const allocator::Stats heap = allocator::Read();
+  const uint64_t used = heap.allocated;
   const uint64_t rss = ResidentMemory();
   uint64_t& peak = State().peak_memory;
   peak = std::max(peak, used);
@@ -328,6 +325,9 @@ void MemorySection(ServerContext& server, const ClientState& self, std::string* 
   Field(out, "used_memory_startup", 0);
   FieldU(out, "used_memory_dataset", dataset);
   Field(out, "used_memory_dataset_perc", percent(dataset, used));
+  FieldU(out, "allocator_allocated", heap.allocated);
+  FieldU(out, "allocator_active", heap.active);
+  FieldU(out, "allocator_resident", heap.resident);
   FieldU(out, "total_system_memory", SystemMemory());
   Field(out, "total_system_memory_human", BytesToHuman(SystemMemory()));
   // No scripting engine: the script and function figures are all zero.
@@ -342,6 +342,18 @@ void MemorySection(ServerContext& server, const ClientState& self, std::string* 
   Field(out, "maxmemory_human",
         BytesToHuman(static_cast<uint64_t>(std::max<int64_t>(0, maxmemory))));
   Field(out, "maxmemory_policy", PassthroughValue(config, "maxmemory-policy", "noeviction"));
+  auto ratio = [](uint64_t a, uint64_t b) {
+    return Format("%.2f", b ? static_cast<double>(a) / static_cast<double>(b) : 0.0);
+  };
+  auto difference = [](uint64_t a, uint64_t b) {
+    return static_cast<int64_t>(a) - static_cast<int64_t>(b);
+  };
+  Field(out, "allocator_frag_ratio", ratio(heap.active, heap.allocated));
+  Field(out, "allocator_frag_bytes", difference(heap.active, heap.allocated));
+  Field(out, "allocator_rss_ratio", ratio(heap.resident, heap.active));
+  Field(out, "allocator_rss_bytes", difference(heap.resident, heap.active));
+  Field(out, "rss_overhead_ratio", ratio(rss, heap.resident));
+  Field(out, "rss_overhead_bytes", difference(rss, heap.resident));
   Field(out, "mem_fragmentation_ratio",
         Format("%.2f", used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0));
   Field(out, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
@@ -352,7 +364,7 @@ void MemorySection(ServerContext& server, const ClientState& self, std::string* 
   FieldU(out, "mem_clients_normal", overhead);
   Field(out, "mem_cluster_links", 0);
   Field(out, "mem_aof_buffer", 0);
-  Field(out, "mem_allocator", "libc");
+  Field(out, "mem_allocator", allocator::Name());
   Field(out, "active_defrag_running", 0);
   Field(out, "lazyfree_pending_objects", 0);
   Field(out, "lazyfreed_objects", 0);

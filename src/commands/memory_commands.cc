@@ -3,7 +3,6 @@
 // the key's rows take (row keys plus row values), which is what the row cache
 // and LevelDB hold for it. MEMORY STATS and DOCTOR describe Redis's allocator
 // and are not implemented: they answer Redis's unknown-subcommand error.
-#include <malloc.h>
 
 #include <cstdint>
 #include <limits>
@@ -11,6 +10,7 @@
 
 #include "commands/command.h"
 #include "commands/util.h"
+#include "util/allocator.h"
 
 namespace ringkv::commands {
 
@@ -48,16 +48,21 @@ void MemoryUsageCommand(ExecContext& ctx) {
       static_cast<int64_t>(ctx.keyspace().StoredBytes(ctx.db(), ctx.arg(2), max_rows)));
 }
 
-// glibc malloc returns free memory at the top of the heap and in whole free
-// pages to the system; jemalloc's purge in Redis does the same job.
+// Redis's jemalloc purge; under glibc, malloc_trim does the same job.
 void MemoryPurgeCommand(ExecContext& ctx) {
-  malloc_trim(0);
+  allocator::Purge();
   ctx.reply.Ok();
 }
 
-// What Redis answers when built without jemalloc, as ringkv is.
+// jemalloc's own report, as Redis built with jemalloc answers; Redis's text
+// for other allocators otherwise.
 void MemoryMallocStatsCommand(ExecContext& ctx) {
-  ctx.reply.Bulk("Stats not supported for the current allocator");
+  const std::string report = allocator::Report();
+  if (report.empty()) {
+    ctx.reply.Bulk("Stats not supported for the current allocator");
+  } else {
+    ctx.reply.Verbatim("txt", report);
+  }
 }
 
 void MemoryHelpCommand(ExecContext& ctx) {

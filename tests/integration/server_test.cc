@@ -380,6 +380,25 @@ TEST(ServerIntegrationTest, MigrateMovesKeysToAnotherServer) {
   EXPECT_EQ(Command(src, "EXISTS h")->integer, 1);
 }
 
+// The server runs on jemalloc, and INFO and MEMORY report its figures.
+TEST(ServerIntegrationTest, MemoryFiguresComeFromJemalloc) {
+  ServerProcess server;
+  ASSERT_TRUE(server.Start());
+  Connection c = server.Connect();
+  const std::string info = Str(Command(c, "INFO memory"));
+  EXPECT_NE(info.find("\r\nmem_allocator:jemalloc-"), std::string::npos) << info;
+  auto field = [&](const std::string& name) {
+    const size_t at = info.find("\r\n" + name + ":");
+    return at == std::string::npos ? -1 : std::stoll(info.substr(at + name.size() + 3));
+  };
+  EXPECT_GT(field("used_memory"), 1 << 20);  // the row cache's slot table alone
+  EXPECT_EQ(field("used_memory"), field("allocator_allocated"));
+  EXPECT_GE(field("allocator_resident"), field("allocator_active"));
+  EXPECT_EQ(Str(Command(c, "MEMORY MALLOC-STATS")).rfind("___ Begin jemalloc statistics ___", 0),
+            0u);
+  EXPECT_EQ(Str(Command(c, "MEMORY PURGE")), "OK");
+}
+
 TEST(ServerIntegrationTest, CommandsSentJustBeforeTheClientHangsUpStillRun) {
   ServerProcess server;
   ASSERT_TRUE(server.Start());
