@@ -296,16 +296,33 @@ void ClientsSection(ServerContext& server, const ClientState& self, std::string*
   Field(out, "clients_in_timeout_table", 0);
 }
 
+}  // namespace
+
+MemoryFigures ReadMemoryFigures(ServerContext& server, const ClientState& self) {
+  MemoryFigures figures;
+  figures.heap = allocator::Read();
+  figures.rss = ResidentMemory();
+  uint64_t& peak = State().peak_memory;
+  peak = std::max(peak, figures.heap.allocated);
+  figures.peak = peak;
+  const Clients clients = CountClients(server, self);
+  figures.client_buffers = clients.buffers;
+  figures.clients = clients.connected;
+  return figures;
+}
+
+namespace {
+
 void MemorySection(ServerContext& server, const ClientState& self, std::string* out) {
   const server::Config& config = *server.config;
-  const allocator::Stats heap = allocator::Read();
+  const MemoryFigures figures = ReadMemoryFigures(server, self);
+  const allocator::Stats& heap = figures.heap;
   const uint64_t used = heap.allocated;
-  const uint64_t rss = ResidentMemory();
-  uint64_t& peak = State().peak_memory;
-  peak = std::max(peak, used);
+  const uint64_t rss = figures.rss;
+  const uint64_t peak = figures.peak;
   // Redis's "overhead" is mostly client and replication buffers; ringkv's is the
   // clients' buffers, and everything else counts as dataset.
-  const uint64_t overhead = std::min<uint64_t>(used, CountClients(server, self).buffers);
+  const uint64_t overhead = std::min<uint64_t>(used, figures.client_buffers);
   const uint64_t dataset = used - overhead;
   int64_t maxmemory = 0;
   server::ParseMemory(PassthroughValue(config, "maxmemory", "0"), &maxmemory);

@@ -8,6 +8,7 @@
 
 #include "commands/command.h"
 #include "commands/context.h"
+#include "util/allocator.h"
 
 namespace ringkv::commands {
 
@@ -19,6 +20,18 @@ inline constexpr std::string_view kRedisCompatVersion = "7.0.15";
 // the caller (counted as the only client when no registry is installed).
 std::string GenerateInfo(ServerContext& server, const ClientState& client, int64_t now_ms,
                          std::span<const std::string_view> sections);
+
+// What INFO memory and MEMORY STATS/DOCTOR report, read now. Redis's
+// used_memory is the allocator's allocated bytes (`heap.allocated`); its
+// "overhead" is mostly client buffers, which ringkv's is too.
+struct MemoryFigures {
+  allocator::Stats heap;
+  uint64_t peak = 0;  // highest used_memory seen (reset by CONFIG RESETSTAT)
+  uint64_t rss = 0;
+  uint64_t client_buffers = 0;
+  uint64_t clients = 0;
+};
+MemoryFigures ReadMemoryFigures(ServerContext& server, const ClientState& self);
 
 // INFO [section ...]
 void InfoCommand(ExecContext& ctx);

@@ -2790,6 +2790,16 @@ constexpr Entry kEntries[] = {
       "$server\n"
       "$complexity\n"
       "$Depends on subcommand.\n"},
+    {"memory|doctor",
+      "%4\n"
+      "$summary\n"
+      "$Outputs memory problems report\n"
+      "$since\n"
+      "$4.0.0\n"
+      "$group\n"
+      "$server\n"
+      "$complexity\n"
+      "$O(1)\n"},
     {"memory|help",
       "%4\n"
       "$summary\n"
@@ -2820,6 +2830,16 @@ constexpr Entry kEntries[] = {
       "$server\n"
       "$complexity\n"
       "$Depends on how much memory is allocated, could be slow\n"},
+    {"memory|stats",
+      "%4\n"
+      "$summary\n"
+      "$Show memory usage details\n"
+      "$since\n"
+      "$4.0.0\n"
+      "$group\n"
+      "$server\n"
+      "$complexity\n"
+      "$O(1)\n"},
     {"memory|usage",
       "%5\n"
       "$summary\n"
@@ -3653,6 +3673,16 @@ constexpr Entry kEntries[] = {
       "$flags\n"
       "~1\n"
       "+optional\n"},
+    {"role",
+      "%4\n"
+      "$summary\n"
+      "$Return the role of the instance in the context of replication\n"
+      "$since\n"
+      "$2.8.12\n"
+      "$group\n"
+      "$server\n"
+      "$complexity\n"
+      "$O(1)\n"},
     {"save",
       "%4\n"
       "$summary\n"

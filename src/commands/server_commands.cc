@@ -351,6 +351,16 @@ void TimeCommand(ExecContext& ctx) {
   ctx.reply.Bulk(std::to_string(tv.tv_usec));
 }
 
+// ROLE: a Redis master with no replicas and replication offset 0, which is
+// what a ringkv node is in Redis's replication terms (the ring replicates
+// by its own protocol; RING.PREFLIST names a key's replicas).
+void RoleCommand(ExecContext& ctx) {
+  ctx.reply.ArrayHeader(3);
+  ctx.reply.Bulk("master");
+  ctx.reply.Integer(0);
+  ctx.reply.ArrayHeader(0);
+}
+
 void LastSaveCommand(ExecContext& ctx) { ctx.reply.Integer(ctx.server.last_save_ms / 1000); }
 
 // Every acknowledged write is already durable in the commit journal, so a save
@@ -460,6 +470,9 @@ void RegisterServerCommands(CommandTable* table) {
               "databases."});
   table->Add({"time", 1, kLoading | kStale | kFast, 0, 0, 0, TimeCommand, kGroup, "@fast",
               "Return the current server time", "2.6.0", "O(1)"});
+  table->Add({"role", 1, kNoScript | kLoading | kStale | kFast, 0, 0, 0, RoleCommand, kGroup,
+              "@admin @fast @dangerous",
+              "Return the role of the instance in the context of replication", "2.8.12", "O(1)"});
   table->Add({"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, LastSaveCommand, kGroup,
               "@admin @fast @dangerous",
               "Get the UNIX time stamp of the last successful save to disk", "1.0.0", "O(1)"});

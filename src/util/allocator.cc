@@ -66,8 +66,8 @@ std::string Report() {
   if (malloc_stats_print == nullptr) return {};
   std::string out;
   malloc_stats_print(
-      [](void* opaque, const char* text) { static_cast<std::string*>(opaque)->append(text); },
-      &out, nullptr);
+      [](void* opaque, const char* text) { static_cast<std::string*>(opaque)->append(text); }, &out,
+      nullptr);
   return out;
 }
 

@@ -819,3 +819,64 @@ TEST(ServerClientTest, ClientPauseHoldsWritesOrEverything) {
 
 }  // namespace
 }  // namespace ringkv::testing
+
+namespace ringkv::testing {
+namespace {
+
+// MEMORY STATS has Redis 7.0's fields in its order, a db.N map per database
+// with keys, and figures that add up; MEMORY DOCTOR answers one of Redis's
+// reports.
+TEST(ServerMemoryTest, StatsAndDoctor) {
+  CommandHarness h;
+  h.Run({"SET", "a", "b"});
+  h.Run({"SELECT", "3"});
+  h.Run({"SET", "c", "d"});
+  h.Run({"SET", "e", "f"});
+  const std::string stats = h.Run({"MEMORY", "STATS"});
+  ASSERT_EQ(stats.rfind("*58\r\n$14\r\npeak.allocated\r\n:", 0), 0u) << stats;  // 27 + 2 dbs
+  const std::vector<std::string> names = {"total.allocated",
+                                          "startup.allocated",
+                                          "replication.backlog",
+                                          "clients.slaves",
+                                          "clients.normal",
+                                          "cluster.links",
+                                          "aof.buffer",
+                                          "lua.caches",
+                                          "functions.caches",
+                                          "db.0",
+                                          "db.3",
+                                          "overhead.total",
+                                          "keys.count",
+                                          "keys.bytes-per-key",
+                                          "dataset.bytes",
+                                          "dataset.percentage",
+                                          "peak.percentage",
+                                          "allocator.allocated",
+                                          "allocator.active",
+                                          "allocator.resident",
+                                          "allocator-fragmentation.ratio",
+                                          "allocator-fragmentation.bytes",
+                                          "allocator-rss.ratio",
+                                          "allocator-rss.bytes",
+                                          "rss-overhead.ratio",
+                                          "rss-overhead.bytes",
+                                          "fragmentation",
+                                          "fragmentation.bytes"};
+  size_t at = 0;
+  for (const std::string& name : names) {
+    const size_t found = stats.find("\r\n" + name + "\r\n", at);
+    ASSERT_NE(found, std::string::npos) << name;
+    at = found + 1;
+  }
+  EXPECT_NE(stats.find("$10\r\nkeys.count\r\n:3\r\n"), std::string::npos);
+  EXPECT_EQ(stats.find("$4\r\ndb.1\r\n"), std::string::npos);
+  const std::string doctor = h.Run({"MEMORY", "DOCTOR"});
+  EXPECT_TRUE(doctor.find("$") == 0 && (doctor.find("Hi Sam") != std::string::npos ||
+                                        doctor.find("Sam, I detected") != std::string::npos))
+      << doctor;
+  EXPECT_EQ(h.Run({"MEMORY", "STATS", "x"}),
+            "-ERR wrong number of arguments for 'memory|stats' command\r\n");
+}
+
+}  // namespace
+}  // namespace ringkv::testing
