@@ -291,7 +291,7 @@ check_benchmark_p16() { run_benchmark -P 16; }
 # ---------------------------------------------------------------- node clients
 
 NODE_READY=0
-check_node_deps() {
+install_node_deps() {
   local stamp="$HERE/node_modules/.package-lock.json" need=0 p
   for p in ioredis5 ioredis6 redis4 redis6; do
     [ -f "$HERE/node_modules/$p/package.json" ] || need=1
@@ -300,9 +300,17 @@ check_node_deps() {
   if [ $need = 0 ] && [ "$HERE/package-lock.json" -nt "$stamp" ]; then need=1; fi
   if [ $need = 1 ]; then
     echo "installing node dependencies (npm ci) in $HERE"
-    (cd "$HERE" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) ||
-      fail_with "npm ci failed in $HERE"
+    (cd "$HERE" && timeout 300 npm ci --no-audit --no-fund --loglevel=error)
   fi
+}
+
+check_node_deps() {
+  # npm ci empties node_modules first, so two runs at once (two CTest jobs on a
+  # fresh clone) must not both decide to install: deciding and installing
+  # happen under one lock, and the second run then finds the modules there.
+  (flock 9 && install_node_deps) 9>"$HERE/.npm-install.lock" ||
+    fail_with "npm ci failed in $HERE"
+  local p
   for p in ioredis5 ioredis6 redis4 redis6; do
     node -e "const v=require('$HERE/node_modules/$p/package.json').version; console.log('$p', v)" ||
       fail_with "package $p is not installed"
