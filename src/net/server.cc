@@ -860,6 +860,9 @@ void Server::Cron() {
   // Not while clients are paused, as in Redis; a pause that ran out ends
   // here when no command comes to end it.
   const bool paused = commands::ClientsPaused(*ctx_, now);
+  // The flag a paused command left must not outlive the pause (the sweep's
+  // Find deletes only with it on).
+  ctx_->keyspace->set_expire_deletes(!paused);
   if (ctx_->active_expire_enabled && !paused) {
     const uint64_t start = CycleClock::Now();
     ctx_->stats.expired_keys += ctx_->keyspace->ActiveExpireCycle(now, 200);

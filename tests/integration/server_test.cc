@@ -332,6 +332,16 @@ TEST(ServerIntegrationTest, ClientPauseHoldsWritesUntilUnpause) {
     Reply r = Command(admin, "INFO clients");
     return r && std::string(r->str).find("blocked_clients:0\r\n") != std::string::npos;
   }));
+
+  // A key that expires during a pause is deleted by the background sweep once
+  // the pause is over, with no command touching it.
+  ASSERT_EQ(Str(Command(admin, "SET short v PX 100")), "OK");
+  ASSERT_EQ(Str(Command(admin, "CLIENT PAUSE 300 WRITE")), "OK");
+  ASSERT_EQ(Str(Command(admin, "GET nothing")), "<null>");  // a read during the pause
+  EXPECT_TRUE(WaitFor([&] {
+    Reply r = Command(admin, "INFO keyspace");
+    return r && std::string(r->str).find("db0:keys=1,") != std::string::npos;
+  }));
 }
 
 // MIGRATE between two servers: a string with its TTL and a hash move (the
