@@ -306,8 +306,24 @@ MemoryFigures ReadMemoryFigures(ServerContext& server, const ClientState& self) 
   peak = std::max(peak, figures.heap.allocated);
   figures.peak = peak;
   const Clients clients = CountClients(server, self);
-  figures.client_buffers = clients.buffers;
   figures.clients = clients.connected;
+  const allocator::Stats& heap = figures.heap;
+  figures.overhead = std::min<uint64_t>(heap.allocated, clients.buffers);
+  figures.dataset = heap.allocated - figures.overhead;
+  auto ratio = [](uint64_t a, uint64_t b) {
+    return b ? static_cast<float>(a) / static_cast<float>(b) : 0.0f;
+  };
+  auto difference = [](uint64_t a, uint64_t b) {
+    return static_cast<int64_t>(a) - static_cast<int64_t>(b);
+  };
+  figures.allocator_frag = ratio(heap.active, heap.allocated);
+  figures.allocator_frag_bytes = difference(heap.active, heap.allocated);
+  figures.allocator_rss = ratio(heap.resident, heap.active);
+  figures.allocator_rss_bytes = difference(heap.resident, heap.active);
+  figures.rss_extra = ratio(figures.rss, heap.resident);
+  figures.rss_extra_bytes = difference(figures.rss, heap.resident);
+  figures.total_frag = ratio(figures.rss, heap.allocated);
+  figures.total_frag_bytes = difference(figures.rss, heap.allocated);
   return figures;
 }
 
@@ -320,10 +336,8 @@ void MemorySection(ServerContext& server, const ClientState& self, std::string* 
   const uint64_t used = heap.allocated;
   const uint64_t rss = figures.rss;
   const uint64_t peak = figures.peak;
-  // Redis's "overhead" is mostly client and replication buffers; ringkv's is the
-  // clients' buffers, and everything else counts as dataset.
-  const uint64_t overhead = std::min<uint64_t>(used, figures.client_buffers);
-  const uint64_t dataset = used - overhead;
+  const uint64_t overhead = figures.overhead;
+  const uint64_t dataset = figures.dataset;
   int64_t maxmemory = 0;
   server::ParseMemory(PassthroughValue(config, "maxmemory", "0"), &maxmemory);
   const std::string leveldb_memory =
@@ -359,21 +373,14 @@ void MemorySection(ServerContext& server, const ClientState& self, std::string* 
   Field(out, "maxmemory_human",
         BytesToHuman(static_cast<uint64_t>(std::max<int64_t>(0, maxmemory))));
   Field(out, "maxmemory_policy", PassthroughValue(config, "maxmemory-policy", "noeviction"));
-  auto ratio = [](uint64_t a, uint64_t b) {
-    return Format("%.2f", b ? static_cast<double>(a) / static_cast<double>(b) : 0.0);
-  };
-  auto difference = [](uint64_t a, uint64_t b) {
-    return static_cast<int64_t>(a) - static_cast<int64_t>(b);
-  };
-  Field(out, "allocator_frag_ratio", ratio(heap.active, heap.allocated));
-  Field(out, "allocator_frag_bytes", difference(heap.active, heap.allocated));
-  Field(out, "allocator_rss_ratio", ratio(heap.resident, heap.active));
-  Field(out, "allocator_rss_bytes", difference(heap.resident, heap.active));
-  Field(out, "rss_overhead_ratio", ratio(rss, heap.resident));
-  Field(out, "rss_overhead_bytes", difference(rss, heap.resident));
-  Field(out, "mem_fragmentation_ratio",
-        Format("%.2f", used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0));
-  Field(out, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  Field(out, "allocator_frag_ratio", Format("%.2f", figures.allocator_frag));
+  Field(out, "allocator_frag_bytes", figures.allocator_frag_bytes);
+  Field(out, "allocator_rss_ratio", Format("%.2f", figures.allocator_rss));
+  Field(out, "allocator_rss_bytes", figures.allocator_rss_bytes);
+  Field(out, "rss_overhead_ratio", Format("%.2f", figures.rss_extra));
+  Field(out, "rss_overhead_bytes", figures.rss_extra_bytes);
+  Field(out, "mem_fragmentation_ratio", Format("%.2f", figures.total_frag));
+  Field(out, "mem_fragmentation_bytes", figures.total_frag_bytes);
   Field(out, "mem_not_counted_for_evict", 0);
   Field(out, "mem_replication_backlog", 0);
   Field(out, "mem_total_replication_buffers", 0);

@@ -21,15 +21,26 @@ inline constexpr std::string_view kRedisCompatVersion = "7.0.15";
 std::string GenerateInfo(ServerContext& server, const ClientState& client, int64_t now_ms,
                          std::span<const std::string_view> sections);
 
-// What INFO memory and MEMORY STATS/DOCTOR report, read now. Redis's
-// used_memory is the allocator's allocated bytes (`heap.allocated`); its
-// "overhead" is mostly client buffers, which ringkv's is too.
+// What INFO memory and MEMORY STATS/DOCTOR report, read now, with Redis's
+// derived ratios (getMemoryOverheadData). Redis's used_memory is the
+// allocator's allocated bytes (`heap.allocated`); its "overhead" is mostly
+// client and replication buffers, ringkv's is the clients' buffers, and
+// everything else counts as dataset.
 struct MemoryFigures {
   allocator::Stats heap;
   uint64_t peak = 0;  // highest used_memory seen (reset by CONFIG RESETSTAT)
   uint64_t rss = 0;
-  uint64_t client_buffers = 0;
   uint64_t clients = 0;
+  uint64_t overhead = 0;  // client buffers, at most used_memory
+  uint64_t dataset = 0;
+  float allocator_frag = 0;  // active / allocated
+  int64_t allocator_frag_bytes = 0;
+  float allocator_rss = 0;  // resident / active
+  int64_t allocator_rss_bytes = 0;
+  float rss_extra = 0;  // rss / resident
+  int64_t rss_extra_bytes = 0;
+  float total_frag = 0;  // rss / allocated
+  int64_t total_frag_bytes = 0;
 };
 MemoryFigures ReadMemoryFigures(ServerContext& server, const ClientState& self);
 

@@ -69,60 +69,32 @@ void MemoryMallocStatsCommand(ExecContext& ctx) {
   }
 }
 
-// Redis's getMemoryOverheadData, from ringkv's figures. ringkv keeps no
-// startup baseline, no replication or AOF buffers, no scripts and no per-db
-// hash tables in memory (keys live in LevelDB and the row cache), so those
-// parts are 0 and the dataset is everything but the client buffers.
-struct MemoryOverhead {
-  MemoryFigures figures;
-  uint64_t overhead_total = 0;
+// Redis's getMemoryOverheadData: ringkv's figures plus the key count and
+// percentages. ringkv keeps no startup baseline, no replication or AOF
+// buffers, no scripts and no per-db hash tables in memory (keys live in
+// LevelDB and the row cache), so those parts are 0.
+struct MemoryOverhead : MemoryFigures {
   uint64_t total_keys = 0;
-  uint64_t dataset = 0;
   float dataset_perc = 0;
   float peak_perc = 0;
-  float allocator_frag = 0;
-  int64_t allocator_frag_bytes = 0;
-  float allocator_rss = 0;
-  int64_t allocator_rss_bytes = 0;
-  float rss_extra = 0;
-  int64_t rss_extra_bytes = 0;
-  float total_frag = 0;
-  int64_t total_frag_bytes = 0;
 };
 
 MemoryOverhead ReadOverhead(ExecContext& ctx) {
   MemoryOverhead mh;
-  mh.figures = ReadMemoryFigures(ctx.server, ctx.client);
-  const allocator::Stats& heap = mh.figures.heap;
-  const uint64_t used = heap.allocated;
-  mh.overhead_total = std::min(used, mh.figures.client_buffers);
+  static_cast<MemoryFigures&>(mh) = ReadMemoryFigures(ctx.server, ctx.client);
   for (int db = 0; db < ctx.keyspace().num_databases(); ++db) {
     mh.total_keys += ctx.keyspace().Stats(db).keys;
   }
-  mh.dataset = used - mh.overhead_total;
-  auto ratio = [](uint64_t a, uint64_t b) {
-    return b ? static_cast<float>(a) / static_cast<float>(b) : 0.0f;
-  };
-  auto difference = [](uint64_t a, uint64_t b) {
-    return static_cast<int64_t>(a) - static_cast<int64_t>(b);
-  };
-  mh.dataset_perc = ratio(mh.dataset * 100, used);
-  mh.peak_perc = ratio(used * 100, mh.figures.peak);
-  mh.allocator_frag = ratio(heap.active, heap.allocated);
-  mh.allocator_frag_bytes = difference(heap.active, heap.allocated);
-  mh.allocator_rss = ratio(heap.resident, heap.active);
-  mh.allocator_rss_bytes = difference(heap.resident, heap.active);
-  mh.rss_extra = ratio(mh.figures.rss, heap.resident);
-  mh.rss_extra_bytes = difference(mh.figures.rss, heap.resident);
-  mh.total_frag = ratio(mh.figures.rss, used);
-  mh.total_frag_bytes = difference(mh.figures.rss, used);
+  const uint64_t used = mh.heap.allocated;
+  mh.dataset_perc = used ? static_cast<float>(mh.dataset) * 100 / static_cast<float>(used) : 0;
+  mh.peak_perc = mh.peak ? static_cast<float>(used) * 100 / static_cast<float>(mh.peak) : 0;
   return mh;
 }
 
 // MEMORY STATS: Redis 7.0's fields, in its order.
 void MemoryStatsCommand(ExecContext& ctx) {
   const MemoryOverhead mh = ReadOverhead(ctx);
-  const allocator::Stats& heap = mh.figures.heap;
+  const allocator::Stats& heap = mh.heap;
   std::vector<int> dbs;
   for (int db = 0; db < ctx.keyspace().num_databases(); ++db) {
     if (ctx.keyspace().Stats(db).keys > 0) dbs.push_back(db);
@@ -137,12 +109,12 @@ void MemoryStatsCommand(ExecContext& ctx) {
     r.Bulk(name);
     r.Double(value);
   };
-  field("peak.allocated", static_cast<int64_t>(mh.figures.peak));
+  field("peak.allocated", static_cast<int64_t>(mh.peak));
   field("total.allocated", static_cast<int64_t>(heap.allocated));
   field("startup.allocated", 0);
   field("replication.backlog", 0);
   field("clients.slaves", 0);
-  field("clients.normal", static_cast<int64_t>(mh.overhead_total));
+  field("clients.normal", static_cast<int64_t>(mh.overhead));
   field("cluster.links", 0);
   field("aof.buffer", 0);
   field("lua.caches", 0);
@@ -154,7 +126,7 @@ void MemoryStatsCommand(ExecContext& ctx) {
     field("overhead.hashtable.expires", 0);
     field("overhead.hashtable.slot-to-keys", 0);
   }
-  field("overhead.total", static_cast<int64_t>(mh.overhead_total));
+  field("overhead.total", static_cast<int64_t>(mh.overhead));
   field("keys.count", static_cast<int64_t>(mh.total_keys));
   field("keys.bytes-per-key",
         mh.total_keys ? static_cast<int64_t>(heap.allocated / mh.total_keys) : 0);
@@ -181,13 +153,13 @@ void MemoryDoctorCommand(ExecContext& ctx) {
   bool empty = false, big_peak = false, high_frag = false, high_alloc_frag = false;
   bool high_proc_rss = false, high_alloc_rss = false, big_client_buf = false;
   int reports = 0;
-  const uint64_t total = mh.figures.heap.allocated;
+  const uint64_t total = mh.heap.allocated;
   constexpr int64_t kTenMb = 10 << 20;
   if (total < 5 * 1024 * 1024) {
     empty = true;
     ++reports;
   } else {
-    if (static_cast<float>(mh.figures.peak) / static_cast<float>(total) > 1.5f) {
+    if (static_cast<float>(mh.peak) / static_cast<float>(total) > 1.5f) {
       big_peak = true;
       ++reports;
     }
@@ -207,7 +179,7 @@ void MemoryDoctorCommand(ExecContext& ctx) {
       high_proc_rss = true;
       ++reports;
     }
-    if (mh.figures.clients > 0 && mh.overhead_total / mh.figures.clients > 1024 * 200) {
+    if (mh.clients > 0 && mh.overhead / mh.clients > 1024 * 200) {
       big_client_buf = true;
       ++reports;
     }
