@@ -204,7 +204,8 @@ InfoState& State() {
   return *state;
 }
 
-// Active expiry is counted in stats.expired_keys, lazy expiry by the keyspace.
+// The keyspace counts every expired key, lazily or actively expired;
+// stats.expired_keys only offsets it for CONFIG RESETSTAT.
 // Unsigned wrap-around lets CONFIG RESETSTAT zero the sum (see ResetInfoStats).
 uint64_t ExpiredKeys(ServerContext& server) {
   return server.stats.expired_keys + server.keyspace->expired_keys();

@@ -1409,9 +1409,11 @@ size_t Keyspace::ActiveExpireCycle(int64_t now_ms, size_t budget) {
     }
     KeyRecord record;
     for (const auto& key : due) {
-      // Find() removes the key if it is still expired; a key whose expiry moved
-      // has a different index entry and is left alone.
-      if (Find(db, key, now_ms, &record).IsNotFound()) ++removed;
+      // Find() removes the key (and counts it) if it is still expired; a key
+      // whose expiry moved has a different index entry and is left alone.
+      const uint64_t before = expired_keys_;
+      Find(db, key, now_ms, &record);
+      removed += expired_keys_ - before;
     }
   }
   return removed;

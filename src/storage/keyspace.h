@@ -234,7 +234,8 @@ class Keyspace {
   size_t ReapTombstones(int64_t now_ms, int64_t grace_ms, size_t budget);
   uint64_t reaped_tombstones() const { return reaped_tombstones_; }
 
-  // Deletes up to `budget` keys whose expiry is <= now_ms. Returns how many.
+  // Deletes up to `budget` keys whose expiry is <= now_ms. Returns how many;
+  // expired_keys() counts them already (they are deleted through Find).
   size_t ActiveExpireCycle(int64_t now_ms, size_t budget);
   // Deletes up to `budget` entries of flushed databases. Returns true if work remains.
   bool ReclaimStep(size_t budget);
